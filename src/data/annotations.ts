@@ -1,0 +1,153 @@
+/**
+ * Loading and validating VizWiz annotation files. Train/val files must carry answers; test files carry only
+ * `image` and `question`. Every problem names the file, the entry index, the image and the field, so a user can
+ * fix a broken file in one pass instead of one error at a time.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { VizWizError } from '../errors.js';
+import { ANSWER_CONFIDENCES, ANSWER_TYPES, type VizWizQuestion, type VizWizRecord } from './types.js';
+
+/** Describes a JSON value briefly for messages: `"foo"`, `3`, `an object`. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  return String(value);
+}
+
+const questionSchema = z.object({
+  image: z.string().min(1, 'must be a non-empty file name'),
+  question: z.string(),
+});
+
+const answerSchema = z.object({
+  answer: z.string(),
+  answer_confidence: z.enum(ANSWER_CONFIDENCES),
+});
+
+const recordSchema = questionSchema.extend({
+  answers: z.array(answerSchema).length(10, {
+    error: (issue) => `expected 10 answers, got ${Array.isArray(issue.input) ? issue.input.length : describe(issue.input)}`,
+  }),
+  answer_type: z.enum(ANSWER_TYPES),
+  answerable: z.union([z.literal(0), z.literal(1)], {
+    error: (issue) => (issue.input === undefined ? 'missing' : `expected 0 or 1, got ${describe(issue.input)}`),
+  }),
+});
+
+/** Turns zod issues into the toolkit's wording: "missing", "expected a string, got 3". */
+const errorMap: z.core.$ZodErrorMap = (issue) => {
+  if (issue.input === undefined) return 'missing';
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${describe(issue.input)}`;
+  if (issue.code === 'invalid_value') {
+    const options = issue.values.map((v) => JSON.stringify(v)).join(', ');
+    return `expected one of ${options}, got ${describe(issue.input)}`;
+  }
+  return undefined;
+};
+
+/** How many problems an error message lists before it just counts the rest. */
+const MAX_LISTED_PROBLEMS = 10;
+
+/** Whether entries must carry answers (train/val) or may be bare questions (test). */
+export type AnnotationKind = 'answered' | 'questions';
+
+/** Formats zod's path as `answers[3].answer_confidence`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    out += typeof part === 'number' ? `[${part}]` : `${out ? '.' : ''}${String(part)}`;
+  }
+  return out || '(entry)';
+}
+
+function imageName(entry: unknown): string {
+  if (entry && typeof entry === 'object' && 'image' in entry && typeof entry.image === 'string') {
+    return entry.image;
+  }
+  return 'no image name';
+}
+
+function problemsMessage(source: string, problems: string[]): string {
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).join('; ');
+  const rest = problems.length - MAX_LISTED_PROBLEMS;
+  const more = rest > 0 ? `; and ${rest} more` : '';
+  const noun = problems.length === 1 ? 'problem' : 'problems';
+  return `${source}: ${problems.length} ${noun}: ${listed}${more}`;
+}
+
+/**
+ * Validates parsed JSON as an annotation file. `source` names the file in messages.
+ * Throws VizWizError('INVALID_ANNOTATIONS') listing every problem (the first 10 and a count).
+ */
+export function parseAnnotations(json: unknown, source: string, kind: 'answered'): VizWizRecord[];
+export function parseAnnotations(json: unknown, source: string, kind: 'questions'): VizWizQuestion[];
+export function parseAnnotations(json: unknown, source: string, kind: AnnotationKind): VizWizQuestion[] {
+  if (!Array.isArray(json)) {
+    const got = json === null ? 'null' : typeof json;
+    throw new VizWizError('INVALID_ANNOTATIONS', `${source}: expected a JSON array of entries, got ${got}`);
+  }
+  const schema = kind === 'answered' ? recordSchema : questionSchema;
+  const problems: string[] = [];
+  const out: VizWizQuestion[] = [];
+  const seen = new Map<string, number>();
+  json.forEach((entry: unknown, index: number) => {
+    const parsed = schema.safeParse(entry, { error: errorMap });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        problems.push(`entry ${index} (${imageName(entry)}): ${fieldPath(issue.path)}: ${issue.message}`);
+      }
+      return;
+    }
+    const first = seen.get(parsed.data.image);
+    if (first !== undefined) {
+      problems.push(`entry ${index} (${parsed.data.image}): image: duplicate of entry ${first}`);
+      return;
+    }
+    seen.set(parsed.data.image, index);
+    out.push(parsed.data);
+  });
+  if (problems.length > 0) throw new VizWizError('INVALID_ANNOTATIONS', problemsMessage(source, problems));
+  return out;
+}
+
+/** Parses annotation JSON text; `source` names the file in messages. */
+export function parseAnnotationsText(text: string, source: string, kind: 'answered'): VizWizRecord[];
+export function parseAnnotationsText(text: string, source: string, kind: 'questions'): VizWizQuestion[];
+export function parseAnnotationsText(text: string, source: string, kind: AnnotationKind): VizWizQuestion[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new VizWizError('INVALID_ANNOTATIONS', `${source}: not valid JSON (${reason})`, { cause: err });
+  }
+  return kind === 'answered' ? parseAnnotations(json, source, 'answered') : parseAnnotations(json, source, 'questions');
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    throw new VizWizError('NOT_FOUND', `${file}: cannot read annotations (${reason})`, { cause: err });
+  }
+}
+
+/** Loads a train/val annotation file (every entry must carry 10 answers, answer_type and answerable). */
+export async function loadAnnotations(file: string): Promise<VizWizRecord[]> {
+  return parseAnnotationsText(await readText(file), file, 'answered');
+}
+
+/** Loads any annotation file as questions only (test files, or train/val when answers are not needed). */
+export async function loadQuestions(file: string): Promise<VizWizQuestion[]> {
+  return parseAnnotationsText(await readText(file), file, 'questions');
+}
+
+/** True when a record carries answers (a train/val entry). */
+export function isAnswered(entry: VizWizQuestion): entry is VizWizRecord {
+  return Array.isArray((entry as Partial<VizWizRecord>).answers);
+}

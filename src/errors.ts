@@ -1,0 +1,33 @@
+/**
+ * Typed errors for the toolkit. A `VizWizError` is a user-facing problem (bad input, missing file, unavailable
+ * device): the CLI prints its message on one line and exits non-zero. Anything else is a bug and prints a stack.
+ */
+
+/** Machine-readable category of a user-facing error. */
+export type VizWizErrorCode =
+  | 'INVALID_ANNOTATIONS'
+  | 'INVALID_PREDICTIONS'
+  | 'MISSING_IMAGE'
+  | 'INVALID_ARCHIVE'
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_FEATURES'
+  | 'INVALID_CHECKPOINT'
+  | 'DEVICE_UNAVAILABLE'
+  | 'NOT_FOUND';
+
+export class VizWizError extends Error {
+  readonly code: VizWizErrorCode;
+
+  constructor(code: VizWizErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VizWizError';
+    this.code = code;
+  }
+}
+
+/** Lists names as "a, b, c (and 12 more)": the first `limit` names and a count of the rest. */
+export function listNames(names: readonly string[], limit = 10): string {
+  const shown = names.slice(0, limit).join(', ');
+  const rest = names.length - limit;
+  return rest > 0 ? `${shown} (and ${rest} more)` : shown;
+}

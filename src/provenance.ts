@@ -1,0 +1,66 @@
+/**
+ * Provenance for results files: package versions, git commit, Node version. Every run records these so a number
+ * in a report can be traced to the code and libraries that produced it.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+function readPackageJson(): { version: string; dependencies?: Record<string, string> } {
+  return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+    dependencies?: Record<string, string>;
+  };
+}
+
+export function packageVersion(): string {
+  return readPackageJson().version;
+}
+
+/** Installed versions of the runtime dependencies. */
+export function dependencyVersions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(readPackageJson().dependencies ?? {})) {
+    try {
+      out[name] = (require(`${name}/package.json`) as { version: string }).version;
+    } catch {
+      out[name] = 'unknown';
+    }
+  }
+  return out;
+}
+
+/** The git commit of the toolkit's checkout, or undefined outside a git checkout. */
+export function gitCommit(): string | undefined {
+  try {
+    const cwd = new URL('..', import.meta.url).pathname;
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return head.toString().trim() + (dirty.toString().trim() ? '-dirty' : '');
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Provenance {
+  vizwiz: string;
+  node: string;
+  dependencies: Record<string, string>;
+  gitCommit: string | undefined;
+  createdAt: string;
+}
+
+export function provenance(): Provenance {
+  return {
+    vizwiz: packageVersion(),
+    node: process.version,
+    dependencies: dependencyVersions(),
+    gitCommit: gitCommit(),
+    createdAt: new Date().toISOString(),
+  };
+}
