@@ -8,6 +8,9 @@ import { Command, CommanderError } from 'commander';
 import { VizWizError } from '../errors.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
+import { extractCommand } from './extract.js';
+import { predictCommand } from './predict.js';
+import { trainCommand } from './train.js';
 import { sampleCommand } from './sample.js';
 import { packageVersion } from '../provenance.js';
 
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
     .addCommand(demoCommand())
     .addCommand(sampleCommand())
     .addCommand(evalCommand())
+    .addCommand(extractCommand())
+    .addCommand(trainCommand())
+    .addCommand(predictCommand())
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
 }

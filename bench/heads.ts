@@ -1,0 +1,227 @@
+/**
+ * Heads benchmark: one epoch of the clip-linear head at VizWiz size (20,523 rows of 768 + 768 CLIP features ->
+ * 512 -> 5,726 answers, 4 answer types, answerability branch of 512) on synthetic features, at batch 32 and 256,
+ * with the multi-step training graph (forward + backward + Adam, S steps per session.run), against the same model in PyTorch
+ * (bench/heads_peer.py) on the same machine, same thread count. Also measures the machine's GEMM peak in ORT (one
+ * big MatMul) and reports the fraction of it that an epoch reaches.
+ * `npm run bench -- heads [--batch 32,256] [--threads 2] [--rows 20523] [--no-peer]`
+ * Human-readable lines go to stderr; one final JSON line per batch size to stdout.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { Graph } from '../src/engine/graph.js';
+import { initParams } from '../src/engine/init.js';
+import { matmul } from '../src/engine/ops/matmul.js';
+import { adam } from '../src/engine/optim.js';
+import { Rng } from '../src/engine/rng.js';
+import { createSession, TrainSession } from '../src/engine/session.js';
+import { buildTrainLoop } from '../src/engine/train-loop.js';
+import { clipLinearHead, clipLinearLoss, CLIP_LINEAR_DEFAULTS, type ClipLinearConfig } from '../src/models/heads/clip-linear.js';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Options {
+  batches: number[];
+  threads: number;
+  rows: number;
+  peer: boolean;
+}
+
+function parseArgs(args: string[]): Options {
+  const o: Options = { batches: [32, 256], threads: 2, rows: 20523, peer: true };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = (): string => args[++i] ?? '';
+    if (a === '--batch') o.batches = next().split(',').map(Number);
+    else if (a === '--threads') o.threads = Number(next());
+    else if (a === '--rows') o.rows = Number(next());
+    else if (a === '--no-peer') o.peer = false;
+    else throw new Error(`heads bench: unknown argument ${a}`);
+  }
+  return o;
+}
+
+/** Multiply-adds per training row: forward, weight gradients, and the activation gradients actually needed. */
+function macsPerRow(c: ClipLinearConfig): number {
+  const d = c.imageDim + c.textDim;
+  const { hidden: h, numAnswers: k, numTypes: t, answerableHidden: a } = c;
+  const forward = d * h + h * k + h * t + t * k + d * a + a;
+  const inputGrads = h * k + t * k + h * t + a; // the features need no gradient: fc1 and answerable_fc1 skip dX
+  return 2 * forward + inputGrads;
+}
+
+interface Data {
+  image: Float32Array; // (N, Di)
+  text: Float32Array; // (N, Dt)
+  answer: BigInt64Array; // (N)
+  type: BigInt64Array; // (N)
+  answerable: Float32Array; // (N)
+}
+
+function synthetic(rows: number, c: ClipLinearConfig): Data {
+  const rng = new Rng(7);
+  const image = new Float32Array(rows * c.imageDim);
+  const text = new Float32Array(rows * c.textDim);
+  for (let i = 0; i < image.length; i++) image[i] = rng.normal();
+  for (let i = 0; i < text.length; i++) text[i] = rng.normal();
+  return {
+    image,
+    text,
+    answer: BigInt64Array.from({ length: rows }, () => BigInt(rng.int(c.numAnswers))),
+    type: BigInt64Array.from({ length: rows }, () => BigInt(rng.int(c.numTypes))),
+    answerable: Float32Array.from({ length: rows }, () => rng.int(2)),
+  };
+}
+
+/** Copies the rows `order[start..start+s*b)` into fresh tensors stacked as (s, b, ..): s steps of b rows. */
+function gatherSteps(d: Data, c: ClipLinearConfig, order: Int32Array, start: number, s: number, b: number): Record<string, ort.Tensor> {
+  const n = s * b;
+  const image = new Float32Array(n * c.imageDim);
+  const text = new Float32Array(n * c.textDim);
+  const answer = new BigInt64Array(n);
+  const type = new BigInt64Array(n);
+  const answerable = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = order[start + i] as number;
+    image.set(d.image.subarray(r * c.imageDim, (r + 1) * c.imageDim), i * c.imageDim);
+    text.set(d.text.subarray(r * c.textDim, (r + 1) * c.textDim), i * c.textDim);
+    answer[i] = d.answer[r] as bigint;
+    type[i] = d.type[r] as bigint;
+    answerable[i] = d.answerable[r] as number;
+  }
+  return {
+    image_feat: new ort.Tensor('float32', image, [s, b, c.imageDim]),
+    text_feat: new ort.Tensor('float32', text, [s, b, c.textDim]),
+    answer_label: new ort.Tensor('int64', answer, [s, b]),
+    type_label: new ort.Tensor('int64', type, [s, b]),
+    answerable: new ort.Tensor('float32', answerable, [s, b]),
+  };
+}
+
+/** Steps per session.run: about 2,048 rows per run, so the per-run parameter copy-out is amortised. */
+function stepsPerRun(batch: number): number {
+  return Math.max(1, Math.min(64, Math.round(2048 / batch)));
+}
+
+async function oursEpoch(d: Data, c: ClipLinearConfig, rows: number, batch: number, threads: number): Promise<{ seconds: number; loss: number; perRun: number }> {
+  const graph = buildTrainLoop(clipLinearHead(c), clipLinearLoss(c), adam());
+  const session = await TrainSession.create(graph, initParams(graph.params, 0), { threads, seed: 1 });
+  const rng = new Rng(3);
+  const perRun = stepsPerRun(batch);
+  const lrs = new Array<number>(perRun).fill(5e-3);
+  await session.steps(gatherSteps(d, c, rng.permutation(rows), 0, perRun, batch), lrs); // warm-up
+  const order = rng.permutation(rows);
+  let loss = NaN;
+  const t0 = performance.now();
+  const full = Math.floor(rows / batch);
+  for (let step = 0; step < full; ) {
+    const s = Math.min(perRun, full - step);
+    const r = await session.steps(gatherSteps(d, c, order, step * batch, s, batch), lrs.slice(0, s));
+    loss = r.losses.loss_total?.[s - 1] as number;
+    step += s;
+  }
+  if (rows % batch > 0) {
+    const r = await session.steps(gatherSteps(d, c, order, full * batch, 1, rows % batch), [5e-3]);
+    loss = r.losses.loss_total?.[0] as number;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await session.dispose();
+  return { seconds, loss, perRun };
+}
+
+/** GFLOP/s of one 4096 x 1536 x 1024 MatMul in ORT (best of several runs). */
+async function gemmPeak(threads: number): Promise<number> {
+  const [m, k, n] = [4096, 1536, 1024];
+  const g = new Graph('gemm_peak');
+  g.output('y', matmul(g.input('a', 'float32', [m, k]), g.input('b', 'float32', [k, n])));
+  const session = await createSession(g.encode(), { threads });
+  const rng = new Rng(5);
+  const a = new ort.Tensor('float32', Float32Array.from({ length: m * k }, () => rng.normal()), [m, k]);
+  const b = new ort.Tensor('float32', Float32Array.from({ length: k * n }, () => rng.normal()), [k, n]);
+  let best = Infinity;
+  for (let i = 0; i < 8; i++) {
+    const t0 = performance.now();
+    await session.run({ a, b });
+    best = Math.min(best, performance.now() - t0);
+  }
+  await session.release();
+  return (2 * m * k * n) / (best / 1000) / 1e9;
+}
+
+function findPython(): string | null {
+  const venv = path.join(root, '.venv', 'bin', 'python');
+  for (const py of [venv, 'python3']) {
+    if (py === venv && !existsSync(venv)) continue;
+    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+function peerEpoch(py: string, c: ClipLinearConfig, rows: number, batch: number, threads: number): { version: string; seconds: number; rssMb: number } | null {
+  const args = [
+    path.join(root, 'bench', 'heads_peer.py'),
+    ...['--rows', rows, '--dim-img', c.imageDim, '--dim-txt', c.textDim, '--hidden', c.hidden, '--answers', c.numAnswers],
+    ...['--types', c.numTypes, '--answerable-hidden', c.answerableHidden, '--batch', batch, '--threads', threads],
+  ].map(String);
+  const r = spawnSync(py, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+  const line = r.stdout.trim().split('\n').pop();
+  if (r.status !== 0 || !line) {
+    console.error(`peer failed: ${r.stderr.slice(-500)}`);
+    return null;
+  }
+  const j = JSON.parse(line) as { torch: string; epoch_s: number; peak_rss_mb: number };
+  return { version: j.torch, seconds: j.epoch_s, rssMb: j.peak_rss_mb };
+}
+
+export async function run(args: string[]): Promise<void> {
+  const o = parseArgs(args);
+  const c: ClipLinearConfig = { ...CLIP_LINEAR_DEFAULTS };
+  const py = o.peer ? findPython() : null;
+  if (o.peer && !py) console.error('heads bench: no python with torch found (.venv/bin/python, python3); peer fields are null');
+  console.error(`heads bench: ${o.rows} rows, ${c.imageDim}+${c.textDim} -> ${c.hidden} -> ${c.numAnswers} (+${c.numTypes} types, answerable ${c.answerableHidden}), ${o.threads} threads`);
+  const data = synthetic(o.rows, c);
+  const peak = await gemmPeak(o.threads);
+  console.error(`ORT GEMM peak (4096x1536x1024 MatMul): ${peak.toFixed(1)} GFLOP/s`);
+  const flops = o.rows * macsPerRow(c) * 2;
+  for (const batch of o.batches) {
+    const ours = await oursEpoch(data, c, o.rows, batch, o.threads);
+    const rss = process.resourceUsage().maxRSS / 1024;
+    const peer = py ? peerEpoch(py, c, o.rows, batch, o.threads) : null;
+    const gflops = flops / ours.seconds / 1e9;
+    console.error(
+      `batch ${batch} (${ours.perRun} steps per run): ours ${ours.seconds.toFixed(2)} s (${gflops.toFixed(1)} GFLOP/s, ${((100 * gflops) / peak).toFixed(0)}% of GEMM peak, last loss ${ours.loss.toFixed(3)})` +
+        (peer ? `, pytorch ${peer.version} ${peer.seconds.toFixed(2)} s, ratio ${(ours.seconds / peer.seconds).toFixed(2)}` : ''),
+    );
+    console.log(
+      JSON.stringify({
+        name: 'heads',
+        batch,
+        ours_s: round(ours.seconds),
+        peer: peer ? `pytorch ${peer.version}` : null,
+        peer_s: peer ? round(peer.seconds) : null,
+        ratio: peer ? round(ours.seconds / peer.seconds) : null,
+        peak_rss_mb: Math.round(rss),
+        peer_peak_rss_mb: peer ? Math.round(peer.rssMb) : null,
+        epoch_gflops: round(gflops),
+        gemm_peak_gflops: round(peak),
+        peak_fraction: round(gflops / peak),
+        steps_per_run: ours.perRun,
+        threads: o.threads,
+      }),
+    );
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await run(process.argv.slice(2));
+}

@@ -1,0 +1,65 @@
+/**
+ * How models and losses are described to the engine: parameters (name, shape, initialiser), batch inputs, and a
+ * forward function that builds graph nodes through a BuildContext. The same ModelDef yields the training-step graph
+ * and the inference graph; the context decides whether dropout is live (a mask input) or exactly absent.
+ */
+
+import type { DType } from './dtype.js';
+import type { Graph, Shape, Value } from './graph.js';
+
+/** Parameter initialisers, as torch's defaults need them. */
+export type ParamInit =
+  | { kind: 'uniform'; bound: number } // U(-bound, bound): torch Linear weight (kaiming_uniform a=sqrt(5)) and bias
+  | { kind: 'constant'; value: number } // LayerNorm weight (1) and bias (0)
+  | { kind: 'normal'; std: number };
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly init: ParamInit;
+}
+
+export interface InputSpec {
+  readonly name: string;
+  readonly dtype: DType;
+  /** Symbolic 'B' = the batch dim. */
+  readonly shape: Shape;
+}
+
+/** A dropout site in a training graph: `name` is a graph input holding the mask (0 or 1/(1-p)), shaped like the activations. */
+export interface DropoutSite {
+  readonly name: string;
+  readonly shape: Shape;
+  readonly p: number;
+}
+
+export interface BuildContext {
+  readonly graph: Graph;
+  /** True in training-step graphs with dropout on. */
+  readonly dropoutActive: boolean;
+  input(name: string): Value;
+  param(name: string): Value;
+  /**
+   * The parameter as row blocks (shards.ts): one block unless the graph shards it. Ops that can work blockwise
+   * (a Linear's weight) use this to avoid materialising the joined tensor.
+   */
+  paramBlocks(name: string): Value[];
+  /** Inverted dropout: x * mask while training, x itself (no node at all) otherwise. */
+  dropout(x: Value, p: number): Value;
+}
+
+export interface ModelDef {
+  readonly name: string;
+  readonly params: readonly ParamSpec[];
+  readonly inputs: readonly InputSpec[];
+  /** Builds the forward pass; returns named outputs (logits and anything worth exposing). */
+  forward(ctx: BuildContext): Record<string, Value>;
+}
+
+export interface LossDef {
+  /** Extra batch inputs (labels, targets). */
+  readonly inputs: readonly InputSpec[];
+  /** Graph-output name of the total loss. */
+  readonly totalName: string;
+  build(ctx: BuildContext, outputs: Readonly<Record<string, Value>>): { total: Value; terms: Record<string, Value> };
+}

@@ -1,0 +1,182 @@
+/**
+ * Builds the two graphs a model needs from the same model code:
+ * - the training step: inputs = batch, dropout masks, parameters, optimizer state, `lr` and `step` (float64 scalars);
+ *   outputs = the losses, `new.<param>` and `new.<slot>.<param>`, and optionally `grad.<param>` and forward outputs.
+ *   One session.run = forward + backward + optimizer update. Large parameters enter as row blocks (shards.ts): their
+ *   inputs and outputs are named per block (`<param>@k`, `m.<param>@k`, ...), listed in `blocks`.
+ * - the inference graph: inputs = the model's batch inputs and parameters; outputs = the forward outputs; no dropout.
+ */
+
+import { gradients } from './autodiff.js';
+import { GraphContext } from './context.js';
+import { Graph, type Value } from './graph.js';
+import type { BuildContext, DropoutSite, InputSpec, LossDef, ModelDef, ParamSpec } from './model.js';
+import type { Optimizer } from './optim.js';
+import { joinShards, SHARD_ELEMENTS, shardsOf, type Shard } from './shards.js';
+
+export interface TrainStepOptions {
+  /** Dropout masks as inputs (default true); false trains with dropout off (eval-mode forward, still differentiated). */
+  dropout?: boolean;
+  /** Also output `grad.<param>` for every parameter (tests, debugging). */
+  exposeGradients?: boolean;
+  /** Forward outputs to expose as graph outputs (by the names the model returns). */
+  exposeOutputs?: readonly string[];
+  /** Feed large parameters as row blocks (default true; a number = the largest block, in elements; see shards.ts). */
+  shard?: boolean | number;
+}
+
+/** One graph input of a parameter: the whole parameter or one of its row blocks. */
+export interface ParamBlock extends Shard {
+  readonly param: string;
+}
+
+/** The graph inputs of every parameter, in parameter order. */
+export function paramBlocks(params: readonly ParamSpec[], shard: boolean | number): ParamBlock[] {
+  return params.flatMap((p) => shardsOf(p, shardLimit(shard)).map((s) => ({ ...s, param: p.name })));
+}
+
+/** Largest block in elements for a `shard` option (Infinity = never split). */
+export function shardLimit(shard: boolean | number): number {
+  return shard === true ? SHARD_ELEMENTS : shard === false ? Infinity : shard;
+}
+
+export interface TrainStepGraph {
+  /** 'step': one step per run; 'loop': S steps per run, batch inputs stacked on a leading S axis (train-loop.ts). */
+  readonly kind: 'step' | 'loop';
+  readonly bytes: Uint8Array;
+  readonly modelName: string;
+  readonly batchInputs: readonly InputSpec[];
+  readonly dropoutSites: readonly DropoutSite[];
+  readonly params: readonly ParamSpec[];
+  /** The graph inputs holding the parameters (row blocks of large ones); state inputs are `<slot>.<block name>`. */
+  readonly blocks: readonly ParamBlock[];
+  readonly optimizer: Optimizer;
+  /** Loss output names, the total first. */
+  readonly lossNames: readonly string[];
+  readonly exposedOutputs: readonly string[];
+  readonly exposesGradients: boolean;
+}
+
+/** Graph-input name of an optimizer state slot. */
+export const slotName = (slot: string, param: string): string => `${slot}.${param}`;
+/** Graph-output name of the updated version of an input (parameter or state). */
+export const newName = (name: string): string => `new.${name}`;
+export const gradName = (param: string): string => `grad.${param}`;
+
+/** The values one training step produces, in any graph (a single-step graph or a Loop body). */
+export interface StepValues {
+  /** Loss values by output name, the total first. */
+  losses: [string, Value][];
+  /** Per parameter block (see `paramBlocks`). */
+  newParams: Value[];
+  /** Per parameter block, per optimizer slot. */
+  newState: Value[][];
+  /** Per parameter (blocks joined): d loss / d parameter. */
+  grads: Value[];
+  exposed: [string, Value][];
+}
+
+/** Emits forward, backward and optimizer update into `ctx.graph`; `state` is per parameter block, per slot. */
+export function emitStep(
+  ctx: BuildContext,
+  model: ModelDef,
+  loss: LossDef,
+  optimizer: Optimizer,
+  lr: Value,
+  step: Value,
+  state: readonly (readonly Value[])[],
+  exposeOutputs: readonly string[] = [],
+): StepValues {
+  const outputs = model.forward(ctx);
+  const { total, terms } = loss.build(ctx, outputs);
+  const perParam = model.params.map((p) => ctx.paramBlocks(p.name));
+  const blocks = perParam.flat();
+  const grads = gradients(total, blocks);
+  const scalars = optimizer.prepare(ctx.graph, lr, step);
+  const newParams: Value[] = [];
+  const newState: Value[][] = [];
+  blocks.forEach((p, i) => {
+    const upd = optimizer.update(p, grads.get(p) as Value, state[i] ?? [], scalars);
+    newParams.push(upd.param);
+    newState.push(upd.state);
+  });
+  const gradList = perParam.map((bs) => joinShards(bs.map((b) => grads.get(b) as Value)));
+  const exposed = exposeOutputs.map((name): [string, Value] => {
+    const v = outputs[name];
+    if (!v) throw new Error(`model ${model.name} has no output '${name}'`);
+    return [name, v];
+  });
+  return { losses: [[loss.totalName, total], ...Object.entries(terms)], newParams, newState, grads: gradList, exposed };
+}
+
+export function buildTrainStep(model: ModelDef, loss: LossDef, optimizer: Optimizer, o: TrainStepOptions = {}): TrainStepGraph {
+  const g = new Graph(`${model.name}_train_step`);
+  const batchInputs = [...model.inputs, ...loss.inputs];
+  const shard = o.shard ?? true;
+  const ctx = new GraphContext(g, batchInputs, model.params, o.dropout ?? true, shardLimit(shard));
+  const blocks = paramBlocks(model.params, shard);
+  const lr = g.input('lr', 'float64', []);
+  const step = g.input('step', 'float64', []);
+  const state = blocks.map((b) => optimizer.slots.map((slot) => g.input(slotName(slot, b.name), 'float32', b.shape)));
+  const r = emitStep(ctx, model, loss, optimizer, lr, step, state, o.exposeOutputs);
+
+  for (const [name, v] of r.losses) g.output(name, v);
+  for (const [name, v] of r.exposed) g.output(name, v);
+  blocks.forEach((b, i) => {
+    g.output(newName(b.name), r.newParams[i] as Value);
+    optimizer.slots.forEach((slot, k) => g.output(newName(slotName(slot, b.name)), r.newState[i]?.[k] as Value));
+  });
+  if (o.exposeGradients) model.params.forEach((spec, i) => g.output(gradName(spec.name), r.grads[i] as Value));
+
+  return {
+    kind: 'step',
+    bytes: g.encode(),
+    modelName: model.name,
+    batchInputs,
+    dropoutSites: ctx.dropoutSites,
+    params: model.params,
+    blocks,
+    optimizer,
+    lossNames: r.losses.map(([name]) => name),
+    exposedOutputs: o.exposeOutputs ?? [],
+    exposesGradients: o.exposeGradients ?? false,
+  };
+}
+
+export interface InferenceGraph {
+  readonly bytes: Uint8Array;
+  readonly inputs: readonly InputSpec[];
+  readonly params: readonly ParamSpec[];
+  readonly outputs: readonly string[];
+}
+
+export interface InferenceOptions {
+  /** Outputs to keep (default: all the model returns). */
+  outputs?: readonly string[];
+  /** Also compute the loss terms: the loss's inputs become graph inputs too. */
+  loss?: LossDef;
+}
+
+export function buildInference(model: ModelDef, o: InferenceOptions = {}): InferenceGraph {
+  const g = new Graph(`${model.name}_inference`);
+  const inputs = [...model.inputs, ...(o.loss?.inputs ?? [])];
+  const ctx = new GraphContext(g, inputs, model.params, false);
+  const outputs = model.forward(ctx);
+  const names = o.outputs ?? Object.keys(outputs);
+  for (const name of names) {
+    const v = outputs[name];
+    if (!v) throw new Error(`model ${model.name} has no output '${name}'`);
+    g.output(name, v);
+  }
+  const all = [...names];
+  if (o.loss) {
+    const { total, terms } = o.loss.build(ctx, outputs);
+    g.output(o.loss.totalName, total);
+    all.push(o.loss.totalName);
+    for (const [name, v] of Object.entries(terms)) {
+      g.output(name, v);
+      all.push(name);
+    }
+  }
+  return { bytes: g.encode(), inputs, params: model.params, outputs: all };
+}
