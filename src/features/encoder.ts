@@ -1,0 +1,37 @@
+/**
+ * The contract between feature extraction and the frozen encoders (CLIP, ResNet-50, the pixel projection).
+ * Extraction decodes images to RGB, asks the encoder to preprocess each one, batches the results and calls
+ * `encodeImages`; question text goes to `encodeTexts` when the encoder has a text tower. Encoders are described
+ * as data in the registry (src/features/registry.ts): architecture, default source, preprocessing, output sizes.
+ */
+import type { Device } from '../engine/device.js';
+
+/** A decoded image: 8-bit RGB, row-major, `width * height * 3` bytes, EXIF orientation already applied. */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface ImageTextEncoder {
+  /** Registry id, e.g. 'clip-vit-l14-336', 'resnet50'. */
+  readonly id: string;
+  /** Size of one image embedding. */
+  readonly imageDim: number;
+  /** Size of one text embedding; undefined when the encoder has no text tower. */
+  readonly textDim: number | undefined;
+  /** Length of one preprocessed image (e.g. 3 * 336 * 336), the unit `encodeImages` consumes. */
+  readonly pixelsPerImage: number;
+  /** Resizes / crops / normalises one image into `out` (length pixelsPerImage, CHW float32). */
+  preprocess(image: RgbImage, out: Float32Array): Promise<void> | void;
+  /** Embeds `count` preprocessed images stored back to back; returns [count, imageDim]. */
+  encodeImages(pixels: Float32Array, count: number): Promise<Float32Array>;
+  /** Embeds texts; returns [texts.length, textDim]. Only when textDim is defined. */
+  encodeTexts?(texts: readonly string[]): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+export interface EncoderLoadOptions {
+  device?: Device;
+  threads?: number;
+}
