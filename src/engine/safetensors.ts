@@ -6,7 +6,8 @@
  * chunk. Writing goes to a temp file that is renamed into place, so an interrupted write never leaves a torn file.
  */
 
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { endianness } from 'node:os';
 import { VizWizError } from '../errors.js';
 
@@ -250,6 +251,7 @@ export async function writeSafetensors(
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(headerBytes.length));
 
+  await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
   const fh = await open(tmp, 'w');
   try {
