@@ -9,30 +9,19 @@ import { performance } from 'node:perf_hooks';
 import { ANSWER_TYPES, type Prediction, type VizWizRecord } from '../src/data/types.js';
 import { evaluate } from '../src/eval/index.js';
 import { writeJsonAtomic } from '../src/io/atomic-write.js';
+import { mulberry32 } from '../src/data/sample/prng.js';
 
 const QUESTIONS = 4319;
 const RUNS = 7;
 const WORDS = ['yes', 'no', 'unanswerable', 'dog', 'coca cola', '2', '10', 'red', 'blue', 'soup', 'tv remote', 'unsuitable'];
 const SURFACE = [(w: string) => w, (w: string) => `${w}.`, (w: string) => w.toUpperCase(), (w: string) => `the ${w}`, (w: string) => `${w.replace(' ', '-')}!`];
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pick<T>(rand: () => number, items: readonly T[]): T {
   return items[Math.floor(rand() * items.length)]!;
 }
 
 function synthetic(): { records: VizWizRecord[]; predictions: Prediction[] } {
-  const rand = prng(4319);
+  const rand = mulberry32(4319);
   const records: VizWizRecord[] = [];
   const predictions: Prediction[] = [];
   for (let i = 0; i < QUESTIONS; i++) {

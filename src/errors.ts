@@ -31,3 +31,12 @@ export function listNames(names: readonly string[], limit = 10): string {
   const rest = names.length - limit;
   return rest > 0 ? `${shown} (and ${rest} more)` : shown;
 }
+
+/** Describes a JSON value briefly for messages: `"foo"`, `3`, `an object`, `an array of 4`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  return String(value);
+}

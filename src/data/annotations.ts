@@ -5,17 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { VizWizError } from '../errors.js';
+import { describeValue, VizWizError } from '../errors.js';
 import { ANSWER_CONFIDENCES, ANSWER_TYPES, type VizWizQuestion, type VizWizRecord } from './types.js';
-
-/** Describes a JSON value briefly for messages: `"foo"`, `3`, `an object`. */
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  return String(value);
-}
 
 const questionSchema = z.object({
   image: z.string().min(1, 'must be a non-empty file name'),
@@ -29,21 +20,21 @@ const answerSchema = z.object({
 
 const recordSchema = questionSchema.extend({
   answers: z.array(answerSchema).length(10, {
-    error: (issue) => `expected 10 answers, got ${Array.isArray(issue.input) ? issue.input.length : describe(issue.input)}`,
+    error: (issue) => `expected 10 answers, got ${Array.isArray(issue.input) ? issue.input.length : describeValue(issue.input)}`,
   }),
   answer_type: z.enum(ANSWER_TYPES),
   answerable: z.union([z.literal(0), z.literal(1)], {
-    error: (issue) => (issue.input === undefined ? 'missing' : `expected 0 or 1, got ${describe(issue.input)}`),
+    error: (issue) => (issue.input === undefined ? 'missing' : `expected 0 or 1, got ${describeValue(issue.input)}`),
   }),
 });
 
 /** Turns zod issues into the toolkit's wording: "missing", "expected a string, got 3". */
 const errorMap: z.core.$ZodErrorMap = (issue) => {
   if (issue.input === undefined) return 'missing';
-  if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${describe(issue.input)}`;
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${describeValue(issue.input)}`;
   if (issue.code === 'invalid_value') {
     const options = issue.values.map((v) => JSON.stringify(v)).join(', ');
-    return `expected one of ${options}, got ${describe(issue.input)}`;
+    return `expected one of ${options}, got ${describeValue(issue.input)}`;
   }
   return undefined;
 };

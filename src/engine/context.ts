@@ -1,6 +1,8 @@
 /**
- * The BuildContext of a single-step or inference graph: declares batch inputs and parameters (whole, or as row blocks
- * when `maxBlock` is finite) as graph inputs and owns the dropout sites.
+ * BuildContexts: what model code sees while it emits a graph. `BlockParamsContext` holds what every context shares -
+ * parameters as row blocks joined on first use, and the dropout sites; subclasses decide where batch inputs and
+ * dropout masks come from. `GraphContext` serves single-step and inference graphs: inputs, parameters (whole, or as
+ * row blocks when `maxBlock` is finite) and masks are plain graph inputs.
  */
 
 import type { Graph, Value } from './graph.js';
@@ -8,36 +10,26 @@ import type { BuildContext, DropoutSite, InputSpec, ParamSpec } from './model.js
 import { mul } from './ops/elementwise.js';
 import { joinShards, shardsOf } from './shards.js';
 
-export class GraphContext implements BuildContext {
+export abstract class BlockParamsContext implements BuildContext {
   readonly dropoutSites: DropoutSite[] = [];
-  private readonly inputs = new Map<string, Value>();
-  private readonly blocks = new Map<string, Value[]>();
   private readonly joined = new Map<string, Value>();
 
   constructor(
     readonly graph: Graph,
-    inputs: readonly InputSpec[],
-    params: readonly ParamSpec[],
+    /** Parameter name -> its row blocks (one block when whole). */
+    private readonly blocks: ReadonlyMap<string, readonly Value[]>,
     readonly dropoutActive: boolean,
-    /** Largest parameter block in elements (Infinity = whole parameters). */
-    maxBlock = Infinity,
-  ) {
-    for (const i of inputs) this.inputs.set(i.name, graph.input(i.name, i.dtype, i.shape));
-    for (const p of params) {
-      this.blocks.set(p.name, shardsOf(p, maxBlock).map((s) => graph.input(s.name, 'float32', s.shape)));
-    }
-  }
+  ) {}
 
-  input(name: string): Value {
-    const v = this.inputs.get(name);
-    if (!v) throw new Error(`no batch input '${name}' (declared: ${[...this.inputs.keys()].join(', ')})`);
-    return v;
-  }
+  abstract input(name: string): Value;
+
+  /** The mask value for a new dropout site called `name` over activations like `x`. */
+  protected abstract dropoutMask(name: string, x: Value): Value;
 
   paramBlocks(name: string): Value[] {
     const b = this.blocks.get(name);
     if (!b) throw new Error(`no parameter '${name}'`);
-    return b;
+    return [...b];
   }
 
   param(name: string): Value {
@@ -53,8 +45,36 @@ export class GraphContext implements BuildContext {
     if (!this.dropoutActive || p <= 0) return x;
     if (p >= 1) throw new Error(`dropout probability must be < 1, got ${p}`);
     const name = `dropout_mask.${this.dropoutSites.length}`;
-    const mask = this.graph.input(name, x.dtype, x.shape); // (x), entries 0 or 1/(1-p)
+    const mask = this.dropoutMask(name, x); // (x), entries 0 or 1/(1-p)
     this.dropoutSites.push({ name, shape: x.shape, p });
     return mul(x, mask);
+  }
+}
+
+export class GraphContext extends BlockParamsContext {
+  private readonly inputs: ReadonlyMap<string, Value>;
+
+  constructor(
+    graph: Graph,
+    inputs: readonly InputSpec[],
+    params: readonly ParamSpec[],
+    dropoutActive: boolean,
+    /** Largest parameter block in elements (Infinity = whole parameters). */
+    maxBlock = Infinity,
+  ) {
+    const values = new Map(inputs.map((i) => [i.name, graph.input(i.name, i.dtype, i.shape)]));
+    const blocks = new Map(params.map((p) => [p.name, shardsOf(p, maxBlock).map((s) => graph.input(s.name, 'float32', s.shape))]));
+    super(graph, blocks, dropoutActive);
+    this.inputs = values;
+  }
+
+  input(name: string): Value {
+    const v = this.inputs.get(name);
+    if (!v) throw new Error(`no batch input '${name}' (declared: ${[...this.inputs.keys()].join(', ')})`);
+    return v;
+  }
+
+  protected dropoutMask(name: string, x: Value): Value {
+    return this.graph.input(name, x.dtype, x.shape);
   }
 }

@@ -6,8 +6,8 @@
  * chunk. Writing goes to a temp file that is renamed into place, so an interrupted write never leaves a torn file.
  */
 
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, type FileHandle } from 'node:fs/promises';
+import { writeAtomically } from '../io/atomic-write.js';
 import { endianness } from 'node:os';
 import { VizWizError } from '../errors.js';
 
@@ -251,28 +251,24 @@ export async function writeSafetensors(
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(headerBytes.length));
 
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.write(len);
-    await fh.write(headerBytes);
-    for (const [, t] of entries) {
-      const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-      for (let off = 0; off < bytes.length; off += CHUNK) {
-        const part = bytes.subarray(off, Math.min(bytes.length, off + CHUNK));
-        let written = 0;
-        while (written < part.length) written += (await fh.write(part, written, part.length - written)).bytesWritten;
+  await writeAtomically(path, async (tmp) => {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.write(len);
+      await fh.write(headerBytes);
+      for (const [, t] of entries) {
+        const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+        for (let off = 0; off < bytes.length; off += CHUNK) {
+          const part = bytes.subarray(off, Math.min(bytes.length, off + CHUNK));
+          let written = 0;
+          while (written < part.length) written += (await fh.write(part, written, part.length - written)).bytesWritten;
+        }
       }
+      await fh.sync();
+    } finally {
+      await fh.close();
     }
-    await fh.sync();
-    await fh.close();
-    await rename(tmp, path);
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  });
 }
 
 /** float32 tensors -> the write format. */

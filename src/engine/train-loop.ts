@@ -8,28 +8,28 @@
  */
 
 import { Graph, type Value } from './graph.js';
-import type { BuildContext, DropoutSite, InputSpec, LossDef, ModelDef } from './model.js';
-import { add, mul } from './ops/elementwise.js';
+import { BlockParamsContext } from './context.js';
+import type { InputSpec, LossDef, ModelDef } from './model.js';
+import { add } from './ops/elementwise.js';
 import { cast, shapeOf } from './ops/cast.js';
 import { gather } from './ops/shape.js';
 import type { Optimizer } from './optim.js';
-import { joinShards } from './shards.js';
-import { emitStep, gradName, newName, paramBlocks, slotName, type TrainStepGraph, type TrainStepOptions } from './train-step.js';
+import { emitStep, gradName, newName, paramBlocks, slotName, stepGraphDescriptor, type TrainStepGraph, type TrainStepOptions } from './train-step.js';
 
 /** Builds the body of the Loop: batch rows and masks are the iteration's slices of the stacked outer inputs. */
-class LoopBodyContext implements BuildContext {
-  readonly dropoutSites: DropoutSite[] = [];
+class LoopBodyContext extends BlockParamsContext {
   private readonly slices = new Map<string, Value>();
 
   constructor(
     private readonly outer: Graph,
-    readonly graph: Graph,
+    graph: Graph,
     private readonly iter: Value,
     private readonly stacked: ReadonlyMap<string, Value>,
-    private readonly blocks: ReadonlyMap<string, Value[]>,
-    readonly dropoutActive: boolean,
-  ) {}
-  private readonly joined = new Map<string, Value>();
+    blocks: ReadonlyMap<string, Value[]>,
+    dropoutActive: boolean,
+  ) {
+    super(graph, blocks, dropoutActive);
+  }
 
   input(name: string): Value {
     const cached = this.slices.get(name);
@@ -41,28 +41,9 @@ class LoopBodyContext implements BuildContext {
     return v;
   }
 
-  paramBlocks(name: string): Value[] {
-    const b = this.blocks.get(name);
-    if (!b) throw new Error(`no parameter '${name}'`);
-    return b;
-  }
-
-  param(name: string): Value {
-    let v = this.joined.get(name);
-    if (!v) {
-      v = joinShards(this.paramBlocks(name));
-      this.joined.set(name, v);
-    }
-    return v;
-  }
-
-  dropout(x: Value, p: number): Value {
-    if (!this.dropoutActive || p <= 0) return x;
-    if (p >= 1) throw new Error(`dropout probability must be < 1, got ${p}`);
-    const name = `dropout_mask.${this.dropoutSites.length}`;
+  protected dropoutMask(name: string, x: Value): Value {
     const masks = this.outer.input(name, x.dtype, ['S', ...x.shape]); // (S, ..x), 0 or 1/(1-p)
-    this.dropoutSites.push({ name, shape: x.shape, p });
-    return mul(x, gather(masks, this.iter, 0));
+    return gather(masks, this.iter, 0);
   }
 }
 
@@ -108,17 +89,5 @@ export function buildTrainLoop(model: ModelDef, loss: LossDef, optimizer: Optimi
   ];
   outs.forEach((v, i) => g.output(names[i] as string, v));
 
-  return {
-    kind: 'loop',
-    bytes: g.encode(),
-    modelName: model.name,
-    batchInputs,
-    dropoutSites: ctx.dropoutSites,
-    params: model.params,
-    blocks,
-    optimizer,
-    lossNames: r.losses.map(([name]) => name),
-    exposedOutputs: o.exposeOutputs ?? [],
-    exposesGradients: o.exposeGradients ?? false,
-  };
+  return stepGraphDescriptor('loop', g, model, batchInputs, ctx, blocks, optimizer, r, o);
 }

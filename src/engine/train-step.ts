@@ -128,8 +128,23 @@ export function buildTrainStep(model: ModelDef, loss: LossDef, optimizer: Optimi
   });
   if (o.exposeGradients) model.params.forEach((spec, i) => g.output(gradName(spec.name), r.grads[i] as Value));
 
+  return stepGraphDescriptor('step', g, model, batchInputs, ctx, blocks, optimizer, r, o);
+}
+
+/** The description of a built training graph that TrainSession needs to feed and fetch it. */
+export function stepGraphDescriptor(
+  kind: TrainStepGraph['kind'],
+  g: Graph,
+  model: ModelDef,
+  batchInputs: readonly InputSpec[],
+  ctx: { readonly dropoutSites: readonly DropoutSite[] },
+  blocks: TrainStepGraph['blocks'],
+  optimizer: Optimizer,
+  r: StepValues,
+  o: TrainStepOptions,
+): TrainStepGraph {
   return {
-    kind: 'step',
+    kind,
     bytes: g.encode(),
     modelName: model.name,
     batchInputs,

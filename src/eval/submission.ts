@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { listNames, VizWizError } from '../errors.js';
+import { describeValue, listNames, VizWizError } from '../errors.js';
 import type { Prediction, VizWizQuestion } from '../data/types.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 
@@ -20,20 +20,12 @@ const predictionSchema = z.object({
 /** How many schema problems a message lists before counting the rest. */
 const MAX_LISTED_PROBLEMS = 10;
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  return String(value);
-}
-
 const errorMap: z.core.$ZodErrorMap = (issue) => {
   if (issue.input === undefined) return 'missing';
-  if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${describe(issue.input)}`;
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${describeValue(issue.input)}`;
   if (issue.code === 'too_small' && issue.origin === 'string') return 'must be a non-empty file name';
   if (issue.code === 'too_small' || issue.code === 'too_big') {
-    return `must be a confidence between 0 and 1, got ${describe(issue.input)}`;
+    return `must be a confidence between 0 and 1, got ${describeValue(issue.input)}`;
   }
   return undefined;
 };
@@ -51,7 +43,7 @@ function fail(message: string): never {
 
 /** Validates parsed JSON as a submission; `source` names the file in messages. */
 export function parseSubmission(json: unknown, source: string): Prediction[] {
-  if (!Array.isArray(json)) fail(`${source}: expected a JSON array of predictions, got ${describe(json)}`);
+  if (!Array.isArray(json)) fail(`${source}: expected a JSON array of predictions, got ${describeValue(json)}`);
   const problems: string[] = [];
   const out: Prediction[] = [];
   json.forEach((entry: unknown, index: number) => {

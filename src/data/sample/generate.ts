@@ -9,7 +9,8 @@ import { ANSWER_TYPES, type AnswerType } from '../types.js';
 import { encodeScene } from './encode.js';
 import { resolveSampleOptions, SPLITS, type SampleOptions, type Split } from './options.js';
 import { planSample, toQuestion, toRecord, type PlannedItem, type SamplePlan } from './plan.js';
-import { mapPool, writeFileAtomic, writeZipAtomic, type ZipEntry } from './write.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { mapPool, writeZipAtomic, type ZipEntry } from './write.js';
 
 export interface SplitSummary {
   questions: number;

@@ -4,10 +4,9 @@
  */
 
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
+import { writeAtomically } from '../../io/atomic-write.js';
 
 /** One file inside a zip. */
 export interface ZipEntry {
@@ -20,42 +19,14 @@ export interface ZipEntry {
 /** A fixed local-time timestamp for zip entries, so equal content gives byte-identical zips. */
 const ZIP_MTIME = new Date(2020, 0, 1, 0, 0, 0);
 
-let tempCounter = 0;
-
-function tempPathFor(target: string): string {
-  tempCounter += 1;
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${tempCounter}.tmp`);
-}
-
-/** Writes `data` to `target` via a temporary file and a rename, creating the folder if needed. */
-export async function writeFileAtomic(target: string, data: Buffer | string): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
-  const temp = tempPathFor(target);
-  try {
-    await writeFile(temp, data);
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
 /** Writes a zip of `entries` (in the given order) to `target` via a temporary file and a rename. */
 export async function writeZipAtomic(target: string, entries: readonly ZipEntry[]): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
-  const temp = tempPathFor(target);
   const zip = new ZipFile();
   for (const entry of entries) {
     zip.addBuffer(entry.data, entry.name, { mtime: ZIP_MTIME, forceDosTimestamp: true, compress: entry.compress, mode: 0o100644 });
   }
   zip.end();
-  try {
-    await pipeline(zip.outputStream, createWriteStream(temp));
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeAtomically(target, (tmp) => pipeline(zip.outputStream, createWriteStream(tmp)));
 }
 
 /** Runs `task` over `items` with at most `limit` in flight; results keep the input order. */

@@ -8,3 +8,4 @@ export * from './reduce.js';
 export * from './norm.js';
 export * from './activation.js';
 export * from './loss.js';
+export * from './conv.js';
