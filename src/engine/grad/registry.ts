@@ -7,10 +7,12 @@ import { matmulRules } from './matmul.js';
 import { normRules } from './norm.js';
 import { reduceRules } from './reduce.js';
 import { shapeRules } from './shape.js';
+import { trigRules } from './trig.js';
+import { gatherElementsRules } from './gather-elements.js';
 import type { GradRule } from './types.js';
 
 export const gradRules: ReadonlyMap<string, GradRule> = new Map(
-  Object.entries({ ...elementwiseRules, ...matmulRules, ...reduceRules, ...normRules, ...activationRules, ...shapeRules, ...lossRules }),
+  Object.entries({ ...elementwiseRules, ...matmulRules, ...reduceRules, ...normRules, ...activationRules, ...shapeRules, ...lossRules, ...trigRules, ...gatherElementsRules }),
 );
 
 /** Ops whose outputs carry no gradient to their inputs. */

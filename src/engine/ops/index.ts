@@ -9,3 +9,6 @@ export * from './norm.js';
 export * from './activation.js';
 export * from './loss.js';
 export * from './conv.js';
+export * from './indexing.js';
+export * from './trig.js';
+export * from './gather-elements.js';

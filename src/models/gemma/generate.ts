@@ -1,0 +1,124 @@
+/**
+ * Greedy decoding with the KV cache, as transformers' generate(do_sample=False, num_beams=1): the first new token is
+ * the argmax of the prompt's last logits; each further token is fed back at the next position id and attends to every
+ * real cached key and to itself. A row that produced an end token keeps being fed padding (its output is padding from
+ * then on); decoding stops at `maxNewTokens` or when every row has ended. The last token is never fed back, so a
+ * cache ends at prompt + maxNewTokens - 1 positions.
+ * Padding: left or right. Padded keys stay masked; each row's positions count its real tokens only, and its new tokens
+ * go to the common end of the cache - so every row decodes exactly as it would alone.
+ */
+
+import { VizWizError } from '../../errors.js';
+import type { DecodeResult, GemmaKvDecoder, KvCache } from './kv-decoder.js';
+import { bidirectionalBias, causalBias, paddedPositions, stepBias } from './masks.js';
+
+export interface GreedyOptions {
+  maxNewTokens: number;
+  /** Tokens that end a row (Gemma: [1]). */
+  eosTokenIds: readonly number[];
+  padTokenId: number; // 0
+  /** Keep each step's logits (B, V) in `stepLogits`. */
+  keepStepLogits?: boolean;
+}
+
+/** Where decoding starts: after a prefill, or any cache computed elsewhere. */
+export interface DecodeStart {
+  cache: KvCache;
+  logits: Float32Array; // (B, V) at each row's last prompt token
+  /** (B, S) 1 where a cached key is real, 0 for padding. */
+  keyValid: Uint8Array;
+  /** Per row, the position id of the first generated token. */
+  nextPosition: readonly number[];
+}
+
+export interface GreedyResult {
+  /** (B, n) int64 new tokens, padTokenId after a row's end token; n <= maxNewTokens. */
+  tokens: BigInt64Array;
+  steps: number;
+  stepLogits: Float32Array[]; // per step (B, V), when kept
+  cache: KvCache;
+}
+
+/** Index of the largest entry of row `r` (the first one on ties, as torch.argmax). */
+export function argmaxRow(logits: Float32Array, r: number, width: number): number {
+  let best = 0;
+  let max = -Infinity;
+  for (let j = 0; j < width; j++) {
+    const v = logits[r * width + j] as number;
+    if (v > max) [max, best] = [v, j];
+  }
+  return best;
+}
+
+export async function greedyDecode(dec: GemmaKvDecoder, start: DecodeStart, o: GreedyOptions): Promise<GreedyResult> {
+  const b = start.cache.batch;
+  const vocab = dec.config.vocab;
+  if (!(o.maxNewTokens >= 1)) throw new VizWizError('INVALID_ARGUMENT', `maxNewTokens must be at least 1, got ${o.maxNewTokens}`);
+  if (start.keyValid.length !== b * start.cache.length) throw new VizWizError('INVALID_ARGUMENT', `keyValid has ${start.keyValid.length} entries, expected ${b} x ${start.cache.length}`);
+  const eos = new Set(o.eosTokenIds);
+  const done = new Array<boolean>(b).fill(false);
+  const rows: number[][] = Array.from({ length: b }, () => []);
+  const stepLogits: Float32Array[] = [];
+  let { cache, logits } = start as { cache: KvCache; logits: Float32Array };
+  let valid = start.keyValid;
+  let steps = 0;
+  for (let k = 0; k < o.maxNewTokens; k++) {
+    if (o.keepStepLogits) stepLogits.push(logits.slice());
+    const next = rows.map((row, r) => {
+      const tok = done[r] ? o.padTokenId : argmaxRow(logits, r, vocab);
+      row.push(tok);
+      if (eos.has(tok)) done[r] = true;
+      return tok;
+    });
+    steps++;
+    if (k === o.maxNewTokens - 1 || done.every(Boolean)) break;
+    valid = appendColumn(valid, b, cache.length);
+    const res: DecodeResult = await dec.step(cache, {
+      tokens: next,
+      positions: start.nextPosition.map((p) => p + k),
+      bias: stepBias(valid, b, cache.length + 1),
+    });
+    ({ cache, logits } = res);
+  }
+  const tokens = new BigInt64Array(b * steps);
+  rows.forEach((row, r) => row.forEach((t, i) => (tokens[r * steps + i] = BigInt(t))));
+  return { tokens, steps, stepLogits, cache };
+}
+
+/** keyValid (B, S) -> (B, S + 1) with the new column set. */
+function appendColumn(valid: Uint8Array, b: number, s: number): Uint8Array {
+  const out = new Uint8Array(b * (s + 1));
+  for (let r = 0; r < b; r++) {
+    out.set(valid.subarray(r * s, (r + 1) * s), r * (s + 1));
+    out[r * (s + 1) + s] = 1;
+  }
+  return out;
+}
+
+export interface Prompt {
+  batch: number;
+  length: number;
+  inputIds: BigInt64Array; // (B, T)
+  /** (B, T) 1 = real token, 0 = padding (either side). */
+  attentionMask: ArrayLike<number | bigint>;
+}
+
+export interface GenerateOptions extends GreedyOptions {
+  /** How the prompt attends to itself: 'causal' (a plain decoder) or 'bidirectional' (PaliGemma's prefix). */
+  promptAttention?: 'causal' | 'bidirectional';
+  /** First position id: 0 (Gemma) or 1 (PaliGemma in transformers 4.44). */
+  positionOffset?: number;
+}
+
+/** Prefill on token ids, then greedy decoding. */
+export async function generateGreedy(dec: GemmaKvDecoder, p: Prompt, o: GenerateOptions): Promise<GreedyResult> {
+  const { batch: b, length: t } = p;
+  const offset = o.positionOffset ?? 0;
+  const keyValid = Uint8Array.from({ length: b * t }, (_, i) => (Number(p.attentionMask[i]) !== 0 ? 1 : 0));
+  const real = Array.from({ length: b }, (_, r) => keyValid.subarray(r * t, (r + 1) * t).reduce((a, x) => a + x, 0));
+  const lastIndex = Array.from({ length: b }, (_, r) => keyValid.subarray(r * t, (r + 1) * t).lastIndexOf(1));
+  if (real.some((n) => n === 0)) throw new VizWizError('INVALID_ARGUMENT', 'generateGreedy: a prompt row has no real tokens');
+  const bias = (o.promptAttention ?? 'causal') === 'causal' ? causalBias(keyValid, b, t) : bidirectionalBias(keyValid, b, t);
+  const pre = await dec.prefill({ batch: b, length: t, inputIds: p.inputIds, positionIds: paddedPositions(keyValid, b, t, offset), bias, lastIndex });
+  return greedyDecode(dec, { cache: pre.cache, logits: pre.logits, keyValid, nextPosition: real.map((n) => n + offset) }, o);
+}

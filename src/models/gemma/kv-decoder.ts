@@ -1,0 +1,129 @@
+/**
+ * Runs the prefill and decode graphs (cache-graphs.ts) on ONNX Runtime and carries the KV cache between steps as
+ * ort.Tensors (per layer (B, KV, S, hd), keys after RoPE), fed back without copying. Both sessions read the same
+ * weight arrays.
+ */
+
+import * as ort from 'onnxruntime-node';
+import { InferenceRunner, type SessionOptions } from '../../engine/session.js';
+import { buildInference } from '../../engine/train-step.js';
+import { VizWizError } from '../../errors.js';
+import { gemmaDecodeModel, gemmaPrefillModel, LAST_ROW } from './cache-graphs.js';
+import type { GemmaConfig } from './config.js';
+import { ATTENTION_BIAS, INPUT_IDS, INPUTS_EMBEDS, pastKeyName, pastValueName, POSITION_IDS, presentKeyName, presentValueName, type TokenInput } from './inputs.js';
+
+export interface KvCache {
+  readonly batch: number;
+  /** Cached positions S. */
+  readonly length: number;
+  readonly keys: readonly ort.Tensor[]; // per layer (B, KV, S, hd)
+  readonly values: readonly ort.Tensor[]; // per layer (B, KV, S, hd)
+}
+
+export interface PrefillRequest {
+  batch: number;
+  length: number; // T
+  inputIds?: BigInt64Array; // (B, T), for a decoder created with prefillInput 'ids'
+  inputsEmbeds?: Float32Array; // (B, T, D) unscaled, for prefillInput 'embeds'
+  positionIds: BigInt64Array; // (B, T)
+  bias: Float32Array; // (B, T, T)
+  /** Per row, the position t whose logits to return (the last real token). */
+  lastIndex: readonly number[];
+}
+
+export interface StepRequest {
+  tokens: ArrayLike<number>; // (B) the token fed at this step
+  positions: ArrayLike<number>; // (B) its position ids
+  bias: Float32Array; // (B, 1, S + 1) over the cached positions and itself
+}
+
+export interface DecodeResult {
+  logits: Float32Array; // (B, V)
+  cache: KvCache;
+}
+
+export interface KvDecoderOptions {
+  prefix?: string; // 'model.'
+  prefillInput?: TokenInput; // 'ids'
+  session?: SessionOptions;
+}
+
+/** A cache from per-layer arrays (B, KV, S, hd), e.g. one computed elsewhere. */
+export function kvCacheFrom(c: GemmaConfig, batch: number, length: number, keys: readonly Float32Array[], values: readonly Float32Array[]): KvCache {
+  const dims = [batch, c.kvHeads, length, c.headDim];
+  const n = batch * c.kvHeads * length * c.headDim;
+  const wrap = (a: Float32Array): ort.Tensor => {
+    if (a.length !== n) throw new VizWizError('INVALID_ARGUMENT', `KV cache entry has ${a.length} values, expected ${n} ([${dims.join(', ')}])`);
+    return new ort.Tensor('float32', a, dims);
+  };
+  if (keys.length !== c.layers || values.length !== c.layers) throw new VizWizError('INVALID_ARGUMENT', `KV cache needs ${c.layers} layers`);
+  return { batch, length, keys: keys.map(wrap), values: values.map(wrap) };
+}
+
+export class GemmaKvDecoder {
+  private constructor(
+    readonly config: GemmaConfig,
+    readonly prefillInput: TokenInput,
+    private readonly prefillRunner: InferenceRunner,
+    private readonly decodeRunner: InferenceRunner,
+  ) {}
+
+  /** Builds both graphs and their sessions; `weights` holds every decoder weight by (prefixed) name. */
+  static async create(c: GemmaConfig, weights: ReadonlyMap<string, Float32Array>, o: KvDecoderOptions = {}): Promise<GemmaKvDecoder> {
+    const input = o.prefillInput ?? 'ids';
+    const prefill = await InferenceRunner.create(buildInference(gemmaPrefillModel(c, { prefix: o.prefix, input })), weights, o.session);
+    const decode = await InferenceRunner.create(buildInference(gemmaDecodeModel(c, { prefix: o.prefix, input: 'ids' })), weights, o.session);
+    return new GemmaKvDecoder(c, input, prefill, decode);
+  }
+
+  private cacheOf(out: Record<string, ort.Tensor>, batch: number, length: number): KvCache {
+    const layers = Array.from({ length: this.config.layers }, (_, i) => i);
+    const take = (name: string): ort.Tensor => {
+      const t = out[name];
+      if (!t) throw new Error(`graph output '${name}' is missing`);
+      return t;
+    };
+    return { batch, length, keys: layers.map((i) => take(presentKeyName(i))), values: layers.map((i) => take(presentValueName(i))) };
+  }
+
+  async prefill(r: PrefillRequest): Promise<DecodeResult> {
+    const { batch: b, length: t } = r;
+    if (r.lastIndex.length !== b) throw new VizWizError('INVALID_ARGUMENT', `prefill: lastIndex has ${r.lastIndex.length} entries for ${b} rows`);
+    const feeds: Record<string, ort.Tensor> = {
+      [POSITION_IDS]: new ort.Tensor('int64', r.positionIds, [b, t]),
+      [ATTENTION_BIAS]: new ort.Tensor('float32', r.bias, [b, t, t]),
+      [LAST_ROW]: new ort.Tensor('int64', BigInt64Array.from(r.lastIndex, (k, row) => BigInt(row * t + k)), [b]),
+    };
+    if (this.prefillInput === 'ids') {
+      if (!r.inputIds) throw new VizWizError('INVALID_ARGUMENT', 'prefill: this decoder takes inputIds');
+      feeds[INPUT_IDS] = new ort.Tensor('int64', r.inputIds, [b, t]);
+    } else {
+      if (!r.inputsEmbeds) throw new VizWizError('INVALID_ARGUMENT', 'prefill: this decoder takes inputsEmbeds');
+      feeds[INPUTS_EMBEDS] = new ort.Tensor('float32', r.inputsEmbeds, [b, t, this.config.hidden]);
+    }
+    const out = await this.prefillRunner.run(feeds);
+    return { logits: out.logits?.data as Float32Array, cache: this.cacheOf(out, b, t) };
+  }
+
+  /** One token per row on top of `cache`; returns its logits and the cache grown by one position. */
+  async step(cache: KvCache, r: StepRequest): Promise<DecodeResult> {
+    const b = cache.batch;
+    const s = cache.length + 1;
+    if (r.tokens.length !== b || r.positions.length !== b) throw new VizWizError('INVALID_ARGUMENT', `step: expected ${b} tokens and positions`);
+    if (r.bias.length !== b * s) throw new VizWizError('INVALID_ARGUMENT', `step: bias has ${r.bias.length} values, expected ${b} x ${s}`);
+    const feeds: Record<string, ort.Tensor> = {
+      [INPUT_IDS]: new ort.Tensor('int64', BigInt64Array.from({ length: b }, (_, i) => BigInt(r.tokens[i] as number)), [b, 1]),
+      [POSITION_IDS]: new ort.Tensor('int64', BigInt64Array.from({ length: b }, (_, i) => BigInt(r.positions[i] as number)), [b, 1]),
+      [ATTENTION_BIAS]: new ort.Tensor('float32', r.bias, [b, 1, s]),
+    };
+    cache.keys.forEach((k, i) => (feeds[pastKeyName(i)] = k));
+    cache.values.forEach((v, i) => (feeds[pastValueName(i)] = v));
+    const out = await this.decodeRunner.run(feeds);
+    return { logits: out.logits?.data as Float32Array, cache: this.cacheOf(out, b, s) };
+  }
+
+  async dispose(): Promise<void> {
+    await this.prefillRunner.dispose();
+    await this.decodeRunner.dispose();
+  }
+}

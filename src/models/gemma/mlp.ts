@@ -1,0 +1,13 @@
+/** Gemma's gated MLP: down_proj(gelu(gate_proj(x)) * up_proj(x)), gelu in its tanh form by default. (N, D) -> (N, D). */
+
+import type { Value } from '../../engine/graph.js';
+import { gelu, mul } from '../../engine/ops/index.js';
+import type { GemmaConfig } from './config.js';
+import { linearRows } from './linear.js';
+import type { GemmaLayerNames } from './names.js';
+import type { Weights } from './weights-source.js';
+
+export function gemmaMlp(w: Weights, n: GemmaLayerNames, c: GemmaConfig, x: Value): Value {
+  const gate = gelu(linearRows(x, w(n.gate)), c.activation === 'tanh' ? 'tanh' : 'none'); // (N, I)
+  return linearRows(mul(gate, linearRows(x, w(n.up))), w(n.down)); // (N, D)
+}

@@ -1,0 +1,90 @@
+/**
+ * Shared by the Gemma tests: the golden folders (`$VIZWIZ_GOLDEN_DIR/<name>`, default the project's fixtures), tensor
+ * access, comparisons with the DESIGN.md tolerances, and feeds for the full-forward graph.
+ */
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { readSafetensors, type TensorData } from '../../../src/engine/safetensors.js';
+import { gemmaConfigFromHf, type GemmaConfig } from '../../../src/models/gemma/config.js';
+import { arangePositions, causalBias } from '../../../src/models/gemma/masks.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const goldenRoot = process.env.VIZWIZ_GOLDEN_DIR ?? path.join(here, '..', '..', 'fixtures');
+
+export type Tensors = Map<string, { shape: readonly number[]; data: TensorData }>;
+
+export function goldenPath(folder: string, file = ''): string {
+  return path.join(goldenRoot, folder, file);
+}
+
+export function hasGolden(folder: string, files: readonly string[]): boolean {
+  return files.every((f) => existsSync(goldenPath(folder, f)));
+}
+
+export async function readConfig(folder: string): Promise<GemmaConfig> {
+  return gemmaConfigFromHf(JSON.parse(await readFile(goldenPath(folder, 'config.json'), 'utf8')));
+}
+
+export async function readTensors(folder: string, file: string): Promise<Tensors> {
+  return readSafetensors(goldenPath(folder, file));
+}
+
+export function tensor(m: Tensors, name: string): { shape: readonly number[]; data: TensorData } {
+  const t = m.get(name);
+  if (!t) throw new Error(`golden tensor '${name}' is missing`);
+  return t;
+}
+
+export function f32Map(m: Tensors): Map<string, Float32Array> {
+  return new Map([...m].filter(([, t]) => t.data instanceof Float32Array).map(([k, t]) => [k, t.data as Float32Array]));
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'length mismatch');
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return Number.isNaN(m) ? Infinity : m;
+}
+
+export function absMax(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] as number));
+  return m;
+}
+
+/** DESIGN.md: 1e-5 absolute where values are O(1), 1e-4 otherwise. */
+export function outputTol(expected: ArrayLike<number>): number {
+  return absMax(expected) <= 2 ? 1e-5 : 1e-4;
+}
+
+export function assertClose(name: string, got: ArrayLike<number>, expected: ArrayLike<number>, tol = outputTol(expected)): number {
+  const d = maxAbsDiff(got, expected);
+  assert.ok(d <= tol, `${name}: max abs diff ${d} > ${tol}`);
+  return d;
+}
+
+/** Rows [from, to) of every (B, T, W) row-major batch entry: out (B, to - from, W). */
+export function sliceTime(a: ArrayLike<number>, b: number, t: number, w: number, from: number, to: number): Float32Array {
+  const out = new Float32Array(b * (to - from) * w);
+  for (let r = 0; r < b; r++) for (let i = from; i < to; i++) for (let j = 0; j < w; j++) out[(r * (to - from) + i - from) * w + j] = a[(r * t + i) * w + j] as number;
+  return out;
+}
+
+/** Feeds of the full-forward graph for golden `input_ids` / `attention_mask` (positions from the file, else 0..T-1). */
+export function forwardFeeds(inputs: Tensors): { feeds: Record<string, ort.Tensor>; batch: number; length: number } {
+  const ids = tensor(inputs, 'input_ids');
+  const [batch, length] = ids.shape as [number, number];
+  const mask = inputs.get('attention_mask')?.data ?? new BigInt64Array(batch * length).fill(1n);
+  const positions = (inputs.get('position_ids')?.data as BigInt64Array | undefined) ?? arangePositions(batch, length);
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', ids.data as BigInt64Array, [batch, length]),
+    position_ids: new ort.Tensor('int64', positions, [batch, length]),
+    attention_bias: new ort.Tensor('float32', causalBias(mask as BigInt64Array, batch, length), [batch, length, length]),
+  };
+  return { feeds, batch, length };
+}
