@@ -28,6 +28,12 @@ export interface ImageTextEncoder {
   encodeImages(pixels: Float32Array, count: number): Promise<Float32Array>;
   /** Embeds texts; returns [texts.length, textDim]. Only when textDim is defined. */
   encodeTexts?(texts: readonly string[]): Promise<Float32Array>;
+  /**
+   * Optional string facts that determine this encoder's outputs beyond its id and sizes (source, commit,
+   * architecture settings, preprocessing). Extraction stores them in the feature file and includes them in the
+   * resumption fingerprint, so parts made by a different encoder are never mixed in.
+   */
+  readonly metadata?: Readonly<Record<string, string>>;
   dispose(): Promise<void>;
 }
 

@@ -1,15 +1,18 @@
 /**
- * A stand-in encoder until the real CLIP and ResNet encoders land: a fixed random projection of the pixels
- * (image downsampled to R x R RGB, centred, times a seeded Gaussian matrix) and a hashed bag of words of the
- * question (signed feature hashing, L2-normalised). Deterministic for a seed, needs no weights, and keeps what a
- * linear head can learn from the sample dataset: colours, brightness, blur, coarse layout, question wording.
+ * A stand-in encoder that needs no weights: a fixed random projection of the pixels (image resized to R x R RGB,
+ * centred, times a seeded Gaussian matrix) and a hashed bag of words of the question (signed feature hashing,
+ * L2-normalised). Deterministic for a seed, and keeps what a linear head can learn from the sample dataset: colours,
+ * brightness, blur, coarse layout, question wording. It is an ImageTextEncoder like CLIP and ResNet-50 (registry id
+ * `pixel-projection`), and `extractPixelProjection` runs it in memory over a whole split (decoding through
+ * src/images, so both paths give the same features).
  */
 import sharp from 'sharp';
-import { VizWizError } from '../errors.js';
 import { Rng } from '../engine/rng.js';
 import type { ImageSource } from '../data/image-source.js';
 import { tokenizeQuestion } from '../data/question-encoding.js';
 import type { VizWizQuestion } from '../data/types.js';
+import { readImage } from '../images/decode.js';
+import type { ImageTextEncoder, RgbImage } from './encoder.js';
 import type { FeatureSet } from './feature-file.js';
 
 export interface PixelProjectionOptions {
@@ -25,28 +28,19 @@ export interface PixelProjectionOptions {
 
 export const PIXEL_PROJECTION_DEFAULTS = { imageDim: 256, textDim: 128, resolution: 16, seed: 0 };
 
-/** Decodes an image (EXIF-rotated, any colour space) to R x R RGB floats in [-0.5, 0.5]. */
-export async function downsample(bytes: Buffer, resolution: number, name: string): Promise<Float32Array> {
-  let raw: Buffer;
-  try {
-    raw = await sharp(bytes)
-      .rotate()
-      .toColourspace('srgb')
-      .removeAlpha()
-      .resize(resolution, resolution, { fit: 'fill', kernel: 'cubic' })
-      .raw()
-      .toBuffer();
-  } catch (err) {
-    throw new VizWizError('INVALID_FEATURES', `image ${name} cannot be decoded (${(err as Error).message})`, {
-      cause: err,
-    });
+/** Resizes an RGB image to R x R (bicubic, aspect ratio ignored) and writes CHW floats in [-0.5, 0.5] into `out`. */
+export async function downsampleRgb(image: RgbImage, resolution: number, out: Float32Array): Promise<void> {
+  const raw = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(resolution, resolution, { fit: 'fill', kernel: 'cubic' })
+    .raw()
+    .toBuffer();
+  const plane = resolution * resolution;
+  for (let p = 0; p < plane; p++) {
+    for (let c = 0; c < 3; c++) out[c * plane + p] = (raw[p * 3 + c] ?? 0) / 255 - 0.5;
   }
-  const out = new Float32Array(resolution * resolution * 3);
-  for (let i = 0; i < out.length; i++) out[i] = (raw[i] ?? 0) / 255 - 0.5;
-  return out;
 }
 
-/** The seeded [inputs, outputs] Gaussian projection, scaled by 1/sqrt(inputs). */
+/** The seeded [inputs, outputs] Gaussian projection, scaled by 1/sqrt(inputs). Row i is HWC input i. */
 export function projectionMatrix(inputs: number, outputs: number, seed: number): Float32Array {
   const rng = new Rng(seed);
   const m = new Float32Array(inputs * outputs);
@@ -75,37 +69,64 @@ export function hashQuestion(question: string, out: Float32Array): void {
   if (norm > 0) for (let i = 0; i < out.length; i++) out[i] = (out[i] ?? 0) / Math.sqrt(norm);
 }
 
+export function createPixelProjectionEncoder(options: PixelProjectionOptions = {}): ImageTextEncoder {
+  const { imageDim, textDim, resolution, seed } = { ...PIXEL_PROJECTION_DEFAULTS, ...options };
+  const plane = resolution * resolution;
+  const inputs = plane * 3;
+  const projection = projectionMatrix(inputs, imageDim, seed);
+  return {
+    id: 'pixel-projection',
+    imageDim,
+    textDim,
+    pixelsPerImage: inputs,
+    metadata: { resolution: String(resolution), seed: String(seed) },
+    preprocess: (image, out) => downsampleRgb(image, resolution, out),
+    async encodeImages(pixels, count) {
+      const result = new Float32Array(count * imageDim);
+      for (let n = 0; n < count; n++) {
+        const row = result.subarray(n * imageDim, (n + 1) * imageDim);
+        const x = pixels.subarray(n * inputs, (n + 1) * inputs);
+        for (let p = 0; p < plane; p++) {
+          for (let c = 0; c < 3; c++) {
+            const v = x[c * plane + p]!;
+            if (v === 0) continue;
+            const w = projection.subarray((p * 3 + c) * imageDim, (p * 3 + c + 1) * imageDim);
+            for (let j = 0; j < imageDim; j++) row[j] = row[j]! + v * w[j]!;
+          }
+        }
+      }
+      return result;
+    },
+    async encodeTexts(texts) {
+      const result = new Float32Array(texts.length * textDim);
+      texts.forEach((t, i) => hashQuestion(t, result.subarray(i * textDim, (i + 1) * textDim)));
+      return result;
+    },
+    async dispose() {},
+  };
+}
+
+/** Features for every question, in memory; a missing or undecodable image throws an ImageFailure naming it. */
 export async function extractPixelProjection(
   questions: readonly VizWizQuestion[],
   images: ImageSource,
   options: PixelProjectionOptions = {},
 ): Promise<FeatureSet> {
-  const { imageDim, textDim, resolution, seed } = { ...PIXEL_PROJECTION_DEFAULTS, ...options };
-  const inputs = resolution * resolution * 3;
-  const projection = projectionMatrix(inputs, imageDim, seed);
+  const encoder = createPixelProjectionEncoder(options);
+  const { imageDim, pixelsPerImage } = encoder;
+  const textDim = encoder.textDim as number;
   const rows = questions.length;
   const image = new Float32Array(rows * imageDim);
-  const text = new Float32Array(rows * textDim);
+  const pixels = new Float32Array(pixelsPerImage);
   for (let r = 0; r < rows; r++) {
     const q = questions[r]!;
-    const pixels = await downsample(await images.read(q.image), resolution, q.image);
-    const row = image.subarray(r * imageDim, (r + 1) * imageDim);
-    for (let i = 0; i < inputs; i++) {
-      const p = pixels[i]!;
-      if (p === 0) continue;
-      const w = projection.subarray(i * imageDim, (i + 1) * imageDim);
-      for (let j = 0; j < imageDim; j++) row[j] = row[j]! + p * w[j]!;
-    }
-    hashQuestion(q.question, text.subarray(r * textDim, (r + 1) * textDim));
+    await encoder.preprocess(await readImage(images, q.image), pixels);
+    image.set(await encoder.encodeImages(pixels, 1), r * imageDim);
   }
+  const text = await encoder.encodeTexts!(questions.map((q) => q.question));
   return {
     image: { data: image, rows, dim: imageDim },
     text: { data: text, rows, dim: textDim },
-    metadata: {
-      encoder: 'pixel-projection',
-      resolution: String(resolution),
-      seed: String(seed),
-      rows: String(rows),
-    },
+    metadata: { encoder: 'pixel-projection', ...encoder.metadata, rows: String(rows) },
   };
 }
