@@ -1,0 +1,128 @@
+/**
+ * CLIP as an ImageTextEncoder (src/features/encoder.ts): image and question embeddings of projection_dim values.
+ * Which embedding is written is an option: `normalize: true` (default) writes the L2-normalised projections, what
+ * CLIPModel's image_embeds/text_embeds are and what Deuser et al. trained their linear layers on; `normalize: false`
+ * writes the projections as CLIPVisionModelWithProjection / CLIPTextModelWithProjection return them.
+ * Each tower is one inference graph (buildInference) run by an InferenceRunner that holds the weights as resident
+ * tensors over the caller's arrays (no copy); images run in batches of at most `imageBatch`, texts of `textBatch`, each
+ * text batch padded to its longest text.
+ */
+
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { VizWizError } from '../../errors.js';
+import { InferenceRunner, type SessionOptions } from '../../engine/session.js';
+import { buildInference } from '../../engine/train-step.js';
+import type { EncoderLoadOptions, ImageTextEncoder, RgbImage } from '../../features/encoder.js';
+import type { PatchEmbedMethod } from '../transformer/patch-embed.js';
+import { parseClipConfig, type ClipConfig } from './config.js';
+import { clipTextModel, clipVisionModel } from './model.js';
+import { clipPreprocess, clipPreprocessConfig, type ClipPreprocessConfig } from './preprocess.js';
+import { ClipTokenizer } from './tokenizer.js';
+import { loadClipWeights } from './weights.js';
+
+export interface ClipEncoderOptions extends EncoderLoadOptions {
+  /** Registry id reported by the encoder (default 'clip'). */
+  id?: string;
+  /** L2-normalise the embeddings (default true; see the module comment). */
+  normalize?: boolean;
+  /** Most images per session run (default 8). */
+  imageBatch?: number;
+  /** Most texts per session run (default 64). */
+  textBatch?: number;
+  /** Preprocessing (default: CLIP's, at the vision config's image_size). */
+  preprocess?: ClipPreprocessConfig;
+  patchEmbed?: PatchEmbedMethod;
+  optimization?: SessionOptions['optimization'];
+}
+
+/** Runs `count` rows through `run` in chunks of at most `batch`, writing `dim` outputs per row. */
+async function chunked(count: number, batch: number, dim: number, run: (start: number, n: number) => Promise<Float32Array>): Promise<Float32Array> {
+  const out = new Float32Array(count * dim);
+  for (let start = 0; start < count; start += batch) {
+    const n = Math.min(batch, count - start);
+    out.set(await run(start, n), start * dim);
+  }
+  return out;
+}
+
+export async function createClipEncoder(
+  weights: ReadonlyMap<string, Float32Array>,
+  tokenizer: ClipTokenizer | null,
+  config: ClipConfig,
+  o: ClipEncoderOptions = {},
+): Promise<ImageTextEncoder> {
+  const vision = config.vision;
+  if (!vision) throw new VizWizError('INVALID_ARGUMENT', `a CLIP encoder needs a vision tower; the config describes a ${config.architecture}`);
+  const text = tokenizer ? config.text : undefined;
+  if (text && tokenizer && tokenizer.maxLength > text.maxPositions) {
+    throw new VizWizError('INVALID_ARGUMENT', `tokenizer maxLength ${tokenizer.maxLength} exceeds the text tower's ${text.maxPositions} positions; create the tokenizer with { maxLength: ${text.maxPositions} }`);
+  }
+  const pre = o.preprocess ?? clipPreprocessConfig(vision.imageSize);
+  if (pre.crop !== vision.imageSize) throw new VizWizError('INVALID_ARGUMENT', `preprocessing crops ${pre.crop} pixels but the model takes ${vision.imageSize}`);
+  const normalize = o.normalize ?? true;
+  const session: SessionOptions = { device: o.device ?? 'cpu', ...(o.threads ? { threads: o.threads } : {}), optimization: o.optimization ?? 'all' };
+  const imageOut = normalize ? 'image_embeds_normalized' : 'image_embeds';
+  const textOut = normalize ? 'text_embeds_normalized' : 'text_embeds';
+  const visionModel = clipVisionModel(vision, o.patchEmbed ? { patchEmbed: o.patchEmbed } : {});
+  const visionRunner = await InferenceRunner.create(buildInference(visionModel, { outputs: [imageOut] }), weights, session);
+  const textModel = text ? clipTextModel(text) : undefined;
+  const textRunner = textModel ? await InferenceRunner.create(buildInference(textModel, { outputs: [textOut] }), weights, session) : undefined;
+
+  const pixelsPerImage = vision.channels * vision.imageSize * vision.imageSize;
+  const imageBatch = o.imageBatch ?? 8;
+  const textBatch = o.textBatch ?? 64;
+
+  const encoder: ImageTextEncoder = {
+    id: o.id ?? 'clip',
+    imageDim: vision.projectionDim,
+    textDim: text?.projectionDim,
+    pixelsPerImage,
+    metadata: {
+      embeddings: normalize ? 'projection, L2-normalised' : 'projection',
+      preprocessing: `short side ${pre.resize} (Pillow-exact bicubic), centre crop ${pre.crop}, mean ${pre.mean.join('/')}, std ${pre.std.join('/')}`,
+      ...(text && tokenizer ? { text_max_tokens: String(tokenizer.maxLength) } : {}),
+    },
+    preprocess(image: RgbImage, out: Float32Array): void {
+      clipPreprocess(image, out, pre);
+    },
+    async encodeImages(pixels: Float32Array, count: number): Promise<Float32Array> {
+      if (pixels.length < count * pixelsPerImage) throw new VizWizError('INVALID_ARGUMENT', `${count} images need ${count * pixelsPerImage} pixel values, got ${pixels.length}`);
+      return chunked(count, imageBatch, vision.projectionDim, async (start, n) => {
+        const view = pixels.subarray(start * pixelsPerImage, (start + n) * pixelsPerImage);
+        const feeds = { pixel_values: new ort.Tensor('float32', view, [n, vision.channels, vision.imageSize, vision.imageSize]) };
+        return (await visionRunner.run(feeds))[imageOut]?.data as Float32Array;
+      });
+    },
+    async dispose(): Promise<void> {
+      await visionRunner.dispose();
+      await textRunner?.dispose();
+    },
+  };
+  if (text && tokenizer && textRunner) {
+    encoder.encodeTexts = (texts: readonly string[]): Promise<Float32Array> =>
+      chunked(texts.length, textBatch, text.projectionDim, async (start, n) => {
+        const b = tokenizer.encodeBatch(texts.slice(start, start + n));
+        const feeds = {
+          input_ids: new ort.Tensor('int64', b.inputIds, [b.rows, b.length]),
+          attention_mask: new ort.Tensor('int64', b.attentionMask, [b.rows, b.length]),
+        };
+        return (await textRunner.run(feeds))[textOut]?.data as Float32Array;
+      });
+  }
+  return encoder;
+}
+
+/** A CLIP encoder from a checkpoint folder: config.json, safetensors weights (one file or sharded), tokenizer files. */
+export async function loadClipEncoder(dir: string, o: ClipEncoderOptions & { withText?: boolean } = {}): Promise<ImageTextEncoder> {
+  const configFile = path.join(dir, 'config.json');
+  if (!existsSync(configFile)) throw new VizWizError('NOT_FOUND', `${dir}: no config.json (is this a CLIP checkpoint folder?)`);
+  const config = parseClipConfig(JSON.parse(await readFile(configFile, 'utf8')));
+  const withText = (o.withText ?? true) && config.text !== undefined;
+  const specs = [...(config.vision ? clipVisionModel(config.vision).params : []), ...(withText && config.text ? clipTextModel(config.text).params : [])];
+  const weights = await loadClipWeights(dir, specs);
+  const tokenizer = withText ? await ClipTokenizer.fromFolder(dir, { maxLength: config.text?.maxPositions ?? 77 }) : null;
+  return createClipEncoder(weights, tokenizer, config, o);
+}
