@@ -12,6 +12,8 @@ import { resolveModelSource, type ResolvedSource } from '../models/sources/resol
 import type { ImageTextEncoder } from './encoder.js';
 import { createPixelProjectionEncoder, PIXEL_PROJECTION_DEFAULTS } from './pixel-projection.js';
 import { withMetadata } from './with-metadata.js';
+import { loadClipEncoder } from '../models/clip/encoder.js';
+import { createResnetEncoder } from '../models/resnet/encoder.js';
 
 /** How an encoder turns an RgbImage into its input tensor (documentation and checks; the encoder implements it). */
 export interface PreprocessingSpec {
@@ -47,8 +49,7 @@ export interface EncoderSpec {
   readonly imageDim: number;
   /** Question-embedding size; undefined when the encoder has no text tower. */
   readonly textDim: number | undefined;
-  /** Undefined while the implementation is not wired in. */
-  readonly load: EncoderLoader | undefined;
+  readonly load: EncoderLoader;
 }
 
 const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
@@ -72,9 +73,10 @@ export const BUILTIN_ENCODERS: readonly EncoderSpec[] = [
     preprocessing: { mode: 'shortest-side', resize: 336, crop: 336, interpolation: 'bicubic', mean: CLIP_MEAN, std: CLIP_STD },
     imageDim: 768,
     textDim: 768,
-    // TODO(wire CLIP): import { loadClipEncoder } from '../models/clip/encoder.js'; then
-    //   load: (source, ctx) => loadClipEncoder(source!.dir, { id: ctx.spec.id, device: ctx.device, ...(ctx.threads !== undefined ? { threads: ctx.threads } : {}) }),
-    load: undefined,
+    load: (source, ctx) => {
+      if (!source) throw new Error('the CLIP encoder needs a model source');
+      return loadClipEncoder(source.dir, { id: ctx.spec.id, device: ctx.device, ...(ctx.threads !== undefined ? { threads: ctx.threads } : {}) });
+    },
   },
   {
     id: 'resnet50',
@@ -84,9 +86,10 @@ export const BUILTIN_ENCODERS: readonly EncoderSpec[] = [
     preprocessing: { mode: 'shortest-side', resize: 256, crop: 224, interpolation: 'bilinear', mean: IMAGENET_MEAN, std: IMAGENET_STD },
     imageDim: 2048,
     textDim: undefined,
-    // TODO(wire ResNet): import { createResnetEncoder } from '../models/resnet/encoder.js'; then
-    //   load: (source, ctx) => createResnetEncoder(source!.weights, { id: ctx.spec.id, device: ctx.device, ...(ctx.threads !== undefined ? { threads: ctx.threads } : {}) }),
-    load: undefined,
+    load: (source, ctx) => {
+      if (!source) throw new Error('the ResNet-50 encoder needs a model source');
+      return createResnetEncoder(source.weights, { id: ctx.spec.id, device: ctx.device, ...(ctx.threads !== undefined ? { threads: ctx.threads } : {}) });
+    },
   },
   {
     id: 'pixel-projection',
@@ -141,9 +144,6 @@ export interface LoadEncoderOptions {
 
 export async function loadEncoder(id: string, options: LoadEncoderOptions = {}): Promise<ImageTextEncoder> {
   const spec = getEncoderSpec(id);
-  if (!spec.load) {
-    throw new VizWizError('INVALID_ARGUMENT', `encoder "${id}" is registered but not available in this build yet; use one of ${[...registry.values()].filter((e) => e.load).map((e) => e.id).join(', ')}`);
-  }
   const sourceText = options.source ?? spec.defaultSource;
   if (options.source !== undefined && spec.defaultSource === undefined) {
     throw new VizWizError('INVALID_ARGUMENT', `encoder "${id}" has no weights, so it takes no model source (got "${options.source}")`);

@@ -1,0 +1,84 @@
+/**
+ * The ResNet image encoder for feature extraction (ImageTextEncoder): ImageNet preprocessing, then the network up to
+ * the pooled features (2048-d for ResNet-50; the fc is not in the graph). Weights (a checkpoint path: file, shard
+ * index or folder; a Map of tensors; or loadResnetWeights output) are validated, BatchNorm is folded
+ * into the convs, and the folded weights become initializers of the inference graph by default, so they stay
+ * resident in the session (never copied per batch) and ORT's CPU optimiser can pre-pack them into its blocked NCHWc
+ * convolution layout and fuse Conv + bias + Add + Relu; GPU providers need initializers anyway. `weightsAs: 'inputs'`
+ * feeds them instead as resident ort.Tensors over the same Float32Arrays (InferenceRunner), which skips those
+ * weight-dependent optimisations (see bench/extract-resnet50.ts for the difference).
+ */
+
+import * as ort from 'onnxruntime-node';
+import type { EncoderLoadOptions, ImageTextEncoder, RgbImage } from '../../features/encoder.js';
+import { InferenceRunner } from '../../engine/session.js';
+import { buildInference } from '../../engine/train-step.js';
+import { pooledWidth, type ResnetConfig } from './config.js';
+import { foldBatchNorm } from './fold.js';
+import { resnetModel } from './model.js';
+import { IMAGENET_PREPROCESS, preprocessImagenet, type ImagenetPreprocess } from './preprocess.js';
+import { loadResnetWeights, type ResnetWeights, type ResnetWeightSource } from './weights.js';
+
+export interface ResnetEncoderOptions extends EncoderLoadOptions {
+  /** Registry id reported by the encoder (default 'resnet50'). */
+  id?: string;
+  /** Images per session.run inside encodeImages (default 16). */
+  batchSize?: number;
+  /** Default 'initializers' (see the module comment). */
+  weightsAs?: 'initializers' | 'inputs';
+  /** Fold BatchNorm into the convs at load time (default true); false keeps BatchNormalization nodes. */
+  foldBn?: boolean;
+  preprocess?: ImagenetPreprocess;
+  /** BatchNorm eps when loading from a file or map (default 1e-5). */
+  bnEps?: number;
+}
+
+export interface ResnetEncoder extends ImageTextEncoder {
+  readonly config: ResnetConfig;
+  readonly textDim: undefined;
+}
+
+function isLoaded(w: ResnetWeightSource | ResnetWeights): w is ResnetWeights {
+  return typeof w === 'object' && 'config' in w && 'tensors' in w;
+}
+
+export async function createResnetEncoder(weights: ResnetWeightSource | ResnetWeights, o: ResnetEncoderOptions = {}): Promise<ResnetEncoder> {
+  const loaded = isLoaded(weights) ? weights : await loadResnetWeights(weights, o.bnEps === undefined ? {} : { bnEps: o.bnEps });
+  const config = loaded.config;
+  const pre = o.preprocess ?? IMAGENET_PREPROCESS;
+  const foldBn = o.foldBn ?? true;
+  const weightsAs = o.weightsAs ?? 'initializers';
+  const params = foldBn ? foldBatchNorm(loaded) : new Map(loaded.tensors);
+  const model = resnetModel(config, params, { imageSize: pre.crop, foldedBn: foldBn, weightsAs });
+  const graph = buildInference(model, { outputs: ['pooled'] });
+  const sessionOptions = { ...(o.device ? { device: o.device } : {}), ...(o.threads ? { threads: o.threads } : {}) };
+  const runner = await InferenceRunner.create(graph, weightsAs === 'inputs' ? params : new Map(), sessionOptions);
+  const imageDim = pooledWidth(config);
+  const pixelsPerImage = 3 * pre.crop * pre.crop;
+  const batchSize = Math.max(1, o.batchSize ?? 16);
+
+  return {
+    id: o.id ?? 'resnet50',
+    config,
+    imageDim,
+    textDim: undefined,
+    pixelsPerImage,
+    preprocess(image: RgbImage, out: Float32Array): void {
+      preprocessImagenet(image, out, pre);
+    },
+    async encodeImages(pixels: Float32Array, count: number): Promise<Float32Array> {
+      if (pixels.length < count * pixelsPerImage) throw new Error(`encodeImages: ${count} images need ${count * pixelsPerImage} floats, got ${pixels.length}`);
+      const result = new Float32Array(count * imageDim);
+      for (let i = 0; i < count; i += batchSize) {
+        const b = Math.min(batchSize, count - i);
+        const x = new ort.Tensor('float32', pixels.subarray(i * pixelsPerImage, (i + b) * pixelsPerImage), [b, 3, pre.crop, pre.crop]); // (B, 3, S, S)
+        const out = await runner.run({ pixel_values: x }, ['pooled']);
+        result.set((out.pooled as ort.Tensor).data as Float32Array, i * imageDim); // (B, imageDim)
+      }
+      return result;
+    },
+    async dispose(): Promise<void> {
+      await runner.dispose();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * ImageNet preprocessing against Pillow 9.4 + torchvision's eval transform (fixture pil_preprocess.json, made by
+ * test/fixtures/resnet50_tiny/make_pil_preprocess.py): Pillow BILINEAR resizes byte for byte (down, up, one axis,
+ * images narrower than the filter),
+ * the full Resize -> CenterCrop -> ToTensor -> Normalize chain with exact float32 values on a 13x9 image, and the
+ * 256/224 geometry (including Python's half-to-even crop offset) with a hash of the crop on larger images.
+ * Plus hand-computed crop/normalise arithmetic and CenterCrop's padding on a uniform image.
+ */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RgbImage } from '../../../src/features/encoder.js';
+import { cropOffset, IMAGENET_PREPROCESS, preprocessImagenet, resizedSize } from '../../../src/models/resnet/preprocess.js';
+import { resizeBilinear, resizeRegion } from '../../../src/models/resnet/resize.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+interface Reference {
+  tiny: Record<string, number[]>;
+  small: Record<string, number[]>;
+  tiny_pipeline: { geometry: [number, number, number, number]; values: number[] };
+  big: Record<string, { geometry: [number, number, number, number]; fnv: number; sum: number }>;
+}
+const ref = JSON.parse(readFileSync(path.join(here, '..', '..', 'fixtures', 'resnet50_tiny', 'pil_preprocess.json'), 'utf8')) as Reference;
+
+/** The synthetic image of make_pil_preprocess.py. */
+function synth(width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = (x * x * 3 + y * 7 + x * y + c * 101 + ((x * 13 + y * 29) % 17) * 11) % 256;
+    }
+  }
+  return { data, width, height };
+}
+
+function fnv(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (const v of bytes) h = Math.imul(h ^ v, 0x01000193) >>> 0;
+  return h;
+}
+
+for (const [size, want] of Object.entries(ref.tiny)) {
+  test(`Pillow BILINEAR resize 13x9 -> ${size}, byte for byte`, () => {
+    const [w, h] = size.split('x').map(Number) as [number, number];
+    assert.deepEqual([...resizeBilinear(synth(13, 9), w, h).data], want);
+  });
+}
+
+for (const [size, want] of Object.entries(ref.small)) {
+  test(`Pillow BILINEAR resize 3x2 -> ${size} (filter windows wider than the image), byte for byte`, () => {
+    const [w, h] = size.split('x').map(Number) as [number, number];
+    assert.deepEqual([...resizeBilinear(synth(3, 2), w, h).data], want);
+  });
+}
+
+test('Resize(8) -> CenterCrop(6) -> ToTensor -> Normalize on 13x9: exact float32 values as torchvision', () => {
+  const p = { ...IMAGENET_PREPROCESS, resize: 8, crop: 6 };
+  const [w, h, left, top] = ref.tiny_pipeline.geometry;
+  assert.deepEqual(resizedSize(13, 9, 8), [w, h]);
+  assert.deepEqual([cropOffset(w, 6), cropOffset(h, 6)], [left, top]);
+  const out = new Float32Array(3 * 6 * 6);
+  preprocessImagenet(synth(13, 9), out, p);
+  assert.deepEqual([...out], ref.tiny_pipeline.values.map(Math.fround));
+});
+
+for (const [size, want] of Object.entries(ref.big)) {
+  test(`Resize(256) -> CenterCrop(224) geometry and crop bytes of a ${size} image`, () => {
+    const [iw, ih] = size.split('x').map(Number) as [number, number];
+    const [w, h, left, top] = want.geometry;
+    assert.deepEqual(resizedSize(iw, ih, 256), [w, h]);
+    assert.deepEqual([cropOffset(w, 224), cropOffset(h, 224)], [left, top]);
+    const crop = resizeRegion(synth(iw, ih), w, h, { x: left, y: top, width: 224, height: 224 });
+    assert.equal(crop.reduce((a, b) => a + b, 0), want.sum);
+    assert.equal(fnv(crop), want.fnv);
+  });
+}
+
+test('crop offsets use Python round (half to even) and floor for padding', () => {
+  assert.equal(cropOffset(341, 224), 58); // 58.5 -> 58
+  assert.equal(cropOffset(343, 224), 60); // 59.5 -> 60
+  assert.equal(cropOffset(256, 224), 16);
+  assert.equal(cropOffset(3, 6), -1); // pad (6 - 3) // 2 = 1 on the left
+  assert.deepEqual(resizedSize(640, 480, 256), [341, 256]); // int(256 * 640 / 480) = int(341.33)
+});
+
+test('normalise arithmetic: (v / 255 - mean) / std in float32, channel-major; padding is black', () => {
+  const [r, g, b] = [10, 200, 255];
+  const img: RgbImage = { data: new Uint8Array(4 * 4 * 3).map((_, i) => [r, g, b][i % 3] as number), width: 4, height: 4 };
+  const f = (v: number, c: number): number => Math.fround(Math.fround(Math.fround(v / 255) - Math.fround(IMAGENET_PREPROCESS.mean[c] as number)) / Math.fround(IMAGENET_PREPROCESS.std[c] as number));
+  // 4x4 stays 4x4 (short side already 4); CenterCrop(6) pads 1 pixel of black on every side.
+  const out = new Float32Array(3 * 36);
+  preprocessImagenet(img, out, { ...IMAGENET_PREPROCESS, resize: 4, crop: 6 });
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < 6; y++) {
+      for (let x = 0; x < 6; x++) {
+        const inside = x >= 1 && x <= 4 && y >= 1 && y <= 4;
+        assert.equal(out[c * 36 + y * 6 + x], f(inside ? ([r, g, b][c] as number) : 0, c), `c${c} y${y} x${x}`);
+      }
+    }
+  }
+  // Spot values: 10 in red is (10/255 - 0.485) / 0.229 ~ -1.9467; 255 in blue is (1 - 0.406) / 0.225 = 2.64.
+  assert.ok(Math.abs(f(10, 0) - (10 / 255 - 0.485) / 0.229) < 1e-6);
+  assert.ok(Math.abs(f(255, 2) - 2.64) < 1e-6);
+});
