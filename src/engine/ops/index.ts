@@ -12,3 +12,4 @@ export * from './conv.js';
 export * from './indexing.js';
 export * from './trig.js';
 export * from './gather-elements.js';
+export * from './cumsum.js';

@@ -12,7 +12,7 @@
 import type { Dim, Value } from '../../engine/graph.js';
 import { add, concat, div, matmul, softmax, transpose } from '../../engine/ops/index.js';
 import type { GemmaConfig } from './config.js';
-import { linearRows } from './linear.js';
+import { projectRows } from './linear.js';
 import type { GemmaLayerNames } from './names.js';
 import { applyRope, type RopeTables } from './rope.js';
 import { reshapeTo, unflatten, type SeqShape } from './shapes.js';
@@ -39,9 +39,9 @@ function heads(x: Value, seq: SeqShape, h: number, hd: number): Value {
 
 export function gemmaAttention(w: Weights, n: GemmaLayerNames, c: GemmaConfig, a: AttentionInput): { out: Value; present: KvPair } {
   const [h, kvh, hd] = [c.heads, c.kvHeads, c.headDim];
-  const q = applyRope(heads(linearRows(a.x, w(n.q)), a.seq, h, hd), a.rope); // (B, H, T, hd)
-  let k = applyRope(heads(linearRows(a.x, w(n.k)), a.seq, kvh, hd), a.rope); // (B, KV, T, hd)
-  let v = heads(linearRows(a.x, w(n.v)), a.seq, kvh, hd); // (B, KV, T, hd)
+  const q = applyRope(heads(projectRows(w, n.q, a.x), a.seq, h, hd), a.rope); // (B, H, T, hd)
+  let k = applyRope(heads(projectRows(w, n.k, a.x), a.seq, kvh, hd), a.rope); // (B, KV, T, hd)
+  let v = heads(projectRows(w, n.v, a.x), a.seq, kvh, hd); // (B, KV, T, hd)
   if (a.past) {
     k = concat([a.past.key, k], 2); // (B, KV, S, hd)
     v = concat([a.past.value, v], 2); // (B, KV, S, hd)
@@ -55,5 +55,5 @@ export function gemmaAttention(w: Weights, n: GemmaLayerNames, c: GemmaConfig, a
   const ctx = matmul(reshapeTo(probs, [0, kvh, -1, 0], [b, kvh, gt, s]), v); // (B, KV, g*T, hd)
   const perHead = transpose(reshapeTo(ctx, [0, h, -1, hd], [b, h, t, hd]), [0, 2, 1, 3]); // (B, T, H, hd)
   const merged = reshapeTo(perHead, [-1, h * hd], [a.seq.n, h * hd]); // (N, H*hd)
-  return { out: linearRows(merged, w(n.o)), present: { key: k, value: v } }; // (N, D)
+  return { out: projectRows(w, n.o, merged), present: { key: k, value: v } }; // (N, D)
 }

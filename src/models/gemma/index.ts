@@ -3,7 +3,8 @@
 export { gemmaConfigFromHf, validateGemmaConfig, type GemmaActivation, type GemmaConfig } from './config.js';
 export { DEFAULT_GEMMA_PREFIX, detectGemmaPrefix, gemmaNames, gemmaParamSpecs, type GemmaLayerNames, type GemmaNames } from './names.js';
 export { checkpointFiles, loadGemmaCheckpoint, loadGemmaWeights, type LoadedGemma } from './weights.js';
-export { contextWeights, isTrainable, splitWeights, type TrainableSelection, type Weights } from './weights-source.js';
+export { contextWeights, isTrainable, moduleOf, splitWeights, type LinearAdapter, type TrainableSelection, type Weights } from './weights-source.js';
+export { linearRows, projectRows } from './linear.js';
 export { embedRows, embedTokens, gemmaDecoder, tiedLogits, type DecoderInput, type DecoderOutput } from './decoder.js';
 export { gemmaAttention, type KvPair } from './attention.js';
 export { gemmaRmsNorm } from './rms-norm.js';

@@ -3,11 +3,11 @@
 import type { Value } from '../../engine/graph.js';
 import { gelu, mul } from '../../engine/ops/index.js';
 import type { GemmaConfig } from './config.js';
-import { linearRows } from './linear.js';
+import { projectRows } from './linear.js';
 import type { GemmaLayerNames } from './names.js';
 import type { Weights } from './weights-source.js';
 
 export function gemmaMlp(w: Weights, n: GemmaLayerNames, c: GemmaConfig, x: Value): Value {
-  const gate = gelu(linearRows(x, w(n.gate)), c.activation === 'tanh' ? 'tanh' : 'none'); // (N, I)
-  return linearRows(mul(gate, linearRows(x, w(n.up))), w(n.down)); // (N, D)
+  const gate = gelu(projectRows(w, n.gate, x), c.activation === 'tanh' ? 'tanh' : 'none'); // (N, I)
+  return projectRows(w, n.down, mul(gate, projectRows(w, n.up, x))); // (N, D)
 }

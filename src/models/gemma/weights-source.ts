@@ -7,8 +7,17 @@
 import type { Value } from '../../engine/graph.js';
 import type { BuildContext, InputSpec, ParamSpec } from '../../engine/model.js';
 
-/** Resolves a weight name to its graph value. */
-export type Weights = (name: string) => Value;
+/**
+ * A hook on every Linear: given the module path (the weight name without `.weight`), the input rows and the base
+ * output, returns the output to use - LoRA adds its low-rank branch here (lora/adapters.ts). Absent = the base output.
+ */
+export type LinearAdapter = (module: string, x: Value, y: Value) => Value;
+
+/** Resolves a weight name to its graph value; `adapt` (optional) rewrites Linear outputs. */
+export interface Weights {
+  (name: string): Value;
+  readonly adapt?: LinearAdapter;
+}
 
 /** Which parameters train: all (default), a list of names, or a predicate. */
 export type TrainableSelection = 'all' | 'none' | readonly string[] | ((name: string) => boolean);
@@ -37,7 +46,13 @@ export function splitWeights(specs: readonly ParamSpec[], sel: TrainableSelectio
 }
 
 /** A Weights lookup over a BuildContext: parameters by name, everything else as a graph input. */
-export function contextWeights(ctx: BuildContext, params: readonly ParamSpec[]): Weights {
+export function contextWeights(ctx: BuildContext, params: readonly ParamSpec[], adapt?: LinearAdapter): Weights {
   const trainable = new Set(params.map((p) => p.name));
-  return (name) => (trainable.has(name) ? ctx.param(name) : ctx.input(name));
+  const lookup = (name: string): Value => (trainable.has(name) ? ctx.param(name) : ctx.input(name));
+  return adapt ? Object.assign(lookup, { adapt }) : lookup;
+}
+
+/** The module path of a weight name: `<module>.weight` -> `<module>`. */
+export function moduleOf(weightName: string): string {
+  return weightName.endsWith('.weight') ? weightName.slice(0, -'.weight'.length) : weightName;
 }

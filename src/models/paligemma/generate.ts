@@ -1,0 +1,97 @@
+/**
+ * Greedy generation with PaliGemma, as transformers 4.44's generate(do_sample=False) on unpadded prompts:
+ * 1. image features: SigLIP + projector graph (features-model.ts)                   (B, Np, D)
+ * 2. prompt embeddings on the host: text rows from embed_tokens, <image> rows from the features in masked_scatter
+ *    order, zeros at padding                                                         (B, T, D), unscaled
+ * 3. prefill (Gemma graph on embeddings): bidirectional over the real prompt, 1-based positions counting real tokens;
+ * 4. cached greedy decode (gemma/generate.ts): token k at position P + k, attending to the cache and itself.
+ * Left or right padding both work (each row decodes as it would alone). All graphs read one shared weight map.
+ */
+
+import * as ort from 'onnxruntime-node';
+import { InferenceRunner, type SessionOptions } from '../../engine/session.js';
+import { buildInference } from '../../engine/train-step.js';
+import { VizWizError } from '../../errors.js';
+import { greedyDecode, type GreedyOptions, type GreedyResult } from '../gemma/generate.js';
+import { GemmaKvDecoder } from '../gemma/kv-decoder.js';
+import type { PaliGemmaConfig } from './config.js';
+import { checkImageTokens, type PaliGemmaBatch } from './feeds.js';
+import { imageFeaturesModel } from './features-model.js';
+import { PIXEL_VALUES } from './inputs.js';
+import { fullPrefixBias, paligemmaPositions } from './masks.js';
+import type { PaliGemmaPrefixes } from './names.js';
+
+export interface PaliGemmaGeneratorOptions {
+  session?: SessionOptions;
+}
+
+export interface PaliGemmaGeneration extends GreedyResult {
+  /** Prefill logits at each row's last real prompt token (B, V) = stepLogits[0] when kept. */
+  prefillLogits: Float32Array;
+}
+
+export type GenerateRequest = Omit<PaliGemmaBatch, 'tokenTypeIds' | 'labels'>;
+
+export class PaliGemmaGenerator {
+  private constructor(
+    readonly config: PaliGemmaConfig,
+    private readonly embedTable: Float32Array,
+    private readonly vision: InferenceRunner,
+    readonly decoder: GemmaKvDecoder,
+  ) {}
+
+  static async create(c: PaliGemmaConfig, p: PaliGemmaPrefixes, weights: ReadonlyMap<string, Float32Array>, o: PaliGemmaGeneratorOptions = {}): Promise<PaliGemmaGenerator> {
+    const embed = weights.get(`${p.text}embed_tokens.weight`);
+    if (!embed) throw new VizWizError('INVALID_CHECKPOINT', `no '${p.text}embed_tokens.weight' among the weights`);
+    const vision = await InferenceRunner.create(buildInference(imageFeaturesModel(c, p)), weights, o.session);
+    const decoder = await GemmaKvDecoder.create(c.text, weights, { prefix: p.text, prefillInput: 'embeds', session: o.session });
+    return new PaliGemmaGenerator(c, embed, vision, decoder);
+  }
+
+  /** Projected, scaled image features (B, Np, D) of preprocessed pixels (B, C, S, S). */
+  async imageFeatures(pixels: Float32Array, batch: number): Promise<Float32Array> {
+    const v = this.config.vision;
+    const out = await this.vision.run({ [PIXEL_VALUES]: new ort.Tensor('float32', pixels, [batch, v.channels, v.imageSize, v.imageSize]) });
+    return out.image_features?.data as Float32Array;
+  }
+
+  /** Unscaled prompt embeddings (B, T, D): embed_tokens rows, image rows in order, zeros at padding. */
+  promptEmbeddings(r: GenerateRequest, features: Float32Array): Float32Array {
+    const d = this.config.text.hidden;
+    const out = new Float32Array(r.batch * r.length * d);
+    const image = BigInt(this.config.imageTokenIndex);
+    const pad = BigInt(this.config.text.padTokenId);
+    let k = 0;
+    for (let i = 0; i < r.batch * r.length; i++) {
+      const id = r.inputIds[i] as bigint;
+      if (id === image) out.set(features.subarray(k * d, ++k * d), i * d);
+      else if (id !== pad) out.set(this.embedTable.subarray(Number(id) * d, (Number(id) + 1) * d), i * d);
+    }
+    return out;
+  }
+
+  async generate(r: GenerateRequest, o: GreedyOptions): Promise<PaliGemmaGeneration> {
+    checkImageTokens(this.config, r);
+    const { batch: b, length: t } = r;
+    const embeds = this.promptEmbeddings(r, await this.imageFeatures(r.pixelValues, b));
+    const keyValid = Uint8Array.from({ length: b * t }, (_, i) => (Number(r.attentionMask[i]) !== 0 ? 1 : 0));
+    const rows = Array.from({ length: b }, (_, row) => keyValid.subarray(row * t, (row + 1) * t));
+    if (rows.some((m) => m.every((x) => x === 0))) throw new VizWizError('INVALID_ARGUMENT', 'generate: a prompt row has no real tokens');
+    const pre = await this.decoder.prefill({
+      batch: b,
+      length: t,
+      inputsEmbeds: embeds,
+      positionIds: paligemmaPositions(keyValid, b, t),
+      bias: fullPrefixBias(keyValid, b, t),
+      lastIndex: rows.map((m) => m.lastIndexOf(1)),
+    });
+    const real = rows.map((m) => m.reduce((a, x) => a + x, 0));
+    const res = await greedyDecode(this.decoder, { cache: pre.cache, logits: pre.logits, keyValid, nextPosition: real.map((n) => n + 1) }, o);
+    return { ...res, prefillLogits: pre.logits };
+  }
+
+  async dispose(): Promise<void> {
+    await this.vision.dispose();
+    await this.decoder.dispose();
+  }
+}

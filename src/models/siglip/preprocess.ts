@@ -1,0 +1,30 @@
+/**
+ * SigLIP's image preprocessing, as transformers' SiglipImageProcessor does it (and so PaliGemma's processor): resize
+ * to image_size x image_size with Pillow-exact bicubic (no aspect-preserving step, no crop), scale to [0, 1], normalise
+ * with mean 0.5 / std 0.5 to [-1, 1], channels first. The resampler and the float32 rounding are CLIP's (shared code).
+ */
+
+import type { RgbImage } from '../../features/encoder.js';
+import { resizeBicubic } from '../clip/pil-resize.js';
+import { normalizeToChw } from '../clip/preprocess.js';
+
+export const SIGLIP_MEAN = [0.5, 0.5, 0.5] as const;
+export const SIGLIP_STD = [0.5, 0.5, 0.5] as const;
+
+/** One image -> `out` (3 x size x size, CHW float32); `out` defaults to a new array. */
+export function siglipPreprocess(image: RgbImage, size: number, out = new Float32Array(3 * size * size)): Float32Array {
+  if (image.data.length !== image.width * image.height * 3) {
+    throw new Error(`image data has ${image.data.length} bytes, expected ${image.width} x ${image.height} x 3`);
+  }
+  const resized = image.width === size && image.height === size ? image : resizeBicubic(image, size, size);
+  normalizeToChw(resized, out, SIGLIP_MEAN, SIGLIP_STD);
+  return out;
+}
+
+/** Several images stored back to back: (B, 3, size, size). */
+export function siglipPreprocessBatch(images: readonly RgbImage[], size: number): Float32Array {
+  const plane = 3 * size * size;
+  const out = new Float32Array(images.length * plane);
+  images.forEach((img, i) => siglipPreprocess(img, size, out.subarray(i * plane, (i + 1) * plane)));
+  return out;
+}
