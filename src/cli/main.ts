@@ -6,6 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { VizWizError } from '../errors.js';
+import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { extractCommand } from './extract.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   return new Command('vizwiz')
     .description('Train, evaluate and compare visual-question-answering models on VizWiz.')
     .version(packageVersion())
+    .addCommand(compareCommand())
     .addCommand(demoCommand())
     .addCommand(sampleCommand())
     .addCommand(evalCommand())
