@@ -23,7 +23,8 @@ export interface ModelRun {
   history?: EpochRecord[];
   predictions: Prediction[];
   predictionsFile: string;
-  seconds: number;
+  /** Seconds per stage (train: the sum of the epochs' times). */
+  timings: Record<string, number>;
 }
 
 export interface HeadRunOptions {
@@ -39,7 +40,6 @@ export interface HeadRunOptions {
 }
 
 export async function runHead(o: HeadRunOptions): Promise<ModelRun> {
-  const started = performance.now();
   const runDir = join(o.out, 'runs', o.id);
   const predictionsFile = join(o.out, 'predictions', `val.${o.id}.json`);
   const config = trainConfig(o.head, o.config);
@@ -71,6 +71,6 @@ export async function runHead(o: HeadRunOptions): Promise<ModelRun> {
     history,
     predictions: await readSubmission(predictionsFile),
     predictionsFile,
-    seconds: (performance.now() - started) / 1000,
+    timings: { train: history.reduce((sum, e) => sum + e.seconds, 0) },
   };
 }

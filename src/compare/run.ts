@@ -43,7 +43,6 @@ function headEpochs(o: CompareOptions): number {
 }
 
 export async function runCompare(o: CompareOptions): Promise<ComparisonSummary> {
-  const started = new Date();
   const data = await loadCompareData({
     out: o.out,
     ...(o.data !== undefined ? { data: o.data } : {}),
@@ -103,13 +102,12 @@ export async function runCompare(o: CompareOptions): Promise<ComparisonSummary> 
     }
     return await writeComparison(o.out, {
       dataset: data.info,
-      valAnnotations: data.annotations.val,
+      annotations: data.annotations,
       records: data.val.records,
       images: data.val.images,
       runs,
-      options: { ...o, log: undefined },
       provenance: provenance(),
-      started,
+      seed: o.seed,
     });
   } finally {
     await data.close();

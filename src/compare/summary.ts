@@ -1,40 +1,28 @@
 /**
- * The comparison's outputs: every model scored on the validation split with both metric variants, written to
- * OUT/results.json, with a plain-text table for the terminal.
+ * The comparison's outputs: the report (results.json with every number, report.md, a self-contained report.html,
+ * figures) through src/report, and a plain-text table of both metric variants for the terminal.
  */
-import { join } from 'node:path';
 import type { ImageSource } from '../data/image-source.js';
 import { ANSWER_TYPES, type VizWizRecord } from '../data/types.js';
-import { evaluate } from '../eval/evaluate.js';
-import { summarize, type EvaluationSummary } from '../eval/format.js';
-import { writeJsonAtomic } from '../io/atomic-write.js';
 import type { Provenance } from '../provenance.js';
+import { writeReport, type ReportDocument } from '../report/index.js';
 import type { DatasetInfo } from './data.js';
 import type { ModelRun } from './heads.js';
 
 export interface ComparisonInputs {
   dataset: DatasetInfo;
-  /** The validation annotations the predictions answer (score them with `vizwiz eval`). */
-  valAnnotations: string;
+  annotations: { train: string; val: string };
   records: readonly VizWizRecord[];
   images: ImageSource;
   runs: readonly ModelRun[];
-  options: unknown;
   provenance: Provenance;
-  started: Date;
-}
-
-export interface ModelSummary {
-  id: string;
-  label: string;
-  predictions: string;
-  official: EvaluationSummary;
-  seed: EvaluationSummary;
+  seed: number;
 }
 
 export interface ComparisonSummary {
   out: string;
-  models: ModelSummary[];
+  files: { resultsJson: string; reportMd: string; reportHtml: string };
+  document: ReportDocument;
   table: string;
 }
 
@@ -42,20 +30,22 @@ function pct(v: number | null | undefined): string {
   return v === null || v === undefined ? '-' : v.toFixed(2);
 }
 
-export function formatTable(models: readonly ModelSummary[], dataset: DatasetInfo): string {
-  const header = ['model', 'official', 'seed', ...ANSWER_TYPES, 'AP', 'F1'];
-  const rows = models.map((m) => [
+/** One row per model: official overall (with its 95% interval), the seed variant, per type, answerability. */
+export function formatTable(doc: ReportDocument): string {
+  const header = ['model', 'official', '95% CI', 'seed', ...ANSWER_TYPES, 'AP', 'F1'];
+  const rows = doc.models.map((m) => [
     m.id,
-    pct(m.official.overall),
-    pct(m.seed.overall),
-    ...ANSWER_TYPES.map((t) => pct(m.official.perAnswerType[t])),
-    pct(m.official.answerability?.average_precision),
-    pct(m.official.answerability?.f1),
+    pct(m.accuracy.official.overall),
+    `${pct(m.accuracy.official.ci.lower)}-${pct(m.accuracy.official.ci.upper)}`,
+    pct(m.accuracy.seed.overall),
+    ...ANSWER_TYPES.map((t) => pct(m.accuracy.official.perAnswerType[t])),
+    pct(m.answerability?.average_precision),
+    pct(m.answerability?.f1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [
-    `VizWiz accuracy on ${dataset.val} validation questions of ${dataset.name} ` +
+    `VizWiz accuracy on ${doc.questions} validation questions of ${doc.dataset.name} ` +
       '(official = leave-one-out over 10 annotators; seed = min(1, n/3) over all 10)',
     line(header),
     ...rows.map(line),
@@ -63,20 +53,41 @@ export function formatTable(models: readonly ModelSummary[], dataset: DatasetInf
 }
 
 export async function writeComparison(out: string, c: ComparisonInputs): Promise<ComparisonSummary> {
-  const models = c.runs.map((run): ModelSummary => ({
-    id: run.id,
-    label: run.label,
-    predictions: run.predictionsFile,
-    official: summarize(evaluate(c.records, run.predictions, { metric: 'official' })),
-    seed: summarize(evaluate(c.records, run.predictions, { metric: 'seed' })),
-  }));
-  await writeJsonAtomic(join(out, 'results.json'), {
-    task: 'compare',
-    dataset: { ...c.dataset, valAnnotations: c.valAnnotations },
-    models: models.map((m, i) => ({ ...m, config: c.runs[i]!.config, history: c.runs[i]!.history, seconds: c.runs[i]!.seconds })),
-    options: c.options,
+  const { dataset } = c;
+  const files = await writeReport(out, {
+    title: 'VizWiz-VQA: ResNet-50 baseline vs CLIP + linear layers vs PaliGemma + LoRA',
+    dataset: {
+      name: dataset.name,
+      path: dataset.path,
+      hash: dataset.hash,
+      splits: { train: dataset.train, val: dataset.val },
+      ...(dataset.holdout !== null ? { holdout: { fraction: dataset.holdout, seed: c.seed } } : {}),
+      annotations: c.annotations,
+      smoke: dataset.smoke,
+    },
+    metricNote:
+      `Validation split${dataset.holdout !== null ? ` held out of train (fraction ${dataset.holdout})` : ''}` +
+      `${dataset.smoke ? ', smoke run (every split clipped to a few examples)' : ''}; predictions are normalised as the ` +
+      'official evaluation does, ground truth as is.',
+    models: c.runs.map((run) => ({
+      id: run.id,
+      label: run.label,
+      description: run.description,
+      config: run.config,
+      seed: run.seed,
+      ...(run.prompt ? { prompt: run.prompt } : {}),
+      ...(run.history ? { history: run.history } : {}),
+      predictions: run.predictions,
+      records: [...c.records],
+      timings: run.timings,
+    })),
     provenance: c.provenance,
-    started: c.started.toISOString(),
+    images: c.images,
   });
-  return { out, models, table: formatTable(models, c.dataset) };
+  return {
+    out,
+    files: { resultsJson: files.resultsJson, reportMd: files.reportMd, reportHtml: files.reportHtml },
+    document: files.document,
+    table: formatTable(files.document),
+  };
 }

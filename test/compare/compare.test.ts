@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { holdOut } from '../../src/compare/data.js';
+import { assertSelfContained } from '../../src/report/index.js';
 import { runVizwiz } from '../helpers/cli.js';
 import { record } from '../helpers/records.js';
 
@@ -14,22 +15,33 @@ describe('vizwiz compare --smoke', () => {
     assert.equal(r.status, 0, r.stderr);
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
     assert.equal(results.dataset.smoke, true);
-    assert.deepEqual([results.dataset.train, results.dataset.val], [48, 16]);
-    const annotations = results.dataset.valAnnotations;
+    assert.deepEqual(results.dataset.splits, { train: 48, val: 16 });
+    const annotations = results.dataset.annotations.val;
     assert.equal(annotations, join(out, 'annotations', 'val.json'));
     assert.equal((JSON.parse(await readFile(annotations, 'utf8')) as unknown[]).length, 16);
+    assert.deepEqual(results.models.map((m: { id: string }) => m.id), ['baseline', 'clip-linear']);
     for (const m of results.models) {
-      const scored = runVizwiz(['eval', '--annotations', annotations, '--predictions', m.predictions, '--json']);
-      assert.equal(scored.status, 0, scored.stderr);
-      const printed = JSON.parse(scored.stdout);
-      assert.equal(printed.overall, m.official.overall);
-      assert.deepEqual(printed.perAnswerType, m.official.perAnswerType);
-      assert.deepEqual(printed.answerability, m.official.answerability);
-      const seedScored = JSON.parse(runVizwiz(['eval', '--annotations', annotations, '--predictions', m.predictions, '--json', '--metric', 'seed']).stdout);
-      assert.equal(seedScored.overall, m.seed.overall);
+      const predictions = join(out, 'predictions', `val.${m.id}.json`);
+      for (const metric of ['official', 'seed'] as const) {
+        const scored = runVizwiz(['eval', '--annotations', annotations, '--predictions', predictions, '--json', '--metric', metric]);
+        assert.equal(scored.status, 0, scored.stderr);
+        const printed = JSON.parse(scored.stdout);
+        assert.equal(printed.overall, m.accuracy[metric].overall);
+        assert.deepEqual(printed.perAnswerType, m.accuracy[metric].perAnswerType);
+        assert.deepEqual(printed.answerability, m.answerability);
+      }
     }
-    assert.match(r.stdout, /^baseline +\d+\.\d\d +\d+\.\d\d /m);
-    assert.match(r.stdout, /^clip-linear +\d+\.\d\d +\d+\.\d\d /m);
+    // the report: markdown table rows carry the same numbers; the HTML is self-contained
+    const md = await readFile(join(out, 'report.md'), 'utf8');
+    for (const m of results.models) assert.ok(md.includes(m.accuracy.official.overall.toFixed(2)), `${m.id} missing from report.md`);
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    assert.doesNotThrow(() => assertSelfContained(html));
+    assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)/);
+    for (const m of results.models) {
+      const { overall, ci } = m.accuracy.official;
+      const row = `${m.id} +${overall.toFixed(2)} +${ci.lower.toFixed(2)}-${ci.upper.toFixed(2)} +${m.accuracy.seed.overall.toFixed(2)} `;
+      assert.match(r.stdout, new RegExp(`^${row}`, 'm'));
+    }
 
     // a second run reuses every stage: nothing is extracted or trained again
     const again = runVizwiz(['compare', '--smoke', '--out', out, '--threads', '1']);

@@ -1,0 +1,215 @@
+/**
+ * Every number of a comparison report, computed from the models' predictions and records: both accuracy variants by
+ * the project's `evaluate` (overall and per answer type, as the official tool reports them: percent, 2 decimals),
+ * answerability AP/F1 when the predictions carry confidences, bootstrap confidence intervals of the overall accuracy
+ * and a paired test between every pair of models (stats.ts). Interval bounds and differences are in percent (points
+ * for differences), rounded to 2 decimals as the accuracies are; p-values are kept exact. The gallery's examples are
+ * chosen here too (gallery.ts). `results.json` is this object plus the figure files, and the Markdown and HTML
+ * reports only format it.
+ */
+import { ANSWER_TYPES, type AnswerType } from '../data/types.js';
+import { ACCURACY_METRICS, type AccuracyMetric } from '../eval/accuracy.js';
+import type { AnswerabilityScores } from '../eval/answerability.js';
+import { evaluate, type EvaluationResult } from '../eval/evaluate.js';
+import { pyRound } from '../eval/python-float.js';
+import type { Provenance } from '../provenance.js';
+import type { EpochRecord } from '../train/trainer.js';
+import { selectGallery, type Gallery } from './gallery.js';
+import { levelName } from './summary.js';
+import { checkComparisonInput, type ComparisonInput, type DatasetInfo, type PromptInfo, type ReportOptions } from './input.js';
+import {
+  bootstrapMeanCI,
+  DEFAULT_STATS,
+  pairedComparison,
+  type Interval,
+  type SignFlipMethod,
+} from './stats.js';
+
+export const METRIC_DESCRIPTIONS: Record<AccuracyMetric, string> = {
+  official: 'official VizWiz accuracy: min(1, matches/3) averaged over the 10 leave-one-out subsets of 9 annotators',
+  seed: "seed report's formula: min(1, matches/3) over all 10 answers",
+};
+
+export interface MetricResult {
+  metric: AccuracyMetric;
+  /** Percent, 2 decimals, as `vizwiz eval` reports it. */
+  overall: number;
+  /** Percentile bootstrap interval of `overall`, percent, 2 decimals. */
+  ci: Interval;
+  perAnswerType: Record<AnswerType, number | null>;
+}
+
+export interface BestEpoch {
+  epoch: number;
+  valAccuracy: number;
+}
+
+export interface ModelResults {
+  id: string;
+  label: string;
+  description: string;
+  config: unknown;
+  seed: number;
+  prompt: PromptInfo | null;
+  timings: Record<string, number>;
+  history: EpochRecord[] | null;
+  /** The epoch with the highest val accuracy in `history` (the first such), or null without a history. */
+  bestEpoch: BestEpoch | null;
+  /** Overall and per-type accuracy in each metric variant. */
+  accuracy: Record<AccuracyMetric, MetricResult>;
+  /** Percent, 2 decimals; null when a prediction lacks an `answerable` confidence. */
+  answerability: AnswerabilityScores | null;
+}
+
+export interface PairwiseResult {
+  metric: AccuracyMetric;
+  a: string;
+  b: string;
+  /** Mean accuracy of a minus that of b, percentage points, 2 decimals. */
+  difference: number;
+  /** Paired percentile bootstrap interval of the difference, points, 2 decimals. */
+  ci: Interval;
+  /** Two-sided paired sign-flip test. */
+  pValue: number;
+  test: SignFlipMethod;
+  /** Questions where the models' accuracies differ, where a scores higher, where b does. */
+  nonZero: number;
+  aBetter: number;
+  bBetter: number;
+}
+
+export interface StatisticsInfo {
+  resamples: number;
+  seed: number;
+  level: number;
+  exactLimit: number;
+  interval: string;
+  test: string;
+}
+
+export interface ReportResults {
+  title: string;
+  dataset: DatasetInfo;
+  metricNote: string;
+  metrics: Record<AccuracyMetric, string>;
+  /** Validation questions scored, and how many of each answer type. */
+  questions: number;
+  answerTypeCounts: Record<AnswerType, number>;
+  statistics: StatisticsInfo;
+  models: ModelResults[];
+  pairwise: PairwiseResult[];
+  gallery: Gallery;
+  provenance: Provenance;
+}
+
+/** Both metric variants of each model, in model order: the `evaluate` results the report is built on. */
+export type Evaluations = Record<AccuracyMetric, EvaluationResult>[];
+
+const pct = (x: number): number => pyRound(100 * x, 2);
+
+/** Scores every model with both metric variants (after checking the input). */
+export function evaluateModels(input: ComparisonInput): Evaluations {
+  checkComparisonInput(input);
+  return input.models.map(
+    (m) =>
+      Object.fromEntries(ACCURACY_METRICS.map((metric) => [metric, evaluate(m.records, m.predictions, { metric })])) as Record<
+        AccuracyMetric,
+        EvaluationResult
+      >,
+  );
+}
+
+function bestEpoch(history: readonly EpochRecord[] | undefined): BestEpoch | null {
+  let best: BestEpoch | null = null;
+  for (const e of history ?? []) {
+    if (Number.isFinite(e.valAccuracy) && (best === null || e.valAccuracy > best.valAccuracy)) {
+      best = { epoch: e.epoch, valAccuracy: e.valAccuracy };
+    }
+  }
+  return best;
+}
+
+function accuracies(result: EvaluationResult): number[] {
+  return result.perQuestion.map((q) => q.accuracy);
+}
+
+/** Computes the report's numbers; `evaluations` may be passed when already computed by `evaluateModels`. */
+export function computeResults(
+  input: ComparisonInput,
+  options: ReportOptions = {},
+  evaluations: Evaluations = evaluateModels(input),
+): ReportResults {
+  const stats = { ...DEFAULT_STATS, ...options.statistics };
+  const records = input.models[0]!.records;
+  const metricResult = (result: EvaluationResult): MetricResult => {
+    const ci = bootstrapMeanCI(accuracies(result), stats);
+    return {
+      metric: result.metric,
+      overall: result.overall,
+      ci: { lower: pct(ci.lower), upper: pct(ci.upper) },
+      perAnswerType: result.perAnswerType,
+    };
+  };
+  const models = input.models.map((m, i): ModelResults => {
+    const ev = evaluations[i]!;
+    return {
+      id: m.id,
+      label: m.label,
+      description: m.description,
+      config: m.config,
+      seed: m.seed,
+      prompt: m.prompt ?? null,
+      timings: m.timings,
+      history: m.history ?? null,
+      bestEpoch: bestEpoch(m.history),
+      accuracy: { official: metricResult(ev.official), seed: metricResult(ev.seed) },
+      answerability: ev.official.answerability ?? null,
+    };
+  });
+  const pairwise: PairwiseResult[] = [];
+  for (const metric of ACCURACY_METRICS) {
+    for (let i = 0; i < models.length; i++) {
+      for (let j = i + 1; j < models.length; j++) {
+        const c = pairedComparison(accuracies(evaluations[i]![metric]), accuracies(evaluations[j]![metric]), stats);
+        pairwise.push({
+          metric,
+          a: models[i]!.id,
+          b: models[j]!.id,
+          difference: pct(c.difference),
+          ci: { lower: pct(c.lower), upper: pct(c.upper) },
+          pValue: c.pValue,
+          test: c.method,
+          nonZero: c.nonZero,
+          aBetter: c.aBetter,
+          bBetter: c.bBetter,
+        });
+      }
+    }
+  }
+  const level = levelName(stats.level);
+  return {
+    title: input.title,
+    dataset: input.dataset,
+    metricNote: input.metricNote,
+    metrics: METRIC_DESCRIPTIONS,
+    questions: records.length,
+    answerTypeCounts: Object.fromEntries(
+      ANSWER_TYPES.map((t) => [t, records.filter((r) => r.answer_type === t).length]),
+    ) as Record<AnswerType, number>,
+    statistics: {
+      resamples: stats.resamples,
+      seed: stats.seed,
+      level: stats.level,
+      exactLimit: stats.exactLimit,
+      interval: `${level} percentile bootstrap over questions, ${stats.resamples} resamples, seed ${stats.seed}`,
+      test:
+        `two-sided paired sign-flip test on per-question accuracy differences: exact over all sign patterns when at ` +
+        `most ${stats.exactLimit} questions differ, otherwise ${stats.resamples} random sign patterns, ` +
+        'p = (1 + hits) / (resamples + 1); no multiple-comparison adjustment',
+    },
+    models,
+    pairwise,
+    gallery: selectGallery(records, evaluations, models.map((m) => m.id), options.gallery),
+    provenance: input.provenance,
+  };
+}
