@@ -7,9 +7,9 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { VizWizError } from '../errors.js';
 import { compareCommand } from './compare.js';
-import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { extractCommand } from './extract.js';
+import { finetuneCommand } from './finetune.js';
 import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
 import { sampleCommand } from './sample.js';
@@ -20,11 +20,11 @@ export function buildProgram(): Command {
     .description('Train, evaluate and compare visual-question-answering models on VizWiz.')
     .version(packageVersion())
     .addCommand(compareCommand())
-    .addCommand(demoCommand())
     .addCommand(sampleCommand())
     .addCommand(evalCommand())
     .addCommand(extractCommand())
     .addCommand(trainCommand())
+    .addCommand(finetuneCommand())
     .addCommand(predictCommand())
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');

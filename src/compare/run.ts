@@ -9,9 +9,10 @@ import { loadCompareData } from './data.js';
 import { tinyEncoderSources } from './encoders.js';
 import { encoderFeatures, type EncoderFeatures } from './features.js';
 import { runHead, type ModelRun } from './heads.js';
+import { runQuestionPrior } from './prior.js';
 import { writeComparison, type ComparisonSummary } from './summary.js';
 
-export const COMPARE_MODELS = ['baseline', 'clip-linear'] as const;
+export const COMPARE_MODELS = ['question-prior', 'baseline', 'clip-linear'] as const;
 export type CompareModel = (typeof COMPARE_MODELS)[number];
 
 export interface CompareOptions {
@@ -62,6 +63,7 @@ export async function runCompare(o: CompareOptions): Promise<ComparisonSummary> 
     const headBase = { out: o.out, log: o.log, val: { records: data.val.records } };
     const common = { epochs, seed: o.seed, device: o.device, ...(o.threads ? { threads: o.threads } : {}) };
 
+    if (o.models.includes('question-prior')) runs.push(await runQuestionPrior(o.out, data, o.log));
     if (o.models.includes('baseline')) {
       const f: EncoderFeatures = await encoderFeatures('resnet50', sources.resnet, data, false, stage);
       runs.push(

@@ -19,7 +19,7 @@ describe('vizwiz compare --smoke', () => {
     const annotations = results.dataset.annotations.val;
     assert.equal(annotations, join(out, 'annotations', 'val.json'));
     assert.equal((JSON.parse(await readFile(annotations, 'utf8')) as unknown[]).length, 16);
-    assert.deepEqual(results.models.map((m: { id: string }) => m.id), ['baseline', 'clip-linear']);
+    assert.deepEqual(results.models.map((m: { id: string }) => m.id), ['question-prior', 'baseline', 'clip-linear']);
     for (const m of results.models) {
       const predictions = join(out, 'predictions', `val.${m.id}.json`);
       for (const metric of ['official', 'seed'] as const) {
@@ -47,6 +47,16 @@ describe('vizwiz compare --smoke', () => {
     const again = runVizwiz(['compare', '--smoke', '--out', out, '--threads', '1']);
     assert.equal(again.status, 0, again.stderr);
     assert.doesNotMatch(again.stderr, /features:|epoch|predictions ->/);
+  });
+});
+
+describe('vizwiz compare options', () => {
+  it('rejects a bad option with a one-line reason', () => {
+    const r = runVizwiz(['compare', '--holdout', '2']);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, 'vizwiz: --holdout must be a number > 0 and <= 0.9, got "2"\n');
+    const m = runVizwiz(['compare', '--models', 'baseline,gpt']);
+    assert.equal(m.stderr, 'vizwiz: --models must be one of question-prior, baseline, clip-linear, got "gpt"\n');
   });
 });
 

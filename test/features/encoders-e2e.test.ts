@@ -45,10 +45,10 @@ describe('extraction with the real architectures feeds training', () => {
     const trainFile = extract('clip-vit-l14-336', model, 'train');
     const valFile = extract('clip-vit-l14-336', model, 'val');
     const features = await readFeatures(trainFile, { requireText: true, images: data.train.records.map((r) => r.image) });
-    assert.deepEqual([features.image.rows, features.image.dim, features.text?.dim], [data.train.records.length, 16, 16]);
+    assert.deepEqual([features.image.rows, features.image.dim, features.text?.dim], [data.train.records.length, 64, 64]);
     assert.equal(features.metadata.encoder, 'clip-vit-l14-336');
     // normalised embeddings (Deuser et al.): every row has unit length
-    const row = features.image.data.subarray(0, 16);
+    const row = features.image.data.subarray(0, 64);
     assert.ok(Math.abs(Math.hypot(...row) - 1) < 1e-5);
 
     const out = join(work, 'run-clip');

@@ -16,11 +16,11 @@ import { clipModelParams } from './model.js';
 /** The BPE tokenizer shipped with the project for the tiny models (536 tokens: bos 534, eos 535). */
 export const TINY_CLIP_TOKENIZER_DIR = fileURLToPath(new URL('../../../assets/tiny-clip-tokenizer/', import.meta.url));
 
-/** A CLIPModel config: ViT with patch 14 on 28 px images, a 2-layer text tower over the tiny BPE vocabulary. */
+/** A CLIPModel config: ViT with patch 14 on 56 px images, a 2-layer text tower over the tiny BPE vocabulary. */
 export const TINY_CLIP_CONFIG = {
   architectures: ['CLIPModel'],
   model_type: 'clip',
-  projection_dim: 16,
+  projection_dim: 64,
   logit_scale_init_value: 2.6592,
   text_config: {
     vocab_size: 536,
@@ -32,17 +32,17 @@ export const TINY_CLIP_CONFIG = {
     hidden_act: 'quick_gelu',
     bos_token_id: 534,
     eos_token_id: 535,
-    projection_dim: 16,
+    projection_dim: 64,
   },
   vision_config: {
     hidden_size: 32,
     intermediate_size: 64,
     num_hidden_layers: 2,
     num_attention_heads: 4,
-    image_size: 28,
+    image_size: 56,
     patch_size: 14,
     hidden_act: 'quick_gelu',
-    projection_dim: 16,
+    projection_dim: 64,
   },
 };
 
@@ -53,9 +53,9 @@ export async function writeParamFile(file: string, params: ReadonlyMap<string, F
   await writeSafetensors(file, tensors);
 }
 
-/** Random init with weights ~ N(0, 0.05) (LayerNorm weights stay 1), so activations neither vanish nor explode. */
+/** Random init with weights ~ N(0, 0.25) (LayerNorm weights stay 1), large enough that the class token sees the image (smaller weights collapse every image to nearly the same embedding). */
 function smallNormal(specs: readonly ParamSpec[]): ParamSpec[] {
-  return specs.map((s) => (s.init.kind === 'constant' && s.name.endsWith('.weight') ? s : { ...s, init: { kind: 'normal', std: 0.05 } }));
+  return specs.map((s) => (s.init.kind === 'constant' && s.name.endsWith('.weight') ? s : { ...s, init: { kind: 'normal', std: 0.25 } }));
 }
 
 /** Writes the tiny CLIP checkpoint folder and returns its path. */

@@ -6,13 +6,15 @@
  * 3. prefill (Gemma graph on embeddings): bidirectional over the real prompt, 1-based positions counting real tokens;
  * 4. cached greedy decode (gemma/generate.ts): token k at position P + k, attending to the cache and itself.
  * Left or right padding both work (each row decodes as it would alone). All graphs read one shared weight map.
+ * `prefill` (steps 1-3) and `generateFrom` (step 4) are also separate, so one prefill can serve greedy decoding and
+ * teacher-forced scoring of a fixed answer (score.ts).
  */
 
 import * as ort from 'onnxruntime-node';
 import { InferenceRunner, type SessionOptions } from '../../engine/session.js';
 import { buildInference } from '../../engine/train-step.js';
 import { VizWizError } from '../../errors.js';
-import { greedyDecode, type GreedyOptions, type GreedyResult } from '../gemma/generate.js';
+import { greedyDecode, type DecodeStart, type GreedyOptions, type GreedyResult } from '../gemma/generate.js';
 import { GemmaKvDecoder } from '../gemma/kv-decoder.js';
 import type { PaliGemmaConfig } from './config.js';
 import { checkImageTokens, type PaliGemmaBatch } from './feeds.js';
@@ -70,7 +72,8 @@ export class PaliGemmaGenerator {
     return out;
   }
 
-  async generate(r: GenerateRequest, o: GreedyOptions): Promise<PaliGemmaGeneration> {
+  /** Image features, prompt embeddings and the prefill: where greedy decoding or teacher-forced scoring starts. */
+  async prefill(r: GenerateRequest): Promise<DecodeStart> {
     checkImageTokens(this.config, r);
     const { batch: b, length: t } = r;
     const embeds = this.promptEmbeddings(r, await this.imageFeatures(r.pixelValues, b));
@@ -86,8 +89,17 @@ export class PaliGemmaGenerator {
       lastIndex: rows.map((m) => m.lastIndexOf(1)),
     });
     const real = rows.map((m) => m.reduce((a, x) => a + x, 0));
-    const res = await greedyDecode(this.decoder, { cache: pre.cache, logits: pre.logits, keyValid, nextPosition: real.map((n) => n + 1) }, o);
-    return { ...res, prefillLogits: pre.logits };
+    return { cache: pre.cache, logits: pre.logits, keyValid, nextPosition: real.map((n) => n + 1) };
+  }
+
+  async generate(r: GenerateRequest, o: GreedyOptions): Promise<PaliGemmaGeneration> {
+    return this.generateFrom(await this.prefill(r), o);
+  }
+
+  /** Greedy decoding from a prefill (prefill() leaves its start untouched, so one start can serve several uses). */
+  async generateFrom(start: DecodeStart, o: GreedyOptions): Promise<PaliGemmaGeneration> {
+    const res = await greedyDecode(this.decoder, start, o);
+    return { ...res, prefillLogits: start.logits };
   }
 
   async dispose(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * PaliGemma (SigLIP + projector + Gemma): config, names in both layouts, loading, the full-forward ModelDef, batch
  * feeds and masks, the training loss, greedy generation with the KV cache, the processor (tokenizer, versioned prompt,
- * layout, SigLIP preprocessing) and random weights for benchmarks.
+ * layout, SigLIP preprocessing), teacher-forced scoring of a continuation, random weights for benchmarks and the tiny
+ * checkpoint of tests and the embedded default.
  */
 
 export { paligemmaConfigFromHf, validatePaligemmaConfig, type PaliGemmaConfig } from './config.js';
@@ -20,3 +21,6 @@ export { GemmaTokenizer } from './tokenizer.js';
 export { ANSWER_EN_V1, PROMPT_TEMPLATES, promptTemplate, renderPrompt, type PromptTemplate } from './prompt.js';
 export { PaliGemmaProcessor, type ProcessorOptions, type VqaExample } from './processor.js';
 export { randomPaligemmaWeights } from './random.js';
+export { continuationLogProb, logSoftmaxAt } from './score.js';
+export { buildTinyTokenizer, trainBpe, type TinyTokenizerFiles } from './tiny-tokenizer.js';
+export { tinyPaligemmaConfig, tinyPaligemmaTokenizer, tinyTokenizerCorpus, writeTinyPaligemma } from './tiny.js';

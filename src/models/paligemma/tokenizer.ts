@@ -55,6 +55,7 @@ export class GemmaTokenizer {
 
   /** Text of `ids`; special tokens dropped by default. */
   decode(ids: readonly number[], skipSpecial = true): string {
+    if (ids.length === 0) return ''; // the library rejects an empty list
     return this.tokenizer.decode([...ids], { skip_special_tokens: skipSpecial, clean_up_tokenization_spaces: false });
   }
 

@@ -1,0 +1,98 @@
+/**
+ * Per-epoch validation of a fine-tune at the current adapters:
+ * - accuracy: greedy answers (answers.ts) from the generator over the merged weights (merged-weights.ts), scored with
+ *   the official VizWiz metric (`evaluate(.., { metric: 'official' })`), percent;
+ * - loss: the token-weighted mean cross-entropy of each record's most common answer, from an inference graph of the
+ *   LoRA model (adapters as parameters, base weights as constant inputs) - one forward pass per batch, no decoding.
+ * The graphs and sessions are built once; each run only refreshes the merged weights and the adapter arrays.
+ */
+
+import type * as ort from 'onnxruntime-node';
+import type { VizWizRecord } from '../data/types.js';
+import { InferenceRunner, type SessionOptions } from '../engine/session.js';
+import { buildInference } from '../engine/train-step.js';
+import { evaluate } from '../eval/evaluate.js';
+import type { LoraSet } from '../models/lora/adapters.js';
+import { loraParamSpecs } from '../models/lora/adapters.js';
+import { paligemmaLoraModel } from '../models/lora/paligemma-lora.js';
+import { paligemmaFeeds, weightFeeds } from '../models/paligemma/feeds.js';
+import { PaliGemmaGenerator } from '../models/paligemma/generate.js';
+import { LOSS_ROWS } from '../models/paligemma/inputs.js';
+import { selectedRowsLoss } from '../models/paligemma/loss.js';
+import { paligemmaParamSpecs } from '../models/paligemma/names.js';
+import type { PaliGemmaProcessor } from '../models/paligemma/processor.js';
+import type { LoadedPaliGemma } from '../models/paligemma/weights.js';
+import { answerQuestions, type GeneratedAnswer } from './answers.js';
+import { MergedWeights } from './merged-weights.js';
+import type { PixelLoader } from './pixels.js';
+import { mostCommonAnswers } from './targets.js';
+
+export interface ValidationResult {
+  /** Official VizWiz accuracy, percent (2 decimals). */
+  accuracy: number;
+  /** Mean token cross-entropy of the most common answers. */
+  loss: number;
+  answers: GeneratedAnswer[];
+}
+
+export interface ValidatorOptions {
+  batchSize: number;
+  maxNewTokens: number;
+  session?: SessionOptions;
+}
+
+export class Validator {
+  private constructor(
+    private readonly m: LoadedPaliGemma,
+    private readonly proc: PaliGemmaProcessor,
+    private readonly records: readonly VizWizRecord[],
+    private readonly pixels: PixelLoader,
+    private readonly o: ValidatorOptions,
+    private readonly merged: MergedWeights,
+    private readonly generator: PaliGemmaGenerator,
+    private readonly lossRunner: InferenceRunner,
+    private readonly adapterArrays: Map<string, Float32Array>,
+    private readonly frozen: Record<string, ort.Tensor>,
+    private readonly targets: string[],
+  ) {}
+
+  static async create(m: LoadedPaliGemma, set: LoraSet, proc: PaliGemmaProcessor, records: readonly VizWizRecord[], pixels: PixelLoader, o: ValidatorOptions): Promise<Validator> {
+    const merged = new MergedWeights(m.weights, set);
+    const generator = await PaliGemmaGenerator.create(m.config, m.prefixes, merged.weights, { session: o.session });
+    const adapterArrays = new Map(loraParamSpecs(set).map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))]));
+    const graph = buildInference(paligemmaLoraModel(m.config, m.prefixes, set), { outputs: [], loss: selectedRowsLoss() });
+    const lossRunner = await InferenceRunner.create(graph, adapterArrays, o.session);
+    const frozen = weightFeeds(paligemmaParamSpecs(m.config, m.prefixes), m.weights);
+    return new Validator(m, proc, records, pixels, o, merged, generator, lossRunner, adapterArrays, frozen, mostCommonAnswers(records));
+  }
+
+  async run(adapters: ReadonlyMap<string, Float32Array>): Promise<ValidationResult> {
+    this.merged.update(adapters);
+    for (const [name, a] of this.adapterArrays) a.set(adapters.get(name) ?? new Float32Array(a.length));
+    const answers = await answerQuestions(this.generator, this.proc, this.pixels, this.records, { batchSize: this.o.batchSize, maxNewTokens: this.o.maxNewTokens });
+    const predictions = this.records.map((r, i) => ({ image: r.image, answer: answers[i]?.answer ?? '' }));
+    const accuracy = evaluate(this.records, predictions, { metric: 'official' }).overall;
+    return { accuracy, loss: await this.loss(), answers };
+  }
+
+  private async loss(): Promise<number> {
+    let sum = 0;
+    let tokens = 0;
+    for (let i = 0; i < this.records.length; i += this.o.batchSize) {
+      const rs = this.records.slice(i, i + this.o.batchSize);
+      const images = await this.pixels.many(rs.map((r) => r.image));
+      const batch = this.proc.encode(rs.map((r, k) => ({ image: images[k] as Float32Array, question: r.question, answer: this.targets[i + k] ?? '' })), { train: true });
+      const feeds = { ...paligemmaFeeds(this.m.config, batch), ...this.frozen };
+      const out = await this.lossRunner.run(feeds, ['loss']);
+      const n = feeds[LOSS_ROWS]?.dims[0] ?? 0;
+      sum += n * ((out.loss?.data as Float32Array)[0] as number);
+      tokens += n;
+    }
+    return sum / tokens;
+  }
+
+  async dispose(): Promise<void> {
+    await this.generator.dispose();
+    await this.lossRunner.dispose();
+  }
+}
