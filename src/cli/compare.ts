@@ -19,8 +19,10 @@ interface CompareCliOptions {
   seed: string;
   epochs?: string;
   n?: string;
+  paligemmaEpochs?: string;
   clipModel?: string;
   resnetModel?: string;
+  paligemmaModel?: string;
   offline?: boolean;
 }
 
@@ -37,9 +39,11 @@ export function compareCommand(): Command {
     .option('--augment', 'also train on features of rotated training images (the seed report\'s augmentation ablation)')
     .option('--seed <s>', 'seed of data, initialisation and shuffling', '0')
     .option('--epochs <n>', 'head epochs (default: 3 smoke, 30 embedded, 100 with --data)')
+    .option('--paligemma-epochs <n>', 'PaliGemma LoRA epochs (default: 1 smoke, 6 embedded, 10 with --data as the seed report)')
     .option('--n <n>', 'questions of the embedded sample dataset (default 600; 120 with --smoke)')
     .option('--clip-model <source>', 'CLIP weights: folder or hf:org/repo (default hf:openai/clip-vit-large-patch14-336)')
     .option('--resnet-model <source>', 'ResNet-50 weights: folder or hf:org/repo (default hf:timm/resnet50.tv_in1k)')
+    .option('--paligemma-model <source>', 'PaliGemma base: folder or hf:org/repo (default hf:google/paligemma-3b-pt-224)')
     .option('--offline', 'never use the network: models must be cached or local')
     .action(async (o: CompareCliOptions) => {
       const models = o.models.split(',').map((m) => parseChoice(m.trim(), '--models', COMPARE_MODELS)) as CompareModel[];
@@ -57,6 +61,8 @@ export function compareCommand(): Command {
         ...(o.n !== undefined ? { sampleSize: parseWhole(o.n, '--n', 20) } : {}),
         ...(o.clipModel !== undefined ? { clipModel: o.clipModel } : {}),
         ...(o.resnetModel !== undefined ? { resnetModel: o.resnetModel } : {}),
+        ...(o.paligemmaModel !== undefined ? { paligemmaModel: o.paligemmaModel } : {}),
+        ...(o.paligemmaEpochs !== undefined ? { paligemmaEpochs: parseWhole(o.paligemmaEpochs, '--paligemma-epochs', 1) } : {}),
         ...(o.offline ? { offline: true } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });

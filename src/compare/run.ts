@@ -10,9 +10,10 @@ import { tinyEncoderSources } from './encoders.js';
 import { encoderFeatures, type EncoderFeatures } from './features.js';
 import { runHead, type ModelRun } from './heads.js';
 import { runQuestionPrior } from './prior.js';
+import { PALIGEMMA_DEFAULT_SOURCE, runPaligemma } from './paligemma.js';
 import { writeComparison, type ComparisonSummary } from './summary.js';
 
-export const COMPARE_MODELS = ['question-prior', 'baseline', 'clip-linear'] as const;
+export const COMPARE_MODELS = ['question-prior', 'baseline', 'clip-linear', 'paligemma'] as const;
 export type CompareModel = (typeof COMPARE_MODELS)[number];
 
 export interface CompareOptions {
@@ -33,8 +34,11 @@ export interface CompareOptions {
   epochs?: number;
   /** Questions of the embedded sample dataset (default 600; smoke 120). */
   sampleSize?: number;
+  /** PaliGemma fine-tuning epochs (default: 1 smoke, 6 embedded, 10 real data as the seed report). */
+  paligemmaEpochs?: number;
   clipModel?: string;
   resnetModel?: string;
+  paligemmaModel?: string;
   offline?: boolean;
   log: (line: string) => void;
 }
@@ -101,6 +105,20 @@ export async function runCompare(o: CompareOptions): Promise<ComparisonSummary> 
           }),
         );
       }
+    }
+    if (o.models.includes('paligemma')) {
+      const embedded = o.data === undefined && o.paligemmaModel === undefined;
+      const epochs = o.paligemmaEpochs ?? (o.smoke ? 1 : embedded ? 6 : 10);
+      runs.push(
+        await runPaligemma(data, {
+          out: o.out,
+          source: embedded ? undefined : (o.paligemmaModel ?? PALIGEMMA_DEFAULT_SOURCE),
+          // the tiny random model needs a larger step than the seed report's lr 1e-4 for the 3B model
+          config: { epochs, seed: o.seed, device: o.device, ...(o.threads ? { threads: o.threads } : {}), ...(embedded ? { lr: 3e-3, batchSize: 8, gradAccum: 1 } : {}) },
+          ...(o.offline ? { offline: true } : {}),
+          log: o.log,
+        }),
+      );
     }
     return await writeComparison(o.out, {
       dataset: data.info,

@@ -19,7 +19,7 @@ describe('vizwiz compare --smoke', () => {
     const annotations = results.dataset.annotations.val;
     assert.equal(annotations, join(out, 'annotations', 'val.json'));
     assert.equal((JSON.parse(await readFile(annotations, 'utf8')) as unknown[]).length, 16);
-    assert.deepEqual(results.models.map((m: { id: string }) => m.id), ['question-prior', 'baseline', 'clip-linear']);
+    assert.deepEqual(results.models.map((m: { id: string }) => m.id), ['question-prior', 'baseline', 'clip-linear', 'paligemma']);
     for (const m of results.models) {
       const predictions = join(out, 'predictions', `val.${m.id}.json`);
       for (const metric of ['official', 'seed'] as const) {
@@ -31,6 +31,9 @@ describe('vizwiz compare --smoke', () => {
         assert.deepEqual(printed.answerability, m.answerability);
       }
     }
+    const paligemma = results.models.find((m: { id: string }) => m.id === 'paligemma');
+    assert.deepEqual(paligemma.prompt, { id: 'answer-en-v1', template: 'answer en {question}' });
+    assert.equal(paligemma.history.length, 1);
     // the report: markdown table rows carry the same numbers; the HTML is self-contained
     const md = await readFile(join(out, 'report.md'), 'utf8');
     for (const m of results.models) assert.ok(md.includes(m.accuracy.official.overall.toFixed(2)), `${m.id} missing from report.md`);
@@ -56,7 +59,7 @@ describe('vizwiz compare options', () => {
     assert.equal(r.status, 1);
     assert.equal(r.stderr, 'vizwiz: --holdout must be a number > 0 and <= 0.9, got "2"\n');
     const m = runVizwiz(['compare', '--models', 'baseline,gpt']);
-    assert.equal(m.stderr, 'vizwiz: --models must be one of question-prior, baseline, clip-linear, got "gpt"\n');
+    assert.equal(m.stderr, 'vizwiz: --models must be one of question-prior, baseline, clip-linear, paligemma, got "gpt"\n');
   });
 });
 
