@@ -11,7 +11,7 @@ import type { PaliGemmaProcessor } from '../models/paligemma/processor.js';
 import { learningRate, type ScheduleConfig } from '../train/schedule.js';
 import type { FinetuneConfig } from './config.js';
 import type { PixelLoader } from './pixels.js';
-import { epochSeed, STREAMS } from './seeds.js';
+import { epochSeed, STREAMS } from '../engine/epoch-seeds.js';
 import type { LoraStepper } from './stepper.js';
 import type { TrainingTargets } from './targets.js';
 

@@ -12,6 +12,7 @@ import { VizWizError } from '../errors.js';
 import { adam, adamw } from '../engine/optim.js';
 import { initParams } from '../engine/init.js';
 import { Rng } from '../engine/rng.js';
+import { epochSeed, STREAMS } from '../engine/epoch-seeds.js';
 import { TrainSession } from '../engine/session.js';
 import { buildTrainLoop } from '../engine/train-loop.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
@@ -59,11 +60,6 @@ export interface TrainResult {
   history: EpochRecord[];
   best: BestEpoch | null;
   completed: boolean;
-}
-
-/** Seed of epoch `epoch`'s shuffle and dropout masks: independent of where a run was resumed. */
-function epochSeed(seed: number, epoch: number, stream: number): number {
-  return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(epoch, 0x85ebca6b) + stream * 0x27d4eb2f) >>> 0;
 }
 
 async function checkSameRun(out: string, prepared: PreparedHead): Promise<void> {
@@ -118,8 +114,8 @@ export async function trainHead(o: TrainRunOptions): Promise<TrainResult> {
   try {
     for (let epoch = startEpoch + 1; epoch <= lastEpoch; epoch++) {
       const started = performance.now();
-      const order = new Rng(epochSeed(config.seed, epoch, 1)).permutation(trainRows.length).map((i) => trainRows[i]!);
-      session.reseedDropout(epochSeed(config.seed, epoch, 2));
+      const order = new Rng(epochSeed(config.seed, epoch, STREAMS.shuffle)).permutation(trainRows.length).map((i) => trainRows[i]!);
+      session.reseedDropout(epochSeed(config.seed, epoch, STREAMS.dropout));
       let lossSum = 0;
       let lr = config.lr;
       const batches = [...batchesOf(order, config.batchSize)];

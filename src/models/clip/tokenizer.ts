@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { VizWizError } from '../../errors.js';
+import { specialTokenId, tokenText } from '../special-tokens.js';
 
 /** CLIP's pre-tokenizer regex (letters runs, single digits, punctuation runs, English contractions). */
 export const CLIP_WORD_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
@@ -33,13 +34,6 @@ export interface TokenBatch {
   attentionMask: BigInt64Array;
   rows: number;
   length: number;
-}
-
-/** A special token of tokenizer_config.json: a string or an AddedToken object. */
-function tokenText(v: unknown, dflt: string): string {
-  if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && typeof (v as Json).content === 'string') return (v as Json).content as string;
-  return dflt;
 }
 
 /** The tokenizer.json object transformers writes for a CLIP vocab.json + merges.txt. */
@@ -103,12 +97,7 @@ export class ClipTokenizer {
   /** From a parsed tokenizer.json and tokenizer_config.json. */
   static fromJson(tokenizerJson: object, tokenizerConfig: Readonly<Json> = {}, o: ClipTokenizerOptions = {}): ClipTokenizer {
     const tok = new Tokenizer(tokenizerJson, tokenizerConfig);
-    const idOf = (key: string, dflt: string): number => {
-      const text = tokenText(tokenizerConfig[key], dflt);
-      const id = tok.token_to_id(text);
-      if (id === undefined) throw new VizWizError('INVALID_CHECKPOINT', `tokenizer: ${key} '${text}' is not in the vocabulary`);
-      return id;
-    };
+    const idOf = (key: string, dflt: string): number => specialTokenId(tok, tokenizerConfig, key, dflt);
     const eos = idOf('eos_token', '<|endoftext|>');
     const bos = idOf('bos_token', '<|startoftext|>');
     const pad = tokenizerConfig.pad_token === undefined || tokenizerConfig.pad_token === null ? eos : idOf('pad_token', '<|endoftext|>');

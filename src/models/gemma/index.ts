@@ -2,7 +2,8 @@
 
 export { gemmaConfigFromHf, validateGemmaConfig, type GemmaActivation, type GemmaConfig } from './config.js';
 export { DEFAULT_GEMMA_PREFIX, detectGemmaPrefix, gemmaNames, gemmaParamSpecs, type GemmaLayerNames, type GemmaNames } from './names.js';
-export { checkpointFiles, loadGemmaCheckpoint, loadGemmaWeights, type LoadedGemma } from './weights.js';
+export { loadGemmaCheckpoint, loadGemmaWeights, type LoadedGemma } from './weights.js';
+export { checkpointFiles } from '../sources/checkpoint-folder.js';
 export { contextWeights, isTrainable, moduleOf, splitWeights, type LinearAdapter, type TrainableSelection, type Weights } from './weights-source.js';
 export { linearRows, projectRows } from './linear.js';
 export { embedRows, embedTokens, gemmaDecoder, tiedLogits, type DecoderInput, type DecoderOutput } from './decoder.js';

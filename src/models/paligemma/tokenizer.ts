@@ -10,15 +10,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { VizWizError } from '../../errors.js';
+import { specialTokenId } from '../special-tokens.js';
 
 type Json = Record<string, unknown>;
-
-/** A special token of tokenizer_config.json: a string or an AddedToken object. */
-function tokenText(v: unknown, dflt: string): string {
-  if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && typeof (v as Json).content === 'string') return (v as Json).content as string;
-  return dflt;
-}
 
 export class GemmaTokenizer {
   private constructor(
@@ -30,12 +24,7 @@ export class GemmaTokenizer {
 
   static fromJson(tokenizerJson: object, tokenizerConfig: Readonly<Json> = {}): GemmaTokenizer {
     const tok = new Tokenizer(tokenizerJson, tokenizerConfig);
-    const idOf = (key: string, dflt: string): number => {
-      const text = tokenText(tokenizerConfig[key], dflt);
-      const id = tok.token_to_id(text);
-      if (id === undefined) throw new VizWizError('INVALID_CHECKPOINT', `tokenizer: ${key} '${text}' is not in the vocabulary`);
-      return id;
-    };
+    const idOf = (key: string, dflt: string): number => specialTokenId(tok, tokenizerConfig, key, dflt);
     return new GemmaTokenizer(tok, idOf('bos_token', '<bos>'), idOf('eos_token', '<eos>'), idOf('pad_token', '<pad>'));
   }
 

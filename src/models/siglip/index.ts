@@ -2,7 +2,8 @@
 
 export { siglipConfigFromHf, siglipTokens, validateSiglipConfig, type SiglipVisionConfig } from './config.js';
 export { DEFAULT_SIGLIP_PREFIX, detectSiglipPrefix, siglipParamSpecs } from './names.js';
-export { loadSiglipCheckpoint, loadSiglipWeights, readSpecs, type LoadedSiglip } from './weights.js';
+export { loadSiglipCheckpoint, loadSiglipWeights, type LoadedSiglip } from './weights.js';
+export { readSpecs } from '../sources/checkpoint-folder.js';
 export { siglipVisionTower, type SiglipOutputs, type SiglipTowerOptions } from './tower.js';
 export { siglipAttention, siglipEncoderLayer, siglipLayerNorm, siglipMlp, type TokenRows } from './encoder.js';
 export { siglipPoolingHead } from './head.js';
