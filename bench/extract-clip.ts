@@ -26,8 +26,8 @@ import { createClipEncoder } from '../src/models/clip/encoder.js';
 import { clipModelParams } from '../src/models/clip/model.js';
 import { ClipTokenizer } from '../src/models/clip/tokenizer.js';
 import { randomClipWeights, readManifest, type ParamManifest } from '../src/models/clip/weights.js';
+import { decodeJpeg, findPython, root, syntheticJpegs } from './_common.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Options {
   images: number;
@@ -77,32 +77,6 @@ const SIZES: readonly [number, number][] = [
 ];
 const QUESTIONS = ['What is this?', 'What color is this shirt?', 'Can you tell me what this is, please?', 'Is the bottle open or closed, and what does the label say?'];
 
-/** Photo-like synthetic JPEGs: smooth colour fields plus noise, quality 90, a few sizes. */
-async function makeJpegs(count: number): Promise<Buffer[]> {
-  const rng = new Rng(11);
-  const out: Buffer[] = [];
-  for (let k = 0; k < count; k++) {
-    const [width, height] = SIZES[k % SIZES.length] as [number, number];
-    const raw = Buffer.alloc(width * height * 3);
-    const [a, b, c] = [rng.uniform(0.5, 4), rng.uniform(0.5, 4), rng.uniform(0, 6)];
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const [u, v, i] = [x / width, y / height, (y * width + x) * 3];
-        raw[i] = 128 + 100 * Math.sin(a * u * 6 + c) + rng.uniform(-20, 20);
-        raw[i + 1] = 128 + 100 * Math.cos(b * v * 6 - c) + rng.uniform(-20, 20);
-        raw[i + 2] = 128 + 100 * Math.sin((u + v) * (a + b) * 3) + rng.uniform(-20, 20);
-      }
-    }
-    out.push(await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
-  }
-  return out;
-}
-
-async function decode(jpeg: Buffer): Promise<RgbImage> {
-  const { data, info } = await sharp(jpeg).rotate().toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
-}
-
 interface Timing {
   seconds: number;
   decodeMs: number;
@@ -120,7 +94,7 @@ async function extract(enc: ImageTextEncoder, jpegs: readonly Buffer[], question
   for (let from = 0; from < jpegs.length; from += batch) {
     const n = Math.min(batch, jpegs.length - from);
     const ta = performance.now();
-    const images = await Promise.all(jpegs.slice(from, from + n).map(decode));
+    const images = await Promise.all(jpegs.slice(from, from + n).map((j) => decodeJpeg(j)));
     const tb = performance.now();
     const pixels = t.pixels.subarray(from * enc.pixelsPerImage, (from + n) * enc.pixelsPerImage);
     images.forEach((img, i) => enc.preprocess(img, pixels.subarray(i * enc.pixelsPerImage, (i + 1) * enc.pixelsPerImage)));
@@ -136,15 +110,6 @@ async function extract(enc: ImageTextEncoder, jpegs: readonly Buffer[], question
   }
   t.seconds = (performance.now() - t0) / 1000;
   return t;
-}
-
-function findPython(): string | null {
-  const venv = path.join(root, '.venv', 'bin', 'python');
-  for (const py of [venv, 'python3']) {
-    if (py === venv && !existsSync(venv)) continue;
-    if (spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0) return py;
-  }
-  return null;
 }
 
 interface PeerResult {
@@ -208,7 +173,7 @@ export async function run(args: string[]): Promise<void> {
   const { config, weights } = randomClipWeights(manifest, 0);
   console.error(`random weights: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const tokenizer = o.text ? await ClipTokenizer.fromFolder(path.join(root, 'test', 'fixtures', 'clip', 'tokenizer')) : null;
-  const jpegs = await makeJpegs(o.images);
+  const jpegs = await syntheticJpegs(o.images, SIZES);
   const questions = jpegs.map((_, i) => QUESTIONS[i % QUESTIONS.length] as string);
   t0 = performance.now();
   const enc = await createClipEncoder(weights, tokenizer, config, { threads: o.threads, imageBatch: o.batch, textBatch: o.batch, id: 'clip-vit-l14-336' });
@@ -232,7 +197,7 @@ export async function run(args: string[]): Promise<void> {
     [ids, mask] = [b.inputIds, b.attentionMask];
     textLen = b.length;
   }
-  const py = o.peer ? findPython() : null;
+  const py = o.peer ? findPython('torch, numpy') : null;
   if (o.peer && !py) console.error('no python with torch and numpy found (.venv/bin/python, python3): peer fields are null');
   const check: CheckData | null = o.check && py ? { weights, names: clipModelParams(config).map((s) => [s.name, [...s.shape]]), timing: t, ids, mask } : null;
   if (check && !o.text) throw new Error('--check needs the text tower (drop --no-text)');

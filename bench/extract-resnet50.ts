@@ -24,8 +24,8 @@ import type { RgbImage } from '../src/features/encoder.js';
 import { createResnetEncoder, type ResnetEncoder } from '../src/models/resnet/encoder.js';
 import { manifestShapes, randomResnetWeights, type ShapeManifest } from '../src/models/resnet/random.js';
 import { resnetStateShapes, RESNET50 } from '../src/models/resnet/config.js';
+import { decodeJpeg, findPython, root, round, syntheticJpegs } from './_common.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Options {
   images: number;
@@ -57,33 +57,6 @@ function parseArgs(args: string[]): Options {
   return o;
 }
 
-/** Photo-like synthetic JPEGs: smooth colour fields, a few shapes and noise, quality 90. */
-async function makeJpegs(count: number, width: number, height: number): Promise<Buffer[]> {
-  const rng = new Rng(11);
-  const out: Buffer[] = [];
-  for (let k = 0; k < count; k++) {
-    const raw = Buffer.alloc(width * height * 3);
-    const [a, b, c] = [rng.uniform(0.5, 4), rng.uniform(0.5, 4), rng.uniform(0, 6)];
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const u = x / width;
-        const v = y / height;
-        const i = (y * width + x) * 3;
-        raw[i] = 128 + 100 * Math.sin(a * u * 6 + c) + rng.uniform(-20, 20);
-        raw[i + 1] = 128 + 100 * Math.cos(b * v * 6 - c) + rng.uniform(-20, 20);
-        raw[i + 2] = 128 + 100 * Math.sin((u + v) * (a + b) * 3) + rng.uniform(-20, 20);
-      }
-    }
-    out.push(await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
-  }
-  return out;
-}
-
-async function decode(jpeg: Buffer): Promise<RgbImage> {
-  const { data, info } = await sharp(jpeg).rotate().toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
-}
-
 interface Timing {
   seconds: number;
   decodeMs: number;
@@ -101,7 +74,7 @@ async function extract(encoder: ResnetEncoder, jpegs: readonly Buffer[], batch: 
   let inferMs = 0;
   const startDecode = (from: number): Promise<{ images: RgbImage[]; ms: number }> => {
     const t0 = performance.now();
-    return Promise.all(jpegs.slice(from, from + batch).map(decode)).then((images) => ({ images, ms: performance.now() - t0 }));
+    return Promise.all(jpegs.slice(from, from + batch).map((j) => decodeJpeg(j))).then((images) => ({ images, ms: performance.now() - t0 }));
   };
   const t0 = performance.now();
   let pending = startDecode(0);
@@ -121,16 +94,6 @@ async function extract(encoder: ResnetEncoder, jpegs: readonly Buffer[], batch: 
   const seconds = (performance.now() - t0) / 1000;
   decodeMs = seconds * 1000 - preprocessMs - inferMs; // decode time not hidden behind inference
   return { seconds, decodeMs, preprocessMs, inferMs, features };
-}
-
-function findPython(): string | null {
-  const venv = path.join(root, '.venv', 'bin', 'python');
-  for (const py of [venv, 'python3']) {
-    if (py === venv && !existsSync(venv)) continue;
-    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  return null;
 }
 
 interface PeerResult {
@@ -169,7 +132,7 @@ async function runPeer(py: string, dir: string, jpegs: readonly Buffer[], batch:
   if (r.status === 3) {
     // The peer's python has no Pillow: give it decoded RGB, which it then reads before its timing.
     for (const [i, j] of jpegs.entries()) {
-      const img = await decode(j);
+      const img = await decodeJpeg(j);
       const base = path.join(dir, `img${String(i).padStart(4, '0')}`);
       writeFileSync(`${base}.rgb`, img.data);
       writeFileSync(`${base}.json`, JSON.stringify({ width: img.width, height: img.height }));
@@ -191,7 +154,7 @@ export async function run(args: string[]): Promise<void> {
   );
   const manifest = JSON.parse(readFileSync(path.join(root, 'test', 'fixtures', 'manifests', 'resnet50.json'), 'utf8')) as ShapeManifest;
   const weights = randomResnetWeights(manifestShapes(manifest), 0);
-  const jpegs = await makeJpegs(o.images, o.width, o.height);
+  const jpegs = await syntheticJpegs(o.images, [[o.width, o.height]]);
   const py = o.peer ? findPython() : null;
   if (o.peer && !py) console.error('no python with torch found (.venv/bin/python, python3): peer fields are null');
   const dir = py ? preparePeerDir(jpegs, weights) : null;
@@ -259,10 +222,6 @@ export async function run(args: string[]): Promise<void> {
       folded_bn: o.fold,
     }),
   );
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -22,8 +22,8 @@ import { Rng } from '../src/engine/rng.js';
 import { createSession, TrainSession } from '../src/engine/session.js';
 import { buildTrainLoop } from '../src/engine/train-loop.js';
 import { clipLinearHead, clipLinearLoss, CLIP_LINEAR_DEFAULTS, type ClipLinearConfig } from '../src/models/heads/clip-linear.js';
+import { findPython, root, round } from './_common.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Options {
   batches: number[];
@@ -153,16 +153,6 @@ async function gemmPeak(threads: number): Promise<number> {
   return (2 * m * k * n) / (best / 1000) / 1e9;
 }
 
-function findPython(): string | null {
-  const venv = path.join(root, '.venv', 'bin', 'python');
-  for (const py of [venv, 'python3']) {
-    if (py === venv && !existsSync(venv)) continue;
-    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  return null;
-}
-
 function peerEpoch(py: string, c: ClipLinearConfig, rows: number, batch: number, threads: number): { version: string; seconds: number; rssMb: number } | null {
   const args = [
     path.join(root, 'bench', 'heads_peer.py'),
@@ -202,24 +192,20 @@ export async function run(args: string[]): Promise<void> {
       JSON.stringify({
         name: 'heads',
         batch,
-        ours_s: round(ours.seconds),
+        ours_s: round(ours.seconds, 3),
         peer: peer ? `pytorch ${peer.version}` : null,
-        peer_s: peer ? round(peer.seconds) : null,
-        ratio: peer ? round(ours.seconds / peer.seconds) : null,
+        peer_s: peer ? round(peer.seconds, 3) : null,
+        ratio: peer ? round(ours.seconds / peer.seconds, 3) : null,
         peak_rss_mb: Math.round(rss),
         peer_peak_rss_mb: peer ? Math.round(peer.rssMb) : null,
-        epoch_gflops: round(gflops),
-        gemm_peak_gflops: round(peak),
-        peak_fraction: round(gflops / peak),
+        epoch_gflops: round(gflops, 3),
+        gemm_peak_gflops: round(peak, 3),
+        peak_fraction: round(gflops / peak, 3),
         steps_per_run: ours.perRun,
         threads: o.threads,
       }),
     );
   }
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -12,6 +12,7 @@ import { cachedCommit, COMMIT_HASH, defaultCacheDir, offlineFromEnv, snapshotFol
 import { createHubClient, HubUnreachable, type HubClient } from './hub-client.js';
 import { parseModelSource } from './spec.js';
 import { findCheckpoint, parseShardIndex, readShardIndex, type CheckpointFiles } from './weight-files.js';
+import { pathExists } from '../../io/path-exists.js';
 
 /** Config, preprocessing and tokenizer files fetched from a hub repo when present. */
 export const MODEL_FILES: readonly string[] = [
@@ -52,15 +53,6 @@ export interface ResolveOptions {
   log?: (line: string) => void;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Top-level weight files to fetch first (before shards): the index or the single checkpoint. */
 export function chooseWeights(files: readonly string[], what: string): { index?: string; file?: string } {
   const top = files.filter((f) => !f.includes('/'));
@@ -93,7 +85,7 @@ function checkpointPath(c: CheckpointFiles): string {
 
 async function fetchInto(client: HubClient, repo: string, commit: string, file: string, dir: string, log: (l: string) => void, what: string): Promise<void> {
   const dest = join(dir, file);
-  if (await exists(dest)) return;
+  if (await pathExists(dest)) return;
   await mkdir(dirname(dest), { recursive: true });
   const tmp = `${dest}.incomplete-${process.pid}`;
   log(`downloading ${what}: ${file}`);

@@ -7,6 +7,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { listNames, VizWizError } from '../../errors.js';
+import { pathExists } from '../../io/path-exists.js';
 
 export interface CheckpointFiles {
   /** Shard or single-file paths, in a stable order. */
@@ -21,15 +22,6 @@ const INDEX_SUFFIX = '.safetensors.index.json';
 
 function invalid(message: string): VizWizError {
   return new VizWizError('INVALID_CHECKPOINT', message);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Parses an index file: tensor -> shard path, and the shard paths (sorted); shards need not exist yet. */
@@ -63,7 +55,7 @@ export async function readShardIndex(index: string): Promise<CheckpointFiles> {
   const { weightMap, files } = await parseShardIndex(index);
   const dir = dirname(index);
   const absent: string[] = [];
-  for (const f of files) if (!(await exists(f))) absent.push(basename(f));
+  for (const f of files) if (!(await pathExists(f))) absent.push(basename(f));
   if (absent.length > 0) {
     throw invalid(`${index}: ${absent.length} shard(s) missing from ${dir}: ${listNames(absent)} (download them again or point at a complete checkpoint)`);
   }
