@@ -81,12 +81,23 @@ class Writer {
   }
 }
 
-/** A tensor stored in the model (an initializer or an attribute value), as raw little-endian bytes. */
+/** Where an initializer's bytes lie in an external data file (TensorProto.external_data), relative to the model file. */
+export interface ExternalRef {
+  location: string;
+  offset: number;
+  length: number;
+}
+
+/**
+ * A tensor stored in the model (an initializer or an attribute value), as raw little-endian bytes, or (`external`)
+ * as a reference into a data file beside the model, in which case `raw` is not written.
+ */
 export interface TensorProtoSpec {
   name: string;
   dtype: DType;
   dims: readonly number[];
   raw: Uint8Array;
+  external?: ExternalRef;
 }
 
 export type AttributeSpec =
@@ -136,7 +147,29 @@ function writeTensor(w: Writer, t: TensorProtoSpec): void {
   for (const d of t.dims) w.int(1, d);
   w.int(2, ONNX_DTYPE[t.dtype]);
   w.string(8, t.name);
-  w.bytes(9, t.raw);
+  if (!t.external) {
+    w.bytes(9, t.raw);
+    return;
+  }
+  const entries: [string, string][] = [
+    ['location', t.external.location],
+    ['offset', String(t.external.offset)],
+    ['length', String(t.external.length)],
+  ];
+  for (const [key, value] of entries) {
+    w.message(13, (e) => {
+      e.string(1, key);
+      e.string(2, value);
+    });
+  }
+  w.int(14, 1); // data_location = EXTERNAL
+}
+
+/** One TensorProto's bytes (for splicing initializers into an encoded graph). */
+export function encodeTensor(t: TensorProtoSpec): Uint8Array {
+  const w = new Writer();
+  writeTensor(w, t);
+  return w.finish();
 }
 
 function writeAttribute(w: Writer, name: string, a: AttributeSpec): void {

@@ -7,10 +7,14 @@
  * run, are the fast path. Views returned by `parameters()`/`optimizerState()` are valid until the next run.
  */
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { VizWizError } from '../errors.js';
 import { deviceFailure, executionProviders, type Device } from './device.js';
 import { fillDropoutMask, siteShape } from './dropout.js';
+import { bindInitializers, type FrozenPlacement } from './external-data.js';
 import type { InputSpec } from './model.js';
 import { Rng } from './rng.js';
 import { gradName, newName, slotName, type InferenceGraph, type TrainStepGraph } from './train-step.js';
@@ -20,6 +24,16 @@ export interface SessionOptions {
   /** Intra-op threads (default: onnxruntime's choice, one per core). */
   threads?: number;
   optimization?: 'disabled' | 'basic' | 'extended' | 'all'; // 'all'
+  /**
+   * Graph inputs bound into the model as initializers (external-data.ts): no longer fed, held by the session (on a GPU,
+   * on the device). Past `externalDataThreshold` bytes they go to an external data file.
+   */
+  initializers?: ReadonlyMap<string, ort.Tensor>;
+  externalDataThreshold?: number;
+  /** Folder for model.onnx + model.onnx.data when external (kept); default a temporary one, removed after creation. */
+  modelDir?: string;
+  /** InferenceRunner only: parameters fed with every run ('inputs', the default) or bound as initializers. */
+  frozenAs?: FrozenPlacement;
 }
 
 export async function createSession(bytes: Uint8Array, o: SessionOptions = {}): Promise<ort.InferenceSession> {
@@ -33,11 +47,18 @@ export async function createSession(bytes: Uint8Array, o: SessionOptions = {}): 
     interOpNumThreads: 1,
     ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
   };
+  const tmp = o.initializers?.size && !o.modelDir ? await mkdtemp(join(tmpdir(), 'vizwiz-model-')) : undefined;
   try {
-    return await ort.InferenceSession.create(bytes, options);
+    const bound = o.initializers?.size
+      ? await bindInitializers(bytes, o.initializers, { threshold: o.externalDataThreshold, dir: o.modelDir ?? tmp })
+      : ({ kind: 'bytes', bytes } as const);
+    return await (bound.kind === 'bytes' ? ort.InferenceSession.create(bound.bytes, options) : ort.InferenceSession.create(bound.path, options));
   } catch (e) {
     if (device !== 'cpu') throw deviceFailure(device, e);
     throw e;
+  } finally {
+    // The session holds the weights once created; a file still mapped elsewhere (Windows) is left behind.
+    if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
@@ -80,19 +101,23 @@ export class TrainSession {
   private readonly buffers = new Map<string, [ort.Tensor, ort.Tensor]>();
   /** Parameters and `<slot>.<param>` state by name -> [whole buffer A, whole buffer B]; the block tensors view these. */
   private readonly whole = new Map<string, [Float32Array, Float32Array]>();
+  /** Batch inputs still fed (those not bound as initializers). */
+  private readonly fed: readonly InputSpec[];
 
   private constructor(
     readonly graph: TrainStepGraph,
     private readonly session: ort.InferenceSession,
     private steps_: number,
     seed: number,
+    bound: ReadonlySet<string>,
   ) {
     this.rng = new Rng(seed);
+    this.fed = graph.batchInputs.filter((s) => !bound.has(s.name));
   }
 
   static async create(graph: TrainStepGraph, params: ReadonlyMap<string, Float32Array>, o: TrainSessionOptions = {}): Promise<TrainSession> {
     const session = await createSession(graph.bytes, o);
-    const ts = new TrainSession(graph, session, o.stepsDone ?? 0, o.seed ?? 0);
+    const ts = new TrainSession(graph, session, o.stepsDone ?? 0, o.seed ?? 0, new Set(o.initializers?.keys() ?? []));
     for (const spec of graph.params) {
       const n = spec.shape.reduce((a, b) => a * b, 1);
       const init = params.get(spec.name);
@@ -140,7 +165,7 @@ export class TrainSession {
   /** Runs one training step on `batch` (tensors by input name) with learning rate `lr`. */
   async step(batch: Readonly<Record<string, ort.Tensor>>, lr: number, o: { masks?: Readonly<Record<string, ort.Tensor>> } = {}): Promise<StepResult> {
     if (this.graph.kind === 'step') {
-      const rows = batchRows(this.graph.batchInputs, batch, 0);
+      const rows = batchRows(this.fed, batch, 0);
       const masks: Record<string, ort.Tensor> = {};
       for (const site of this.graph.dropoutSites) masks[site.name] = o.masks?.[site.name] ?? this.mask(site.name, siteShape(site, rows), site.p, 1);
       const out = await this.run({ ...batch, ...masks, lr: scalarF64(lr) }, 1);
@@ -164,7 +189,7 @@ export class TrainSession {
   async steps(stacked: Readonly<Record<string, ort.Tensor>>, lrs: readonly number[], o: { masks?: Readonly<Record<string, ort.Tensor>> } = {}): Promise<StepsResult> {
     if (this.graph.kind !== 'loop') throw new Error('TrainSession.steps needs a graph from buildTrainLoop');
     const s = lrs.length;
-    const rows = batchRows(this.graph.batchInputs, stacked, s);
+    const rows = batchRows(this.fed, stacked, s);
     const masks: Record<string, ort.Tensor> = {};
     for (const site of this.graph.dropoutSites) masks[site.name] = o.masks?.[site.name] ?? this.mask(site.name, [s, ...siteShape(site, rows)], site.p, s);
     return this.run({ ...stacked, ...masks, lr: new ort.Tensor('float64', Float64Array.from(lrs), [s]) }, s);
@@ -272,7 +297,9 @@ export class InferenceRunner {
       if (!data) throw new VizWizError('INVALID_CHECKPOINT', `parameter '${spec.name}' is missing`);
       tensors[spec.name] = f32(data, spec.shape);
     }
-    return new InferenceRunner(graph, await createSession(graph.bytes, o), tensors);
+    if ((o.frozenAs ?? 'inputs') === 'inputs') return new InferenceRunner(graph, await createSession(graph.bytes, o), tensors);
+    const initializers = new Map([...(o.initializers ?? []), ...Object.entries(tensors)]);
+    return new InferenceRunner(graph, await createSession(graph.bytes, { ...o, initializers }), {});
   }
 
   async run(batch: Readonly<Record<string, ort.Tensor>>, outputs?: readonly string[]): Promise<Record<string, ort.Tensor>> {

@@ -12,6 +12,7 @@ import { GraphContext } from '../../engine/context.js';
 import { Graph, type Value } from '../../engine/graph.js';
 import type { DropoutSite, ParamSpec } from '../../engine/model.js';
 import type { Rng } from '../../engine/rng.js';
+import { frozenPlacement, type FrozenPlacement } from '../../engine/external-data.js';
 import { createSession, type SessionOptions } from '../../engine/session.js';
 import { gradName } from '../../engine/train-step.js';
 import { VizWizError } from '../../errors.js';
@@ -43,8 +44,17 @@ export class LoraGradients {
     private readonly frozen: Readonly<Record<string, ort.Tensor>>,
   ) {}
 
-  /** `weights`: every base weight by name (bound, not copied). */
-  static async create(c: PaliGemmaConfig, p: PaliGemmaPrefixes, weights: ReadonlyMap<string, Float32Array>, set: LoraSet, o: { session?: SessionOptions } = {}): Promise<LoraGradients> {
+  /**
+   * `weights`: every base weight by name (bound, not copied). `frozenAs`: base weights fed with every run or bound as
+   * initializers (default: inputs on the CPU, initializers on a GPU; see engine/external-data.ts).
+   */
+  static async create(
+    c: PaliGemmaConfig,
+    p: PaliGemmaPrefixes,
+    weights: ReadonlyMap<string, Float32Array>,
+    set: LoraSet,
+    o: { session?: SessionOptions; frozenAs?: FrozenPlacement } = {},
+  ): Promise<LoraGradients> {
     const model = paligemmaLoraModel(c, p, set);
     const loss = selectedRowsLoss();
     const g = new Graph('paligemma_lora_gradients');
@@ -54,8 +64,12 @@ export class LoraGradients {
     const grads = gradients(total, inputs);
     g.output('loss', total);
     model.params.forEach((spec, i) => g.output(gradName(spec.name), grads.get(inputs[i] as Value) as Value));
-    const session = await createSession(g.encode(), o.session ?? {});
-    return new LoraGradients(c, set, model.params, ctx.dropoutSites, session, weightFeeds(paligemmaParamSpecs(c, p), weights));
+    const frozen = weightFeeds(paligemmaParamSpecs(c, p), weights);
+    if (frozenPlacement(o.session?.device, o.frozenAs) === 'inputs') {
+      return new LoraGradients(c, set, model.params, ctx.dropoutSites, await createSession(g.encode(), o.session ?? {}), frozen);
+    }
+    const session = await createSession(g.encode(), { ...o.session, initializers: new Map(Object.entries(frozen)) });
+    return new LoraGradients(c, set, model.params, ctx.dropoutSites, session, {});
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 
 import type * as ort from 'onnxruntime-node';
+import { frozenPlacement, type FrozenPlacement } from '../../engine/external-data.js';
 import { adamw, type Optimizer } from '../../engine/optim.js';
 import { Rng } from '../../engine/rng.js';
 import { TrainSession, type SessionOptions } from '../../engine/session.js';
@@ -24,6 +25,8 @@ export interface LoraTrainerOptions {
   /** Also return d loss / d adapter tensor from each step (tests, debugging). */
   exposeGradients?: boolean;
   session?: SessionOptions;
+  /** Base weights fed with every step or bound as initializers (default: inputs on the CPU, initializers on a GPU). */
+  frozenAs?: FrozenPlacement;
   /** Seed of the dropout-mask stream (used only when dropout > 0). */
   seed?: number;
 }
@@ -61,8 +64,11 @@ export class LoraTrainer {
       dropout: set.config.dropout > 0,
     });
     const frozen = weightFeeds(paligemmaParamSpecs(c, p), weights);
-    const session = await TrainSession.create(graph, adapters, o.session ?? {});
-    return new LoraTrainer(c, set, session, frozen, o.seed ?? 0);
+    if (frozenPlacement(o.session?.device, o.frozenAs) === 'inputs') {
+      return new LoraTrainer(c, set, await TrainSession.create(graph, adapters, o.session ?? {}), frozen, o.seed ?? 0);
+    }
+    const session = await TrainSession.create(graph, adapters, { ...o.session, initializers: new Map(Object.entries(frozen)) });
+    return new LoraTrainer(c, set, session, {}, o.seed ?? 0);
   }
 
   /** One optimizer step on a training batch (processor.encode(.., { train: true })) at learning rate `lr`. */

@@ -11,6 +11,7 @@
  */
 
 import * as ort from 'onnxruntime-node';
+import { frozenPlacement, type FrozenPlacement } from '../../engine/external-data.js';
 import { InferenceRunner, type SessionOptions } from '../../engine/session.js';
 import { buildInference } from '../../engine/train-step.js';
 import { VizWizError } from '../../errors.js';
@@ -25,6 +26,11 @@ import type { PaliGemmaPrefixes } from './names.js';
 
 export interface PaliGemmaGeneratorOptions {
   session?: SessionOptions;
+  /**
+   * The weights fed with every run ('inputs') or bound into each graph as initializers, external data past the
+   * session's externalDataThreshold. Default: inputs on the CPU (free), initializers on a GPU (no per-run copy).
+   */
+  frozenAs?: FrozenPlacement;
 }
 
 export interface PaliGemmaGeneration extends GreedyResult {
@@ -45,8 +51,9 @@ export class PaliGemmaGenerator {
   static async create(c: PaliGemmaConfig, p: PaliGemmaPrefixes, weights: ReadonlyMap<string, Float32Array>, o: PaliGemmaGeneratorOptions = {}): Promise<PaliGemmaGenerator> {
     const embed = weights.get(`${p.text}embed_tokens.weight`);
     if (!embed) throw new VizWizError('INVALID_CHECKPOINT', `no '${p.text}embed_tokens.weight' among the weights`);
-    const vision = await InferenceRunner.create(buildInference(imageFeaturesModel(c, p)), weights, o.session);
-    const decoder = await GemmaKvDecoder.create(c.text, weights, { prefix: p.text, prefillInput: 'embeds', session: o.session });
+    const session: SessionOptions = { ...o.session, frozenAs: frozenPlacement(o.session?.device, o.frozenAs ?? o.session?.frozenAs) };
+    const vision = await InferenceRunner.create(buildInference(imageFeaturesModel(c, p)), weights, session);
+    const decoder = await GemmaKvDecoder.create(c.text, weights, { prefix: p.text, prefillInput: 'embeds', session });
     return new PaliGemmaGenerator(c, embed, vision, decoder);
   }
 
