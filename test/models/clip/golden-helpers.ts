@@ -12,6 +12,7 @@ import * as ort from 'onnxruntime-node';
 import { readSafetensors, type TensorData } from '../../../src/engine/safetensors.js';
 import type { ParamSpec } from '../../../src/engine/model.js';
 import { parseClipConfig, type ClipConfig } from '../../../src/models/clip/config.js';
+import { maxAbsDiff, outputTol as tolerance } from '../../helpers/tolerance.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const goldenRoot = process.env.VIZWIZ_GOLDEN_DIR ?? path.join(here, '..', '..', 'fixtures');
@@ -53,24 +54,6 @@ export function feeds(inputs: Tensors): Record<string, ort.Tensor> {
   return out;
 }
 
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
-  return m;
-}
-
-function absMax(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] as number));
-  return m;
-}
-
-/** 1e-5 absolute where the values are O(1), 1e-4 otherwise. */
-export function tolerance(expected: ArrayLike<number>): number {
-  return absMax(expected) <= 2 ? 1e-5 : 1e-4;
-}
-
 /** Compares every golden output with ours; returns the max error per output. */
 export function compareOutputs(expected: Tensors, actual: Record<string, ort.Tensor>): Record<string, number> {
   const errors: Record<string, number> = {};
@@ -85,3 +68,5 @@ export function compareOutputs(expected: Tensors, actual: Record<string, ort.Ten
   }
   return errors;
 }
+
+export { maxAbsDiff, outputTol as tolerance } from '../../helpers/tolerance.js';

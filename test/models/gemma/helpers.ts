@@ -12,6 +12,7 @@ import * as ort from 'onnxruntime-node';
 import { readSafetensors, type TensorData } from '../../../src/engine/safetensors.js';
 import { gemmaConfigFromHf, type GemmaConfig } from '../../../src/models/gemma/config.js';
 import { arangePositions, causalBias } from '../../../src/models/gemma/masks.js';
+import { maxAbsDiff, outputTol } from '../../helpers/tolerance.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const goldenRoot = process.env.VIZWIZ_GOLDEN_DIR ?? path.join(here, '..', '..', 'fixtures');
@@ -44,24 +45,6 @@ export function f32Map(m: Tensors): Map<string, Float32Array> {
   return new Map([...m].filter(([, t]) => t.data instanceof Float32Array).map(([k, t]) => [k, t.data as Float32Array]));
 }
 
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'length mismatch');
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
-  return Number.isNaN(m) ? Infinity : m;
-}
-
-export function absMax(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] as number));
-  return m;
-}
-
-/** DESIGN.md: 1e-5 absolute where values are O(1), 1e-4 otherwise. */
-export function outputTol(expected: ArrayLike<number>): number {
-  return absMax(expected) <= 2 ? 1e-5 : 1e-4;
-}
-
 export function assertClose(name: string, got: ArrayLike<number>, expected: ArrayLike<number>, tol = outputTol(expected)): number {
   const d = maxAbsDiff(got, expected);
   assert.ok(d <= tol, `${name}: max abs diff ${d} > ${tol}`);
@@ -88,3 +71,5 @@ export function forwardFeeds(inputs: Tensors): { feeds: Record<string, ort.Tenso
   };
   return { feeds, batch, length };
 }
+
+export { absMax, maxAbsDiff, outputTol } from '../../helpers/tolerance.js';

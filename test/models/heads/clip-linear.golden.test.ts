@@ -16,6 +16,7 @@ import { clipLinearHead, clipLinearLoss, type ClipLinearConfig } from '../../../
 import { adam, adamw } from '../../../src/engine/optim.js';
 import { buildInference, buildTrainStep, gradName } from '../../../src/engine/train-step.js';
 import { InferenceRunner, TrainSession } from '../../../src/engine/session.js';
+import { absMax, maxAbsDiff, outputTol } from '../../helpers/tolerance.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const goldenDir = path.join(process.env.VIZWIZ_GOLDEN_DIR ?? path.join(here, '..', '..', 'fixtures'), 'head');
@@ -50,24 +51,6 @@ function batchFeeds(): Record<string, ort.Tensor> {
     feeds[name] = new ort.Tensor(type, t.data as Float32Array, [...t.shape]);
   }
   return feeds;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
-  return m;
-}
-
-function absMax(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] as number));
-  return m;
-}
-
-/** 1e-5 absolute where the values are O(1), 1e-4 otherwise. */
-function outputTol(expected: ArrayLike<number>): number {
-  return absMax(expected) <= 2 ? 1e-5 : 1e-4;
 }
 
 before(async () => {

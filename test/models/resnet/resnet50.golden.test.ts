@@ -18,6 +18,7 @@ import { buildInference } from '../../../src/engine/train-step.js';
 import { foldBatchNorm } from '../../../src/models/resnet/fold.js';
 import { resnetModel } from '../../../src/models/resnet/model.js';
 import { loadResnetWeights, type ResnetWeights } from '../../../src/models/resnet/weights.js';
+import { maxAbsDiff } from '../../helpers/tolerance.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const goldenDir = path.join(process.env.VIZWIZ_GOLDEN_DIR ?? path.join(here, '..', '..', 'fixtures'), 'resnet50_tiny');
@@ -39,13 +40,6 @@ before(async () => {
 /** Golden name -> our output name: 'features.layer2' -> 'layer2', 'logits' -> 'logits'. */
 function ourName(golden: string): string {
   return golden.startsWith('features.') ? golden.slice('features.'.length) : golden;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
-  return m;
 }
 
 const cases = [
