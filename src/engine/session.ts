@@ -36,8 +36,21 @@ export interface SessionOptions {
   frozenAs?: FrozenPlacement;
 }
 
+/**
+ * Intra-op threads when a caller sets none: the `VIZWIZ_THREADS` environment variable (so a whole test suite or
+ * command can run with 1 or 2 threads), else onnxruntime's own choice (one per core).
+ */
+export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.VIZWIZ_THREADS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new VizWizError('INVALID_ARGUMENT', `VIZWIZ_THREADS must be a whole number >= 1, got '${raw}'`);
+  return n;
+}
+
 export async function createSession(bytes: Uint8Array, o: SessionOptions = {}): Promise<ort.InferenceSession> {
   const device = o.device ?? 'cpu';
+  const threads = o.threads ?? defaultThreads();
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: executionProviders(device),
     graphOptimizationLevel: o.optimization ?? 'all',
@@ -45,7 +58,7 @@ export async function createSession(bytes: Uint8Array, o: SessionOptions = {}): 
     enableCpuMemArena: true,
     enableMemPattern: true,
     interOpNumThreads: 1,
-    ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
+    ...(threads ? { intraOpNumThreads: threads } : {}),
   };
   const tmp = o.initializers?.size && !o.modelDir ? await mkdtemp(join(tmpdir(), 'vizwiz-model-')) : undefined;
   try {
