@@ -13,13 +13,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../src/engine/tensor.js';
 import { Graph } from '../src/engine/graph.js';
 import { initParams } from '../src/engine/init.js';
 import { matmul } from '../src/engine/ops/matmul.js';
 import { adam } from '../src/engine/optim.js';
 import { Rng } from '../src/engine/rng.js';
-import { createSession, TrainSession } from '../src/engine/session.js';
+import { GraphSession } from '../src/engine/graph-session.js';
+import { TrainSession } from '../src/engine/train-session.js';
 import { buildTrainLoop } from '../src/engine/train-loop.js';
 import { clipLinearHead, clipLinearLoss, CLIP_LINEAR_DEFAULTS, type ClipLinearConfig } from '../src/models/heads/clip-linear.js';
 import { findPython, root, round } from './_common.js';
@@ -79,7 +80,7 @@ function synthetic(rows: number, c: ClipLinearConfig): Data {
 }
 
 /** Copies the rows `order[start..start+s*b)` into fresh tensors stacked as (s, b, ..): s steps of b rows. */
-function gatherSteps(d: Data, c: ClipLinearConfig, order: Int32Array, start: number, s: number, b: number): Record<string, ort.Tensor> {
+function gatherSteps(d: Data, c: ClipLinearConfig, order: Int32Array, start: number, s: number, b: number): Record<string, Tensor> {
   const n = s * b;
   const image = new Float32Array(n * c.imageDim);
   const text = new Float32Array(n * c.textDim);
@@ -95,11 +96,11 @@ function gatherSteps(d: Data, c: ClipLinearConfig, order: Int32Array, start: num
     answerable[i] = d.answerable[r] as number;
   }
   return {
-    image_feat: new ort.Tensor('float32', image, [s, b, c.imageDim]),
-    text_feat: new ort.Tensor('float32', text, [s, b, c.textDim]),
-    answer_label: new ort.Tensor('int64', answer, [s, b]),
-    type_label: new ort.Tensor('int64', type, [s, b]),
-    answerable: new ort.Tensor('float32', answerable, [s, b]),
+    image_feat: Tensor.f32(image, [s, b, c.imageDim]),
+    text_feat: Tensor.f32(text, [s, b, c.textDim]),
+    answer_label: Tensor.i64(answer, [s, b]),
+    type_label: Tensor.i64(type, [s, b]),
+    answerable: Tensor.f32(answerable, [s, b]),
   };
 }
 
@@ -139,17 +140,17 @@ async function gemmPeak(threads: number): Promise<number> {
   const [m, k, n] = [4096, 1536, 1024];
   const g = new Graph('gemm_peak');
   g.output('y', matmul(g.input('a', 'float32', [m, k]), g.input('b', 'float32', [k, n])));
-  const session = await createSession(g.encode(), { threads });
+  const session = await GraphSession.create(g.encode(), { threads });
   const rng = new Rng(5);
-  const a = new ort.Tensor('float32', Float32Array.from({ length: m * k }, () => rng.normal()), [m, k]);
-  const b = new ort.Tensor('float32', Float32Array.from({ length: k * n }, () => rng.normal()), [k, n]);
+  const a = Tensor.f32(Float32Array.from({ length: m * k }, () => rng.normal()), [m, k]);
+  const b = Tensor.f32(Float32Array.from({ length: k * n }, () => rng.normal()), [k, n]);
   let best = Infinity;
   for (let i = 0; i < 8; i++) {
     const t0 = performance.now();
     await session.run({ a, b });
     best = Math.min(best, performance.now() - t0);
   }
-  await session.release();
+  await session.dispose();
   return (2 * m * k * n) / (best / 1000) / 1e9;
 }
 

@@ -1,12 +1,13 @@
 /**
  * BuildContexts: what model code sees while it emits a graph. `BlockParamsContext` holds what every context shares -
- * parameters as row blocks joined on first use, and the dropout sites; subclasses decide where batch inputs and
- * dropout masks come from. `GraphContext` serves single-step and inference graphs: inputs, parameters (whole, or as
- * row blocks when `maxBlock` is finite) and masks are plain graph inputs.
+ * weights by name (trained parameters as row blocks joined on first use, frozen weights as plain values) and the
+ * dropout sites; subclasses decide where batch inputs and dropout masks come from. `GraphContext` serves single-step,
+ * gradient and inference graphs: inputs, parameters (whole, or as row blocks when `maxBlock` is finite), frozen
+ * weights and masks are plain graph inputs.
  */
 
 import type { Graph, Value } from './graph.js';
-import type { BuildContext, DropoutSite, InputSpec, ParamSpec } from './model.js';
+import type { BuildContext, DropoutSite, InputSpec, ParamSpec, WeightSpec } from './model.js';
 import { mul } from './ops/elementwise.js';
 import { joinShards, shardsOf } from './shards.js';
 
@@ -16,7 +17,7 @@ export abstract class BlockParamsContext implements BuildContext {
 
   constructor(
     readonly graph: Graph,
-    /** Parameter name -> its row blocks (one block when whole). */
+    /** Weight name -> its row blocks (one block when whole; always one for a frozen weight). */
     private readonly blocks: ReadonlyMap<string, readonly Value[]>,
     readonly dropoutActive: boolean,
   ) {}
@@ -26,16 +27,16 @@ export abstract class BlockParamsContext implements BuildContext {
   /** The mask value for a new dropout site called `name` over activations like `x`. */
   protected abstract dropoutMask(name: string, x: Value): Value;
 
-  paramBlocks(name: string): Value[] {
+  weightBlocks(name: string): Value[] {
     const b = this.blocks.get(name);
-    if (!b) throw new Error(`no parameter '${name}'`);
+    if (!b) throw new Error(`no weight '${name}' (neither a parameter nor a frozen weight of this model)`);
     return [...b];
   }
 
-  param(name: string): Value {
+  weight(name: string): Value {
     let v = this.joined.get(name);
     if (!v) {
-      v = joinShards(this.paramBlocks(name));
+      v = joinShards(this.weightBlocks(name));
       this.joined.set(name, v);
     }
     return v;
@@ -51,6 +52,11 @@ export abstract class BlockParamsContext implements BuildContext {
   }
 }
 
+/** Graph inputs of frozen weights, by name (float32, static shapes). */
+export function frozenInputs(graph: Graph, frozen: readonly WeightSpec[]): [string, Value[]][] {
+  return frozen.map((w) => [w.name, [graph.input(w.name, 'float32', w.shape)]]);
+}
+
 export class GraphContext extends BlockParamsContext {
   private readonly inputs: ReadonlyMap<string, Value>;
 
@@ -58,12 +64,16 @@ export class GraphContext extends BlockParamsContext {
     graph: Graph,
     inputs: readonly InputSpec[],
     params: readonly ParamSpec[],
+    frozen: readonly WeightSpec[],
     dropoutActive: boolean,
     /** Largest parameter block in elements (Infinity = whole parameters). */
     maxBlock = Infinity,
   ) {
     const values = new Map(inputs.map((i) => [i.name, graph.input(i.name, i.dtype, i.shape)]));
-    const blocks = new Map(params.map((p) => [p.name, shardsOf(p, maxBlock).map((s) => graph.input(s.name, 'float32', s.shape))]));
+    const blocks = new Map<string, Value[]>([
+      ...params.map((p): [string, Value[]] => [p.name, shardsOf(p, maxBlock).map((s) => graph.input(s.name, 'float32', s.shape))]),
+      ...frozenInputs(graph, frozen),
+    ]);
     super(graph, blocks, dropoutActive);
     this.inputs = values;
   }

@@ -4,8 +4,10 @@
  * step). Keeping randomness outside the graph also keeps eval graphs exactly dropout-free.
  */
 
+import { resolveShape, type DimBindings } from './batch-dims.js';
 import type { DropoutSite } from './model.js';
-import { Rng } from './rng.js';
+import type { Rng } from './rng.js';
+import { Tensor, type Tensors } from './tensor.js';
 
 /** Fills `out` with an inverted-dropout mask: 0 with probability p, else 1/(1-p). */
 export function fillDropoutMask(out: Float32Array, p: number, rng: Rng): void {
@@ -27,7 +29,21 @@ export function fillDropoutMask(out: Float32Array, p: number, rng: Rng): void {
   for (let i = 0; i < out.length; i++) out[i] = rng.nextUint32() >= threshold ? scale : 0;
 }
 
-/** Resolves a site's shape for a batch of `batch` rows ('B' and any other symbolic dim = batch). */
-export function siteShape(site: DropoutSite, batch: number): number[] {
-  return site.shape.map((d) => (typeof d === 'number' ? d : batch));
+/**
+ * Fresh masks for every site, in site order, sized from the batch's dim bindings; `stack` > 0 adds a leading axis of
+ * steps. With `reuse` (site name -> last buffer), a site's buffer of the same shape is refilled instead of allocated.
+ */
+export function drawDropoutMasks(sites: readonly DropoutSite[], bindings: DimBindings, rng: Rng, stack = 0, reuse?: Map<string, Tensor>): Tensors {
+  const out: Tensors = {};
+  for (const site of sites) {
+    const shape = [...(stack > 0 ? [stack] : []), ...resolveShape(site.shape, bindings)];
+    let t = reuse?.get(site.name);
+    if (!t || t.dims.join('x') !== shape.join('x')) {
+      t = Tensor.f32(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
+      reuse?.set(site.name, t);
+    }
+    fillDropoutMask(t.floats(), site.p, rng);
+    out[site.name] = t;
+  }
+  return out;
 }

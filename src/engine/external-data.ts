@@ -9,20 +9,10 @@
 
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import type * as ort from 'onnxruntime-node';
 import { writeAtomically, writeFileAtomic } from '../io/atomic-write.js';
-import type { Device } from './device.js';
-import { ONNX_DTYPE, type DType } from './dtype.js';
 import { encodeTensor, type TensorProtoSpec } from './onnx-encode.js';
 import { spliceInitializers } from './proto-splice.js';
-
-/** Where frozen weights live: fed as graph inputs with every run, or bound into the model as initializers. */
-export type FrozenPlacement = 'inputs' | 'initializers';
-
-/** Inputs on the CPU (a feed is an ort.Tensor over the same buffer: free), initializers on a GPU (no per-run copy). */
-export function frozenPlacement(device: Device | undefined, override?: FrozenPlacement): FrozenPlacement {
-  return override ?? ((device ?? 'cpu') === 'cpu' ? 'inputs' : 'initializers');
-}
+import type { Tensor } from './tensor.js';
 
 /** Bound bytes above which initializers go to an external data file (well under protobuf's 2 GB model limit). */
 export const EXTERNAL_DATA_THRESHOLD = 1024 ** 3;
@@ -35,14 +25,9 @@ const WRITE_CHUNK = 1 << 30;
 /** A model ready for a session: bytes to create from, or a model file with its external data. */
 export type BoundModel = { kind: 'bytes'; bytes: Uint8Array } | { kind: 'file'; path: string; dataBytes: number };
 
-function bytesOf(t: ort.Tensor): Uint8Array {
-  const d = t.data as ArrayBufferView;
+function bytesOf(t: Tensor): Uint8Array {
+  const d = t.data;
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-}
-
-function dtypeOf(name: string, t: ort.Tensor): DType {
-  if (!(t.type in ONNX_DTYPE)) throw new Error(`initializer '${name}': unsupported type ${t.type}`);
-  return t.type as DType;
 }
 
 const align = (n: number): number => Math.ceil(n / EXTERNAL_ALIGNMENT) * EXTERNAL_ALIGNMENT;
@@ -67,8 +52,8 @@ export interface BindOptions {
 }
 
 /** `model` with the graph inputs in `tensors` turned into initializers (embedded, or external past the threshold). */
-export async function bindInitializers(model: Uint8Array, tensors: ReadonlyMap<string, ort.Tensor>, o: BindOptions = {}): Promise<BoundModel> {
-  const entries = [...tensors].map(([name, t]) => ({ name, dtype: dtypeOf(name, t), dims: [...t.dims], raw: bytesOf(t) }));
+export async function bindInitializers(model: Uint8Array, tensors: ReadonlyMap<string, Tensor>, o: BindOptions = {}): Promise<BoundModel> {
+  const entries = [...tensors].map(([name, t]) => ({ name, dtype: t.dtype, dims: [...t.dims], raw: bytesOf(t) }));
   const total = entries.reduce((a, e) => a + e.raw.length, 0);
   const drop = new Set(tensors.keys());
   if (total <= (o.threshold ?? EXTERNAL_DATA_THRESHOLD)) {

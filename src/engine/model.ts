@@ -1,7 +1,9 @@
 /**
- * How models and losses are described to the engine: parameters (name, shape, initialiser), batch inputs, and a
- * forward function that builds graph nodes through a BuildContext. The same ModelDef yields the training-step graph
- * and the inference graph; the context decides whether dropout is live (a mask input) or exactly absent.
+ * How models and losses are described to the engine: parameters (name, shape, initialiser: what training updates),
+ * frozen weights (name, shape: constants the engine places per device - fed as inputs on the CPU, initializers on a
+ * GPU), batch inputs, and a forward function that builds graph nodes through a BuildContext. The same ModelDef yields
+ * every graph kind (inference, training step, epoch loop, gradients); the context decides whether dropout is live (a
+ * mask input) or exactly absent.
  */
 
 import type { DType } from './dtype.js';
@@ -13,9 +15,13 @@ export type ParamInit =
   | { kind: 'constant'; value: number } // LayerNorm weight (1) and bias (0)
   | { kind: 'normal'; std: number };
 
-export interface ParamSpec {
+/** A named float32 weight of static shape. */
+export interface WeightSpec {
   readonly name: string;
   readonly shape: readonly number[];
+}
+
+export interface ParamSpec extends WeightSpec {
   readonly init: ParamInit;
 }
 
@@ -38,19 +44,23 @@ export interface BuildContext {
   /** True in training-step graphs with dropout on. */
   readonly dropoutActive: boolean;
   input(name: string): Value;
-  param(name: string): Value;
+  /** A weight by name: a trained parameter or a frozen weight, whichever the model declares. */
+  weight(name: string): Value;
   /**
-   * The parameter as row blocks (shards.ts): one block unless the graph shards it. Ops that can work blockwise
+   * The weight as row blocks (shards.ts): one block unless the graph shards the parameter. Ops that can work blockwise
    * (a Linear's weight) use this to avoid materialising the joined tensor.
    */
-  paramBlocks(name: string): Value[];
+  weightBlocks(name: string): Value[];
   /** Inverted dropout: x * mask while training, x itself (no node at all) otherwise. */
   dropout(x: Value, p: number): Value;
 }
 
 export interface ModelDef {
   readonly name: string;
+  /** What training updates (every weight of an inference graph may be a parameter too). */
   readonly params: readonly ParamSpec[];
+  /** Weights that never train (a LoRA base model): graph inputs or initializers, as the session's device prefers. */
+  readonly frozen?: readonly WeightSpec[];
   readonly inputs: readonly InputSpec[];
   /** Builds the forward pass; returns named outputs (logits and anything worth exposing). */
   forward(ctx: BuildContext): Record<string, Value>;

@@ -8,13 +8,14 @@
  */
 
 import { Graph, type Value } from './graph.js';
-import { BlockParamsContext } from './context.js';
+import { BlockParamsContext, frozenInputs } from './context.js';
 import type { InputSpec, LossDef, ModelDef } from './model.js';
 import { add } from './ops/elementwise.js';
 import { cast, shapeOf } from './ops/cast.js';
 import { gather } from './ops/shape.js';
 import type { Optimizer } from './optim.js';
-import { emitStep, gradName, newName, paramBlocks, slotName, stepGraphDescriptor, type TrainStepGraph, type TrainStepOptions } from './train-step.js';
+import { gradName, newName, slotName } from './names.js';
+import { emitStep, paramBlocks, stepGraphDescriptor, type TrainStepGraph, type TrainStepOptions } from './train-step.js';
 
 /** Builds the body of the Loop: batch rows and masks are the iteration's slices of the stacked outer inputs. */
 class LoopBodyContext extends BlockParamsContext {
@@ -67,6 +68,8 @@ export function buildTrainLoop(model: ModelDef, loss: LossDef, optimizer: Optimi
   const carriedState = blocks.map((b) => optimizer.slots.map((slot) => body.input(`loop.${slotName(slot, b.name)}`, 'float32', b.shape)));
   const byParam = new Map<string, Value[]>(model.params.map((p) => [p.name, []]));
   blocks.forEach((b, i) => byParam.get(b.param)?.push(carriedParams[i] as Value));
+  // Frozen weights are outer-graph inputs, read by the body through ONNX's outer scope.
+  for (const [name, values] of frozenInputs(g, model.frozen ?? [])) byParam.set(name, values);
   const ctx = new LoopBodyContext(g, body, iter, stacked, byParam, o.dropout ?? true);
   const lr = gather(lrs, iter, 0); // () float64
   const step = add(add(stepsDone, cast(iter, 'float64')), 1); // () float64, 1-based

@@ -1,16 +1,16 @@
 /**
- * Builds the two graphs a model needs from the same model code:
- * - the training step: inputs = batch, dropout masks, parameters, optimizer state, `lr` and `step` (float64 scalars);
- *   outputs = the losses, `new.<param>` and `new.<slot>.<param>`, and optionally `grad.<param>` and forward outputs.
- *   One session.run = forward + backward + optimizer update. Large parameters enter as row blocks (shards.ts): their
- *   inputs and outputs are named per block (`<param>@k`, `m.<param>@k`, ...), listed in `blocks`.
- * - the inference graph: inputs = the model's batch inputs and parameters; outputs = the forward outputs; no dropout.
+ * The training-step graph of a model: inputs = batch, dropout masks, parameters, frozen weights, optimizer state, `lr`
+ * and `step` (float64 scalars); outputs = the losses, `new.<param>` and `new.<slot>.<param>`, and optionally
+ * `grad.<param>` and forward outputs. One session.run = forward + backward + optimizer update. Large parameters enter
+ * as row blocks (shards.ts): their inputs and outputs are named per block (`<param>@k`, `m.<param>@k`, ...), listed in
+ * `blocks`. The other graph kinds live beside it: inference.ts, gradients-graph.ts, optimizer-graph.ts, train-loop.ts.
  */
 
 import { gradients } from './autodiff.js';
 import { GraphContext } from './context.js';
 import { Graph, type Value } from './graph.js';
-import type { BuildContext, DropoutSite, InputSpec, LossDef, ModelDef, ParamSpec } from './model.js';
+import type { BuildContext, DropoutSite, InputSpec, LossDef, ModelDef, ParamSpec, WeightSpec } from './model.js';
+import { gradName, newName, slotName } from './names.js';
 import type { Optimizer } from './optim.js';
 import { joinShards, SHARD_ELEMENTS, shardsOf, type Shard } from './shards.js';
 
@@ -48,6 +48,8 @@ export interface TrainStepGraph {
   readonly batchInputs: readonly InputSpec[];
   readonly dropoutSites: readonly DropoutSite[];
   readonly params: readonly ParamSpec[];
+  /** Frozen weights (graph inputs, or initializers once bound by the session). */
+  readonly frozen: readonly WeightSpec[];
   /** The graph inputs holding the parameters (row blocks of large ones); state inputs are `<slot>.<block name>`. */
   readonly blocks: readonly ParamBlock[];
   readonly optimizer: Optimizer;
@@ -56,12 +58,6 @@ export interface TrainStepGraph {
   readonly exposedOutputs: readonly string[];
   readonly exposesGradients: boolean;
 }
-
-/** Graph-input name of an optimizer state slot. */
-export const slotName = (slot: string, param: string): string => `${slot}.${param}`;
-/** Graph-output name of the updated version of an input (parameter or state). */
-export const newName = (name: string): string => `new.${name}`;
-export const gradName = (param: string): string => `grad.${param}`;
 
 /** The values one training step produces, in any graph (a single-step graph or a Loop body). */
 export interface StepValues {
@@ -89,7 +85,7 @@ export function emitStep(
 ): StepValues {
   const outputs = model.forward(ctx);
   const { total, terms } = loss.build(ctx, outputs);
-  const perParam = model.params.map((p) => ctx.paramBlocks(p.name));
+  const perParam = model.params.map((p) => ctx.weightBlocks(p.name));
   const blocks = perParam.flat();
   const grads = gradients(total, blocks);
   const scalars = optimizer.prepare(ctx.graph, lr, step);
@@ -113,7 +109,7 @@ export function buildTrainStep(model: ModelDef, loss: LossDef, optimizer: Optimi
   const g = new Graph(`${model.name}_train_step`);
   const batchInputs = [...model.inputs, ...loss.inputs];
   const shard = o.shard ?? true;
-  const ctx = new GraphContext(g, batchInputs, model.params, o.dropout ?? true, shardLimit(shard));
+  const ctx = new GraphContext(g, batchInputs, model.params, model.frozen ?? [], o.dropout ?? true, shardLimit(shard));
   const blocks = paramBlocks(model.params, shard);
   const lr = g.input('lr', 'float64', []);
   const step = g.input('step', 'float64', []);
@@ -150,48 +146,11 @@ export function stepGraphDescriptor(
     batchInputs,
     dropoutSites: ctx.dropoutSites,
     params: model.params,
+    frozen: model.frozen ?? [],
     blocks,
     optimizer,
     lossNames: r.losses.map(([name]) => name),
     exposedOutputs: o.exposeOutputs ?? [],
     exposesGradients: o.exposeGradients ?? false,
   };
-}
-
-export interface InferenceGraph {
-  readonly bytes: Uint8Array;
-  readonly inputs: readonly InputSpec[];
-  readonly params: readonly ParamSpec[];
-  readonly outputs: readonly string[];
-}
-
-export interface InferenceOptions {
-  /** Outputs to keep (default: all the model returns). */
-  outputs?: readonly string[];
-  /** Also compute the loss terms: the loss's inputs become graph inputs too. */
-  loss?: LossDef;
-}
-
-export function buildInference(model: ModelDef, o: InferenceOptions = {}): InferenceGraph {
-  const g = new Graph(`${model.name}_inference`);
-  const inputs = [...model.inputs, ...(o.loss?.inputs ?? [])];
-  const ctx = new GraphContext(g, inputs, model.params, false);
-  const outputs = model.forward(ctx);
-  const names = o.outputs ?? Object.keys(outputs);
-  for (const name of names) {
-    const v = outputs[name];
-    if (!v) throw new Error(`model ${model.name} has no output '${name}'`);
-    g.output(name, v);
-  }
-  const all = [...names];
-  if (o.loss) {
-    const { total, terms } = o.loss.build(ctx, outputs);
-    g.output(o.loss.totalName, total);
-    all.push(o.loss.totalName);
-    for (const [name, v] of Object.entries(terms)) {
-      g.output(name, v);
-      all.push(name);
-    }
-  }
-  return { bytes: g.encode(), inputs, params: model.params, outputs: all };
 }

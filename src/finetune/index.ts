@@ -12,7 +12,6 @@ export { answerQuestions, UNANSWERABLE, type AnswerOptions, type GeneratedAnswer
 export { loadBase, peftBaseName, type BaseInput, type PaliGemmaBase } from './base.js';
 export { clipByGlobalNorm, globalNorm, GradientAccumulator } from './gradient-math.js';
 export { LoraStepper, type StepperOptions, type StepperStart, type UpdateResult } from './stepper.js';
-export { OptimizerUpdate } from './optimizer-update.js';
 export { MergedWeights } from './merged-weights.js';
 export { PixelLoader } from './pixels.js';
 export { mostCommonAnswers, TrainingTargets } from './targets.js';

@@ -1,20 +1,21 @@
 /**
  * One optimizer update of a LoRA fine-tune, in three parts: micro-batch gradients from the LoRA gradient graph
  * (src/models/lora/gradients.ts), their token-weighted accumulation and clipping by global norm on the host
- * (gradient-math.ts), and the AdamW update graph (optimizer-update.ts). The stepper owns the adapters, the optimizer
+ * (gradient-math.ts), and the engine's AdamW update graph (engine/optimizer-graph.ts). The stepper owns the adapters, the optimizer
  * state and the update count; they are what a checkpoint saves and what a resumed run starts from.
  */
 
+import type { SessionOptions } from '../engine/graph-session.js';
+import { slotName } from '../engine/names.js';
 import { adamw } from '../engine/optim.js';
+import { buildOptimizerUpdate } from '../engine/optimizer-graph.js';
+import { OptimizerSession } from '../engine/optimizer-session.js';
 import type { Rng } from '../engine/rng.js';
-import type { SessionOptions } from '../engine/session.js';
-import { slotName } from '../engine/train-step.js';
 import type { LoraSet } from '../models/lora/adapters.js';
 import { LoraGradients } from '../models/lora/gradients.js';
 import type { PaliGemmaBatch } from '../models/paligemma/feeds.js';
 import type { LoadedPaliGemma } from '../models/paligemma/weights.js';
 import { clipByGlobalNorm, GradientAccumulator } from './gradient-math.js';
-import { OptimizerUpdate } from './optimizer-update.js';
 
 export interface StepperOptions {
   weightDecay: number;
@@ -48,7 +49,7 @@ export class LoraStepper {
   private constructor(
     readonly set: LoraSet,
     private readonly gradients: LoraGradients,
-    private readonly update_: OptimizerUpdate,
+    private readonly update_: OptimizerSession,
     private params: Map<string, Float32Array>,
     private state: Map<string, Float32Array>,
     private steps_: number,
@@ -58,7 +59,7 @@ export class LoraStepper {
   static async create(m: LoadedPaliGemma, set: LoraSet, start: StepperStart, o: StepperOptions): Promise<LoraStepper> {
     const gradients = await LoraGradients.create(m.config, m.prefixes, m.weights, set, { session: o.session });
     const optimizer = adamw({ weightDecay: o.weightDecay });
-    const update = await OptimizerUpdate.create(gradients.params, optimizer, o.session);
+    const update = await OptimizerSession.create(buildOptimizerUpdate(gradients.params, optimizer), o.session);
     const params = new Map([...start.adapters].map(([k, v]) => [k, v.slice()]));
     const state = new Map<string, Float32Array>();
     for (const spec of gradients.params) {

@@ -3,23 +3,22 @@
  * - accuracy: greedy answers (answers.ts) from the generator over the merged weights (merged-weights.ts), scored with
  *   the official VizWiz metric (`evaluate(.., { metric: 'official' })`), percent;
  * - loss: the token-weighted mean cross-entropy of each record's most common answer, from an inference graph of the
- *   LoRA model (adapters as parameters, base weights as constant inputs) - one forward pass per batch, no decoding.
+ *   LoRA model (adapters and base weights all constant here) - one forward pass per batch, no decoding.
  * The graphs and sessions are built once; each run only refreshes the merged weights and the adapter arrays.
  */
 
-import type * as ort from 'onnxruntime-node';
 import type { VizWizRecord } from '../data/types.js';
-import { InferenceRunner, type SessionOptions } from '../engine/session.js';
-import { buildInference } from '../engine/train-step.js';
+import type { SessionOptions } from '../engine/graph-session.js';
+import { buildInference } from '../engine/inference.js';
+import { InferenceRunner } from '../engine/inference-runner.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { LoraSet } from '../models/lora/adapters.js';
 import { loraParamSpecs } from '../models/lora/adapters.js';
 import { paligemmaLoraModel } from '../models/lora/paligemma-lora.js';
-import { paligemmaFeeds, weightFeeds } from '../models/paligemma/feeds.js';
+import { paligemmaFeeds } from '../models/paligemma/feeds.js';
 import { PaliGemmaGenerator } from '../models/paligemma/generate.js';
 import { LOSS_ROWS } from '../models/paligemma/inputs.js';
 import { selectedRowsLoss } from '../models/paligemma/loss.js';
-import { paligemmaParamSpecs } from '../models/paligemma/names.js';
 import type { PaliGemmaProcessor } from '../models/paligemma/processor.js';
 import type { LoadedPaliGemma } from '../models/paligemma/weights.js';
 import { answerQuestions, type GeneratedAnswer } from './answers.js';
@@ -52,7 +51,6 @@ export class Validator {
     private readonly generator: PaliGemmaGenerator,
     private readonly lossRunner: InferenceRunner,
     private readonly adapterArrays: Map<string, Float32Array>,
-    private readonly frozen: Record<string, ort.Tensor>,
     private readonly targets: string[],
   ) {}
 
@@ -61,9 +59,9 @@ export class Validator {
     const generator = await PaliGemmaGenerator.create(m.config, m.prefixes, merged.weights, { session: o.session });
     const adapterArrays = new Map(loraParamSpecs(set).map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))]));
     const graph = buildInference(paligemmaLoraModel(m.config, m.prefixes, set), { outputs: [], loss: selectedRowsLoss() });
-    const lossRunner = await InferenceRunner.create(graph, adapterArrays, o.session);
-    const frozen = weightFeeds(paligemmaParamSpecs(m.config, m.prefixes), m.weights);
-    return new Validator(m, proc, records, pixels, o, merged, generator, lossRunner, adapterArrays, frozen, mostCommonAnswers(records));
+    // Adapters and base weights are all constant here; the adapter arrays are refreshed in place before each run.
+    const lossRunner = await InferenceRunner.create(graph, new Map([...m.weights, ...adapterArrays]), { ...o.session, mutable: adapterArrays.keys() });
+    return new Validator(m, proc, records, pixels, o, merged, generator, lossRunner, adapterArrays, mostCommonAnswers(records));
   }
 
   async run(adapters: ReadonlyMap<string, Float32Array>): Promise<ValidationResult> {
@@ -82,10 +80,10 @@ export class Validator {
       const rs = this.records.slice(i, i + this.o.batchSize);
       const images = await this.pixels.many(rs.map((r) => r.image));
       const batch = this.proc.encode(rs.map((r, k) => ({ image: images[k] as Float32Array, question: r.question, answer: this.targets[i + k] ?? '' })), { train: true });
-      const feeds = { ...paligemmaFeeds(this.m.config, batch), ...this.frozen };
+      const feeds = paligemmaFeeds(this.m.config, batch);
       const out = await this.lossRunner.run(feeds, ['loss']);
       const n = feeds[LOSS_ROWS]?.dims[0] ?? 0;
-      sum += n * ((out.loss?.data as Float32Array)[0] as number);
+      sum += n * (out.loss!.floats()[0] as number);
       tokens += n;
     }
     return sum / tokens;

@@ -1,8 +1,8 @@
 /**
- * Batch assembly: gathers rows of the feature matrices and labels into ort tensors named as the graph's inputs.
+ * Batch assembly: gathers rows of the feature matrices and labels into engine tensors named as the graph's inputs.
  * Buffers are reused between batches of the same size, so an epoch allocates only a handful of arrays.
  */
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../engine/tensor.js';
 import type { FeatureMatrix } from '../features/feature-file.js';
 import type { Labels } from './labels.js';
 
@@ -10,7 +10,7 @@ import type { Labels } from './labels.js';
 export type FeatureInputs = Readonly<Record<string, FeatureMatrix>>;
 
 export class BatchAssembler {
-  private cache = new Map<string, ort.Tensor>();
+  private cache = new Map<string, Tensor>();
 
   constructor(
     private readonly features: FeatureInputs,
@@ -19,26 +19,26 @@ export class BatchAssembler {
     private readonly inputNames: readonly string[],
   ) {}
 
-  private tensor(name: string, type: 'float32' | 'int64', dims: number[]): ort.Tensor {
+  private tensor(name: string, type: 'float32' | 'int64', dims: number[]): Tensor {
     const key = `${name}:${dims.join('x')}`;
     let t = this.cache.get(key);
     if (!t) {
       const n = dims.reduce((a, b) => a * b, 1);
-      t = type === 'float32' ? new ort.Tensor('float32', new Float32Array(n), dims) : new ort.Tensor('int64', new BigInt64Array(n), dims);
+      t = type === 'float32' ? Tensor.f32(new Float32Array(n), dims) : Tensor.i64(new BigInt64Array(n), dims);
       this.cache.set(key, t);
     }
     return t;
   }
 
   /** The batch made of `rows` (indices into the full arrays). Tensors are valid until the next call of this size. */
-  gather(rows: ArrayLike<number>): Record<string, ort.Tensor> {
+  gather(rows: ArrayLike<number>): Record<string, Tensor> {
     const b = rows.length;
-    const out: Record<string, ort.Tensor> = {};
+    const out: Record<string, Tensor> = {};
     for (const name of this.inputNames) {
       const m = this.features[name];
       if (m) {
         const t = this.tensor(name, 'float32', [b, m.dim]);
-        const dst = t.data as Float32Array;
+        const dst = t.floats();
         for (let i = 0; i < b; i++) {
           const r = rows[i]!;
           dst.set(m.data.subarray(r * m.dim, (r + 1) * m.dim), i * m.dim);
@@ -49,7 +49,7 @@ export class BatchAssembler {
       if (!this.labels) throw new Error(`no features or labels for graph input '${name}'`);
       if (name === 'answerable') {
         const t = this.tensor(name, 'float32', [b]);
-        const dst = t.data as Float32Array;
+        const dst = t.floats();
         for (let i = 0; i < b; i++) dst[i] = this.labels.answerable[rows[i]!]!;
         out[name] = t;
       } else if (name === 'answer_label' || name === 'type_label') {
@@ -70,15 +70,15 @@ export class BatchAssembler {
  * Stacks equal-sized batches into tensors shaped (S, B, ..) for multi-step loop graphs. The data are gathered as
  * one (S * B)-row batch and viewed with a leading step axis (no copy).
  */
-export function stackBatches(assembler: BatchAssembler, batches: readonly Int32Array[]): Record<string, ort.Tensor> {
+export function stackBatches(assembler: BatchAssembler, batches: readonly Int32Array[]): Record<string, Tensor> {
   const s = batches.length;
   const b = batches[0]?.length ?? 0;
   const rows = new Int32Array(s * b);
   batches.forEach((batch, i) => rows.set(batch, i * b));
   const flat = assembler.gather(rows);
-  const out: Record<string, ort.Tensor> = {};
+  const out: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(flat)) {
-    out[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, [s, b, ...t.dims.slice(1)]);
+    out[name] = t.reshape([s, b, ...t.dims.slice(1)]);
   }
   return out;
 }

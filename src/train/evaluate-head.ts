@@ -4,9 +4,9 @@
  * computes the loss (the validation loss is their mean); the other rows only need logits. Both runners read
  * parameter buffers owned here, so refreshing them after an epoch is a copy, not a new session.
  */
-import type * as ort from 'onnxruntime-node';
-import { buildInference } from '../engine/train-step.js';
-import { InferenceRunner, type SessionOptions } from '../engine/session.js';
+import type { SessionOptions } from '../engine/graph-session.js';
+import { buildInference } from '../engine/inference.js';
+import { InferenceRunner } from '../engine/inference-runner.js';
 import type { LossDef, ModelDef } from '../engine/model.js';
 import { BatchAssembler, batchesOf, type FeatureInputs } from './batches.js';
 import type { Labels } from './labels.js';
@@ -41,8 +41,9 @@ export class HeadEvaluator {
     o: SessionOptions = {},
   ): Promise<HeadEvaluator> {
     const own = new Map([...params].map(([k, v]) => [k, Float32Array.from(v)]));
-    const withLoss = await InferenceRunner.create(buildInference(model, { loss, outputs: OUTPUTS }), own, o);
-    const plain = await InferenceRunner.create(buildInference(model, { outputs: OUTPUTS }), own, o);
+    // setParams refreshes the arrays in place after each epoch: they are fed with every run on any device.
+    const withLoss = await InferenceRunner.create(buildInference(model, { loss, outputs: OUTPUTS }), own, { ...o, mutable: own.keys() });
+    const plain = await InferenceRunner.create(buildInference(model, { outputs: OUTPUTS }), own, { ...o, mutable: own.keys() });
     return new HeadEvaluator(model, loss, own, withLoss, plain, classes);
   }
 
@@ -69,15 +70,14 @@ export class HeadEvaluator {
       const assembler = new BatchAssembler(inputs, labels, names);
       for (const batch of batchesOf(Int32Array.from(subset), batchSize)) {
         const out = await runner.run(assembler.gather(batch));
-        const logits = out.answer_logits as ort.Tensor;
         const c = this.classes;
-        const data = logits.data as Float32Array;
-        const ans = (out.answerable_logit as ort.Tensor).data as Float32Array;
+        const data = out.answer_logits!.floats();
+        const ans = out.answerable_logit!.floats();
         batch.forEach((r, i) => {
           answerLogits.set(data.subarray(i * c, (i + 1) * c), r * c);
           answerableLogits[r] = ans[i]!;
         });
-        if (runner === this.withLoss) lossSum += Number((out[this.loss.totalName] as ort.Tensor).data[0]) * batch.length;
+        if (runner === this.withLoss) lossSum += (out[this.loss.totalName]!.floats()[0] as number) * batch.length;
       }
     }
     return { answerLogits, answerableLogits, loss: known.length > 0 ? lossSum / known.length : Number.NaN };

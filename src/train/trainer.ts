@@ -13,7 +13,7 @@ import { adam, adamw } from '../engine/optim.js';
 import { initParams } from '../engine/init.js';
 import { Rng } from '../engine/rng.js';
 import { epochSeed, STREAMS } from '../engine/epoch-seeds.js';
-import { TrainSession } from '../engine/session.js';
+import { TrainSession } from '../engine/train-session.js';
 import { buildTrainLoop } from '../engine/train-loop.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import { evaluate } from '../eval/evaluate.js';

@@ -32,13 +32,13 @@ test('cuda without the CUDA provider library is DEVICE_UNAVAILABLE with the inst
 });
 
 test('a provider that finds no GPU at session creation is DEVICE_UNAVAILABLE, not a crash', async (t) => {
-  const { createSession } = await import('../../src/engine/session.js');
+  const { GraphSession } = await import('../../src/engine/graph-session.js');
   const { Graph } = await import('../../src/engine/graph.js');
   const g = new Graph('probe');
   g.output('y', g.op('Identity', [g.input('x', 'float32', [1])], { dtype: 'float32', shape: [1] }));
   try {
-    const s = await createSession(g.encode(), { device: 'webgpu' });
-    await s.release();
+    const s = await GraphSession.create(g.encode(), { device: 'webgpu' });
+    await s.dispose();
     t.skip('this machine has a WebGPU adapter');
   } catch (e) {
     assert.ok(e instanceof VizWizError && e.code === 'DEVICE_UNAVAILABLE', String(e));

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { fillDropoutMask } from '../../src/engine/dropout.js';
 import { Rng } from '../../src/engine/rng.js';
 import { adam } from '../../src/engine/optim.js';
-import { buildInference, buildTrainStep } from '../../src/engine/train-step.js';
+import { buildInference } from '../../src/engine/inference.js';
+import { buildTrainStep } from '../../src/engine/train-step.js';
 import { clipLinearHead, clipLinearLoss } from '../../src/models/heads/clip-linear.js';
 
 for (const p of [0.5, 0.2]) {

@@ -1,7 +1,7 @@
 /**
  * Frozen weights as initializers: a graph whose parameters are bound (embedded, or in an external data file past the
  * threshold) gives the outputs of the same graph fed its parameters as inputs; the data file is laid out 4096-aligned;
- * frozenPlacement picks inputs on the CPU and initializers elsewhere.
+ * placementFor picks inputs on the CPU and initializers elsewhere.
  */
 
 import { test } from 'node:test';
@@ -9,22 +9,24 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { DATA_FILE, EXTERNAL_ALIGNMENT, externalLayout, frozenPlacement, MODEL_FILE } from '../../src/engine/external-data.js';
+import { Tensor } from '../../src/engine/tensor.js';
+import { DATA_FILE, EXTERNAL_ALIGNMENT, externalLayout, MODEL_FILE } from '../../src/engine/external-data.js';
+import { placementFor } from '../../src/engine/weights.js';
 import { initParams } from '../../src/engine/init.js';
 import { Rng } from '../../src/engine/rng.js';
-import { createSession, InferenceRunner } from '../../src/engine/session.js';
-import { buildInference } from '../../src/engine/train-step.js';
+import { GraphSession } from '../../src/engine/graph-session.js';
+import { InferenceRunner } from '../../src/engine/inference-runner.js';
+import { buildInference } from '../../src/engine/inference.js';
 import { clipLinearHead } from '../../src/models/heads/clip-linear.js';
 
 const C = { imageDim: 6, textDim: 5, hidden: 7, numAnswers: 9, numTypes: 3, answerableHidden: 4 };
 const B = 3;
 
-function batch(): Record<string, ort.Tensor> {
+function batch(): Record<string, Tensor> {
   const rng = new Rng(1);
   return {
-    image_feat: new ort.Tensor('float32', Float32Array.from({ length: B * C.imageDim }, () => rng.normal()), [B, C.imageDim]),
-    text_feat: new ort.Tensor('float32', Float32Array.from({ length: B * C.textDim }, () => rng.normal()), [B, C.textDim]),
+    image_feat: Tensor.f32(Float32Array.from({ length: B * C.imageDim }, () => rng.normal()), [B, C.imageDim]),
+    text_feat: Tensor.f32(Float32Array.from({ length: B * C.textDim }, () => rng.normal()), [B, C.textDim]),
   };
 }
 
@@ -33,14 +35,14 @@ async function outputs(o: Parameters<typeof InferenceRunner.create>[2]): Promise
   const runner = await InferenceRunner.create(buildInference(model), initParams(model.params, 7), { threads: 1, ...o });
   const out = await runner.run(batch());
   await runner.dispose();
-  return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, t.data as Float32Array]));
+  return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, t.floats()]));
 }
 
 test('parameters bound as initializers (embedded or external) give the outputs of parameters fed as inputs', async () => {
   const fed = await outputs({});
   assert.ok(Object.keys(fed).length > 0);
-  const embedded = await outputs({ frozenAs: 'initializers' });
-  const external = await outputs({ frozenAs: 'initializers', externalDataThreshold: 0 });
+  const embedded = await outputs({ placement: 'initializers' });
+  const external = await outputs({ placement: 'initializers', externalDataThreshold: 0 });
   for (const [name, data] of Object.entries(fed)) {
     assert.deepEqual(embedded[name], data, `${name} (embedded)`);
     assert.deepEqual(external[name], data, `${name} (external)`);
@@ -53,8 +55,8 @@ test('external data: model.onnx + model.onnx.data with 4096-aligned tensors, loa
     const model = clipLinearHead(C);
     const params = initParams(model.params, 7);
     const graph = buildInference(model);
-    const initializers = new Map(model.params.map((p) => [p.name, new ort.Tensor('float32', params.get(p.name) as Float32Array, [...p.shape])]));
-    const session = await createSession(graph.bytes, { threads: 1, initializers, externalDataThreshold: 16, modelDir: dir });
+    const initializers = new Map(model.params.map((p) => [p.name, Tensor.f32(params.get(p.name) as Float32Array, [...p.shape])]));
+    const session = await GraphSession.create(graph.bytes, { threads: 1, externalDataThreshold: 16, modelDir: dir }, initializers);
     assert.deepEqual([...session.inputNames].sort(), ['image_feat', 'text_feat']);
     const lengths = model.params.map((p) => p.shape.reduce((a, b) => a * b, 1) * 4);
     const { offsets, size } = externalLayout(lengths);
@@ -66,7 +68,7 @@ test('external data: model.onnx + model.onnx.data with 4096-aligned tensors, loa
     const out = await session.run(batch());
     const fed = await outputs({});
     for (const [name, data] of Object.entries(fed)) assert.deepEqual(out[name]?.data, data, name);
-    await session.release();
+    await session.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -74,15 +76,15 @@ test('external data: model.onnx + model.onnx.data with 4096-aligned tensors, loa
 
 test('binding a name that is not a graph input is an error', async () => {
   const graph = buildInference(clipLinearHead(C));
-  const initializers = new Map([['no_such_input', new ort.Tensor('float32', new Float32Array(2), [2])]]);
-  await assert.rejects(createSession(graph.bytes, { initializers }), /not graph inputs: no_such_input/);
+  const initializers = new Map([['no_such_input', Tensor.f32(new Float32Array(2), [2])]]);
+  await assert.rejects(GraphSession.create(graph.bytes, {}, initializers), /not graph inputs: no_such_input/);
 });
 
-test('frozenPlacement: inputs on the CPU, initializers on a GPU, an explicit choice wins', () => {
-  assert.equal(frozenPlacement(undefined), 'inputs');
-  assert.equal(frozenPlacement('cpu'), 'inputs');
-  assert.equal(frozenPlacement('cuda'), 'initializers');
-  assert.equal(frozenPlacement('webgpu'), 'initializers');
-  assert.equal(frozenPlacement('cuda', 'inputs'), 'inputs');
-  assert.equal(frozenPlacement('cpu', 'initializers'), 'initializers');
+test('placementFor: inputs on the CPU, initializers on a GPU, an explicit choice wins', () => {
+  assert.equal(placementFor(undefined), 'inputs');
+  assert.equal(placementFor('cpu'), 'inputs');
+  assert.equal(placementFor('cuda'), 'initializers');
+  assert.equal(placementFor('webgpu'), 'initializers');
+  assert.equal(placementFor('cuda', 'inputs'), 'inputs');
+  assert.equal(placementFor('cpu', 'initializers'), 'initializers');
 });

@@ -4,7 +4,8 @@
  * evaluated by ONNX Runtime. float64 graphs make the check tight (eps 1e-6, tolerance ~1e-7 relative).
  */
 
-import * as ort from 'onnxruntime-node';
+import { GraphSession } from '../../src/engine/graph-session.js';
+import { Tensor } from '../../src/engine/tensor.js';
 import { Graph, type Value } from '../../src/engine/graph.js';
 import { gradients } from '../../src/engine/autodiff.js';
 import { mul } from '../../src/engine/ops/elementwise.js';
@@ -53,7 +54,7 @@ export async function gradCheck(
   const grads = gradients(loss, diffIdx.map((i) => xs[i] as Value));
   g.output('loss', loss);
   diffIdx.forEach((i) => g.output(`grad${i}`, grads.get(xs[i] as Value) as Value));
-  const session = await ort.InferenceSession.create(g.encode(), { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
+  const session = await GraphSession.create(g.encode(), { optimization: 'disabled', threads: 1 });
 
   const data = inputs.map((inp) => {
     const n = inp.shape.reduce((a, b) => a * b, 1);
@@ -61,9 +62,9 @@ export async function gradCheck(
     const values = Array.from({ length: n }, (_, k) => inp.data?.[k] ?? rng.normal());
     return dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
   });
-  const feeds = (): Record<string, ort.Tensor> =>
+  const feeds = (): Record<string, Tensor> =>
     Object.fromEntries(
-      inputs.map((inp, i) => [`x${i}`, new ort.Tensor(inp.intRange ? 'int64' : dtype, data[i] as Float64Array, inp.shape)]),
+      inputs.map((inp, i) => [`x${i}`, new Tensor(inp.intRange ? 'int64' : dtype, data[i] as Float64Array, inp.shape)]),
     );
   const base = await session.run(feeds());
   const lossAt = async (): Promise<number> => Number((await session.run(feeds(), ['loss'])).loss?.data[0]);
@@ -89,6 +90,6 @@ export async function gradCheck(
       checked++;
     }
   }
-  await session.release();
+  await session.dispose();
   return { maxAbsErr, maxRelErr, checked };
 }

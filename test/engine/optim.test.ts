@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as ort from 'onnxruntime-node';
+import { GraphSession } from '../../src/engine/graph-session.js';
+import { Tensor } from '../../src/engine/tensor.js';
 import { Graph } from '../../src/engine/graph.js';
 import { adam, adamw, type Optimizer } from '../../src/engine/optim.js';
 import { readSafetensors } from '../../src/engine/safetensors.js';
@@ -30,12 +31,12 @@ async function updater(opt: Optimizer, shapes: Map<string, readonly number[]>) {
     g.output(`new.m.${name}`, u.state[0]!);
     g.output(`new.v.${name}`, u.state[1]!);
   }
-  const session = await ort.InferenceSession.create(g.encode(), { intraOpNumThreads: 1 });
+  const session = await GraphSession.create(g.encode(), { threads: 1 });
   return async (feeds: Record<string, Float32Array>, lrValue: number, stepValue: number) => {
-    const t: Record<string, ort.Tensor> = { lr: new ort.Tensor('float64', Float64Array.of(lrValue), []), step: new ort.Tensor('float64', Float64Array.of(stepValue), []) };
-    for (const [k, v] of Object.entries(feeds)) t[k] = new ort.Tensor('float32', v, [...(shapes.get(k.slice(2)) ?? [])]);
+    const t: Record<string, Tensor> = { lr: Tensor.f64([lrValue], []), step: Tensor.f64([stepValue], []) };
+    for (const [k, v] of Object.entries(feeds)) t[k] = Tensor.f32(v, [...(shapes.get(k.slice(2)) ?? [])]);
     const out = await session.run(t);
-    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]));
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.floats()]));
   };
 }
 

@@ -5,13 +5,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../src/engine/tensor.js';
 import { initParams } from '../../src/engine/init.js';
 import { adam } from '../../src/engine/optim.js';
 import { Rng } from '../../src/engine/rng.js';
-import { InferenceRunner, TrainSession } from '../../src/engine/session.js';
+import { InferenceRunner } from '../../src/engine/inference-runner.js';
+import { TrainSession } from '../../src/engine/train-session.js';
 import { buildTrainLoop } from '../../src/engine/train-loop.js';
-import { buildInference, buildTrainStep } from '../../src/engine/train-step.js';
+import { buildInference } from '../../src/engine/inference.js';
+import { buildTrainStep } from '../../src/engine/train-step.js';
 import { clipLinearHead, clipLinearLoss } from '../../src/models/heads/clip-linear.js';
 import { VizWizError } from '../../src/errors.js';
 
@@ -19,27 +21,27 @@ const C = { imageDim: 6, textDim: 5, hidden: 7, numAnswers: 9, numTypes: 3, answ
 const B = 4;
 const S = 3;
 
-function batches(seed: number): Record<string, ort.Tensor>[] {
+function batches(seed: number): Record<string, Tensor>[] {
   const rng = new Rng(seed);
   return Array.from({ length: S }, () => ({
-    image_feat: new ort.Tensor('float32', Float32Array.from({ length: B * C.imageDim }, () => rng.normal()), [B, C.imageDim]),
-    text_feat: new ort.Tensor('float32', Float32Array.from({ length: B * C.textDim }, () => rng.normal()), [B, C.textDim]),
-    answer_label: new ort.Tensor('int64', BigInt64Array.from({ length: B }, () => BigInt(rng.int(C.numAnswers))), [B]),
-    type_label: new ort.Tensor('int64', BigInt64Array.from({ length: B }, () => BigInt(rng.int(C.numTypes))), [B]),
-    answerable: new ort.Tensor('float32', Float32Array.from({ length: B }, () => rng.int(2)), [B]),
+    image_feat: Tensor.f32(Float32Array.from({ length: B * C.imageDim }, () => rng.normal()), [B, C.imageDim]),
+    text_feat: Tensor.f32(Float32Array.from({ length: B * C.textDim }, () => rng.normal()), [B, C.textDim]),
+    answer_label: Tensor.i64(BigInt64Array.from({ length: B }, () => BigInt(rng.int(C.numAnswers))), [B]),
+    type_label: Tensor.i64(BigInt64Array.from({ length: B }, () => BigInt(rng.int(C.numTypes))), [B]),
+    answerable: Tensor.f32(Float32Array.from({ length: B }, () => rng.int(2)), [B]),
   }));
 }
 
-function stack(ts: ort.Tensor[]): ort.Tensor {
-  const first = ts[0] as ort.Tensor;
-  if (first.type === 'int64') {
+function stack(ts: Tensor[]): Tensor {
+  const first = ts[0] as Tensor;
+  if (first.dtype === 'int64') {
     const out = new BigInt64Array(ts.length * first.size);
     ts.forEach((t, i) => out.set(t.data as BigInt64Array, i * first.size));
-    return new ort.Tensor('int64', out, [ts.length, ...first.dims]);
+    return Tensor.i64(out, [ts.length, ...first.dims]);
   }
   const out = new Float32Array(ts.length * first.size);
-  ts.forEach((t, i) => out.set(t.data as Float32Array, i * first.size));
-  return new ort.Tensor('float32', out, [ts.length, ...first.dims]);
+  ts.forEach((t, i) => out.set(t.floats(), i * first.size));
+  return Tensor.f32(out, [ts.length, ...first.dims]);
 }
 
 function maxDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
@@ -48,13 +50,13 @@ function maxDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): nu
   return m;
 }
 
-function masksFor(graphSites: readonly { name: string; shape: readonly (number | string)[] }[], rng: Rng): Record<string, ort.Tensor>[] {
+function masksFor(graphSites: readonly { name: string; shape: readonly (number | string)[] }[], rng: Rng): Record<string, Tensor>[] {
   return Array.from({ length: S }, () =>
     Object.fromEntries(
       graphSites.map((s) => {
         const shape = s.shape.map((d) => (typeof d === 'number' ? d : B));
         const n = shape.reduce((a, b) => a * b, 1);
-        return [s.name, new ort.Tensor('float32', Float32Array.from({ length: n }, () => (rng.next() < 0.5 ? 0 : 2)), shape)];
+        return [s.name, Tensor.f32(Float32Array.from({ length: n }, () => (rng.next() < 0.5 ? 0 : 2)), shape)];
       }),
     ),
   );
@@ -73,9 +75,9 @@ for (const dropout of [false, true]) {
     const masks = masksFor(single.dropoutSites, new Rng(5));
     const lrs = [0.01, 0.02, 0.005];
     const singleLosses: number[] = [];
-    for (let i = 0; i < S; i++) singleLosses.push((await a.step(data[i] as Record<string, ort.Tensor>, lrs[i] as number, { masks: masks[i] })).losses.loss_total as number);
-    const stacked = Object.fromEntries(Object.keys(data[0] as object).map((k) => [k, stack(data.map((d) => d[k] as ort.Tensor))]));
-    const stackedMasks = Object.fromEntries(single.dropoutSites.map((s) => [s.name, stack(masks.map((m) => m[s.name] as ort.Tensor))]));
+    for (let i = 0; i < S; i++) singleLosses.push((await a.step(data[i] as Record<string, Tensor>, lrs[i] as number, { masks: masks[i] })).losses.loss_total as number);
+    const stacked = Object.fromEntries(Object.keys(data[0] as object).map((k) => [k, stack(data.map((d) => d[k] as Tensor))]));
+    const stackedMasks = Object.fromEntries(single.dropoutSites.map((s) => [s.name, stack(masks.map((m) => m[s.name] as Tensor))]));
     const r = await b.steps(stacked, lrs, { masks: stackedMasks });
     assert.equal(a.stepsDone, S);
     assert.equal(b.stepsDone, S);
@@ -83,7 +85,7 @@ for (const dropout of [false, true]) {
     assert.ok(maxDiff(a.parameters(), b.parameters()) <= 1e-7, `params differ by ${maxDiff(a.parameters(), b.parameters())}`);
     assert.ok(maxDiff(a.optimizerState(), b.optimizerState()) <= 1e-7);
     // The loop graph also runs a single step as a stack of one.
-    const one = await b.step(data[0] as Record<string, ort.Tensor>, 0.01, { masks: masks[0] });
+    const one = await b.step(data[0] as Record<string, Tensor>, 0.01, { masks: masks[0] });
     assert.ok(Number.isFinite(one.losses.loss_total));
     await a.dispose();
     await b.dispose();
@@ -95,16 +97,16 @@ test('parameters are double-buffered: lr 0 keeps them, lr > 0 moves them, views 
   const init = initParams(graph.params, 1);
   const s = await TrainSession.create(graph, init, { threads: 1, seed: 2 });
   const [batch] = batches(9);
-  await s.step(batch as Record<string, ort.Tensor>, 0);
+  await s.step(batch as Record<string, Tensor>, 0);
   assert.equal(maxDiff(s.parameters(), init), 0);
   const before = new Map([...s.parameters()].map(([k, v]) => [k, v.slice()]));
-  await s.step(batch as Record<string, ort.Tensor>, 0.01);
+  await s.step(batch as Record<string, Tensor>, 0.01);
   const moved = maxDiff(s.parameters(), before);
   assert.ok(moved > 0.005 && moved < 0.02, `an Adam step moves parameters by about lr, got ${moved}`);
   assert.equal(s.stepsDone, 2);
   // Trained parameters drive the inference graph built from the same model code.
   const runner = await InferenceRunner.create(buildInference(clipLinearHead(C)), s.parameters(), { threads: 1 });
-  const out = await runner.run({ image_feat: batch?.image_feat as ort.Tensor, text_feat: batch?.text_feat as ort.Tensor }, ['answer_logits', 'answerable_logit']);
+  const out = await runner.run({ image_feat: batch?.image_feat as Tensor, text_feat: batch?.text_feat as Tensor }, ['answer_logits', 'answerable_logit']);
   assert.deepEqual(out.answer_logits?.dims, [B, C.numAnswers]);
   assert.deepEqual(out.answerable_logit?.dims, [B]);
   await runner.dispose();
@@ -118,25 +120,25 @@ test('bad batches and parameters are INVALID_* errors naming the input', async (
   bad.set('answer_fc1.weight', new Float32Array(3));
   await assert.rejects(TrainSession.create(graph, bad), (e: unknown) => e instanceof VizWizError && e.code === 'INVALID_CHECKPOINT' && /answer_fc1\.weight' has 3 values, expected 77/.test(e.message));
   const s = await TrainSession.create(graph, params, { threads: 1 });
-  const [batch] = batches(1) as Record<string, ort.Tensor>[];
-  const { answerable: _, ...missing } = batch as Record<string, ort.Tensor>;
+  const [batch] = batches(1) as Record<string, Tensor>[];
+  const { answerable: _, ...missing } = batch as Record<string, Tensor>;
   await assert.rejects(s.step(missing, 0.01), /batch input 'answerable' is missing/);
-  const wrong = { ...batch, image_feat: new ort.Tensor('float32', new Float32Array(B * 3), [B, 3]) };
+  const wrong = { ...batch, image_feat: Tensor.f32(new Float32Array(B * 3), [B, 3]) };
   await assert.rejects(s.step(wrong, 0.01), /batch input 'image_feat' has shape \[4, 3\], expected \[B, 6\]/);
-  const rows = { ...batch, answerable: new ort.Tensor('float32', new Float32Array(B + 1), [B + 1]) };
-  await assert.rejects(s.step(rows, 0.01), /has 5 rows, others have 4/);
+  const rows = { ...batch, answerable: Tensor.f32(new Float32Array(B + 1), [B + 1]) };
+  await assert.rejects(s.step(rows, 0.01), /^VizWizError: batch input 'answerable' has 5 rows, 'image_feat' has 4$/);
   await s.dispose();
 });
 
 test('reseedDropout makes the dropout masks, and so the trained parameters, reproducible', async () => {
   const graph = buildTrainStep(clipLinearHead(C), clipLinearLoss(C), adam());
   const init = initParams(graph.params, 1);
-  const [batch] = batches(2) as Record<string, ort.Tensor>[];
+  const [batch] = batches(2) as Record<string, Tensor>[];
   const run = async (seeds: number[]): Promise<Map<string, Float32Array>> => {
     const s = await TrainSession.create(graph, init, { threads: 1, seed: 99 });
     for (const seed of seeds) {
       s.reseedDropout(seed);
-      await s.step(batch as Record<string, ort.Tensor>, 0.01);
+      await s.step(batch as Record<string, Tensor>, 0.01);
     }
     const p = new Map([...s.parameters()].map(([k, v]) => [k, v.slice()]));
     await s.dispose();
@@ -176,8 +178,8 @@ test('row-sharded parameters train exactly like whole ones (single step and Loop
   assert.ok(maxDiff(a.parameters(), c.parameters()) <= 1e-7);
   assert.ok(maxDiff(a.optimizerState(), c.optimizerState()) <= 1e-7);
   assert.deepEqual([...b.parameters().keys()], [...a.parameters().keys()]);
-  const ga = results[0]?.extra['grad.answer_fc2.weight']?.data as Float32Array;
-  const gb = results[1]?.extra['grad.answer_fc2.weight']?.data as Float32Array;
+  const ga = results[0]!.extra['grad.answer_fc2.weight']!.floats();
+  const gb = results[1]!.extra['grad.answer_fc2.weight']!.floats();
   assert.ok(ga.every((x, i) => Math.abs(x - (gb[i] as number)) <= 1e-7));
   for (const s of sessions) await s.dispose();
 });

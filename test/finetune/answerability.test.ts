@@ -5,14 +5,14 @@
  * zero-shot prediction (no adapter) returns one entry per question in the submission format.
  */
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../src/engine/tensor.js';
 import { it } from 'node:test';
-import { InferenceRunner } from '../../src/engine/session.js';
-import { buildInference } from '../../src/engine/train-step.js';
+import { InferenceRunner } from '../../src/engine/inference-runner.js';
+import { buildInference } from '../../src/engine/inference.js';
 import { answerQuestions, UNANSWERABLE } from '../../src/finetune/answers.js';
 import { PixelLoader } from '../../src/finetune/pixels.js';
 import { predictPaligemma } from '../../src/finetune/predict.js';
-import { paligemmaFeeds, weightFeeds } from '../../src/models/paligemma/feeds.js';
+import { paligemmaFeeds } from '../../src/models/paligemma/feeds.js';
 import { PaliGemmaGenerator } from '../../src/models/paligemma/generate.js';
 import { LOSS_TARGETS } from '../../src/models/paligemma/inputs.js';
 import { paligemmaModel } from '../../src/models/paligemma/model.js';
@@ -41,11 +41,11 @@ it('answerable is 1 - P("unanswerable" + eos), the same probability as a full fo
   assert.equal(suffix[suffix.length - 1], m.config.text.eosTokenId);
   const batch = proc.encode(questions.map((q, i) => ({ image: images[i] as Float32Array, question: q.question, answer: UNANSWERABLE })), { train: true });
   const model = paligemmaModel(m.config, { prefixes: m.prefixes, trainable: 'none', lossRows: true });
-  const runner = await InferenceRunner.create(buildInference(model, { outputs: ['selected_logits'] }), new Map());
-  const feeds: Record<string, ort.Tensor> = { ...paligemmaFeeds(m.config, batch), ...weightFeeds(paligemmaParamSpecs(m.config, m.prefixes), m.weights) };
+  const runner = await InferenceRunner.create(buildInference(model, { outputs: ['selected_logits'] }), m.weights);
+  const feeds: Record<string, Tensor> = paligemmaFeeds(m.config, batch);
   const targets = feeds[LOSS_TARGETS]?.data as BigInt64Array;
   delete feeds[LOSS_TARGETS];
-  const logits = (await runner.run(feeds)).selected_logits?.data as Float32Array;
+  const logits = (await runner.run(feeds)).selected_logits!.floats();
   await runner.dispose();
   const vocab = m.config.text.vocab;
   assert.equal(targets.length, questions.length * suffix.length);

@@ -3,18 +3,19 @@
  * Which embedding is written is an option: `normalize: true` (default) writes the L2-normalised projections, what
  * CLIPModel's image_embeds/text_embeds are and what Deuser et al. trained their linear layers on; `normalize: false`
  * writes the projections as CLIPVisionModelWithProjection / CLIPTextModelWithProjection return them.
- * Each tower is one inference graph (buildInference) run by an InferenceRunner that holds the weights as resident
- * tensors over the caller's arrays (no copy); images run in batches of at most `imageBatch`, texts of `textBatch`, each
+ * Each tower is one inference graph (buildInference) run by an InferenceRunner that places the weights once (over the
+ * caller's arrays on the CPU, no copy); images run in batches of at most `imageBatch`, texts of `textBatch`, each
  * text batch padded to its longest text.
  */
 
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { VizWizError } from '../../errors.js';
-import { InferenceRunner, type SessionOptions } from '../../engine/session.js';
-import { buildInference } from '../../engine/train-step.js';
+import type { SessionOptions } from '../../engine/graph-session.js';
+import { buildInference } from '../../engine/inference.js';
+import { InferenceRunner } from '../../engine/inference-runner.js';
+import { Tensor } from '../../engine/tensor.js';
 import type { EncoderLoadOptions, ImageTextEncoder, RgbImage } from '../../features/encoder.js';
 import type { PatchEmbedMethod } from '../transformer/patch-embed.js';
 import { parseClipConfig, type ClipConfig } from './config.js';
@@ -92,8 +93,8 @@ export async function createClipEncoder(
       if (pixels.length < count * pixelsPerImage) throw new VizWizError('INVALID_ARGUMENT', `${count} images need ${count * pixelsPerImage} pixel values, got ${pixels.length}`);
       return chunked(count, imageBatch, vision.projectionDim, async (start, n) => {
         const view = pixels.subarray(start * pixelsPerImage, (start + n) * pixelsPerImage);
-        const feeds = { pixel_values: new ort.Tensor('float32', view, [n, vision.channels, vision.imageSize, vision.imageSize]) };
-        return (await visionRunner.run(feeds))[imageOut]?.data as Float32Array;
+        const feeds = { pixel_values: Tensor.f32(view, [n, vision.channels, vision.imageSize, vision.imageSize]) };
+        return (await visionRunner.run(feeds))[imageOut]!.floats();
       });
     },
     async dispose(): Promise<void> {
@@ -106,10 +107,10 @@ export async function createClipEncoder(
       chunked(texts.length, textBatch, text.projectionDim, async (start, n) => {
         const b = tokenizer.encodeBatch(texts.slice(start, start + n));
         const feeds = {
-          input_ids: new ort.Tensor('int64', b.inputIds, [b.rows, b.length]),
-          attention_mask: new ort.Tensor('int64', b.attentionMask, [b.rows, b.length]),
+          input_ids: Tensor.i64(b.inputIds, [b.rows, b.length]),
+          attention_mask: Tensor.i64(b.attentionMask, [b.rows, b.length]),
         };
-        return (await textRunner.run(feeds))[textOut]?.data as Float32Array;
+        return (await textRunner.run(feeds))[textOut]!.floats();
       });
   }
   return encoder;

@@ -9,7 +9,7 @@
  */
 
 import type { Value } from '../../engine/graph.js';
-import type { ModelDef, ParamSpec } from '../../engine/model.js';
+import type { InputSpec, ModelDef, ParamSpec } from '../../engine/model.js';
 import { div, exp, gemm, mul, reduceSum, sqrt, transpose } from '../../engine/ops/index.js';
 import type { PatchEmbedMethod } from '../transformer/patch-embed.js';
 import type { ClipConfig, ClipTextConfig, ClipVisionConfig } from './config.js';
@@ -69,6 +69,11 @@ function towers(c: ClipConfig): { vision: ClipVisionConfig; text: ClipTextConfig
   return { vision: c.vision, text: c.text };
 }
 
+/** Input specs with their batch dim 'B' renamed. */
+function withBatchDim(inputs: readonly InputSpec[], name: string): InputSpec[] {
+  return inputs.map((i) => ({ ...i, shape: i.shape.map((d) => (d === 'B' ? name : d)) }));
+}
+
 /** CLIPModel's parameters in Hugging Face module order. */
 export function clipModelParams(c: ClipConfig): ParamSpec[] {
   const { vision, text } = towers(c);
@@ -86,13 +91,14 @@ export function clipModel(c: ClipConfig, o: ClipModelOptions = {}): ModelDef {
   return {
     name: 'clip',
     params: clipModelParams(c),
-    inputs: [...clipTextModel(text).inputs, ...clipVisionModel(vision).inputs],
+    // The towers batch independently: Bt texts and Bi images; only the logits combine them, (Bt, Bi).
+    inputs: [...withBatchDim(clipTextModel(text).inputs, 'Bt'), ...withBatchDim(clipVisionModel(vision).inputs, 'Bi')],
     forward(ctx) {
       const v = clipVisionTower(ctx, vision, ctx.input('pixel_values'), o.patchEmbed);
       const t = clipTextTower(ctx, text, ctx.input('input_ids'), ctx.input('attention_mask'));
       const imageEmbeds = l2Normalize(v.embeds); // (Bi, P)
       const textEmbeds = l2Normalize(t.embeds); // (Bt, P)
-      const logitsPerText = mul(gemm(textEmbeds, imageEmbeds, null, { transB: true }), exp(ctx.param(LOGIT_SCALE))); // (Bt, Bi)
+      const logitsPerText = mul(gemm(textEmbeds, imageEmbeds, null, { transB: true }), exp(ctx.weight(LOGIT_SCALE))); // (Bt, Bi)
       return {
         ...towerOutputs('vision_model.', v),
         ...towerOutputs('text_model.', t),

@@ -12,6 +12,7 @@
 
 import type { Value } from '../../engine/graph.js';
 import type { BuildContext, ParamSpec } from '../../engine/model.js';
+import { weightsOf } from '../transformer/weights.js';
 import { add, argMax, cast, concat, equal, gather, gatherND, mul, shapeOf, slice, sliceDynamic, sub, unsqueeze } from '../../engine/ops/index.js';
 import { MASKED } from '../transformer/attention.js';
 import { applyLayerNorm, dense } from '../transformer/dense.js';
@@ -57,22 +58,23 @@ export interface TextOutputs {
 
 /** input_ids and attention_mask: (B, T) int64, T <= max_position_embeddings. */
 export function clipTextTower(ctx: BuildContext, c: ClipTextConfig, inputIds: Value, attentionMask: Value): TextOutputs {
+  const w = weightsOf(ctx);
   const p = TEXT_PREFIX;
   const g = ctx.graph;
   const t = slice(shapeOf(inputIds), 0, 1, 2); // [T]
   const T = inputIds.shape[1] ?? 'T';
-  const positions = sliceDynamic(ctx.param(`${p}.embeddings.position_embedding.weight`), g.ints([0]), t, [0], [T]); // (T, D)
-  const x = add(gather(ctx.param(`${p}.embeddings.token_embedding.weight`), inputIds), positions); // (B, T, D)
+  const positions = sliceDynamic(w(`${p}.embeddings.position_embedding.weight`), g.ints([0]), t, [0], [T]); // (T, D)
+  const x = add(gather(w(`${p}.embeddings.token_embedding.weight`), inputIds), positions); // (B, T, D)
 
   const causalAll = g.constant('float32', [c.maxPositions, c.maxPositions], causalTable(c.maxPositions), 'causal_mask');
   const causal = sliceDynamic(causalAll, g.ints([0, 0]), concat([t, t], 0), [0, 1], [T, T]); // (T, T)
   const padding = unsqueeze(mul(sub(1, cast(attentionMask, 'float32')), MASKED), [1, 2]); // (B, 1, 1, T)
   const mask = add(causal, padding); // (B, 1, T, T)
 
-  const hiddenStates = encoder(ctx, `${p}.encoder`, x, c, mask);
-  const last = applyLayerNorm(ctx, `${p}.final_layer_norm`, hiddenStates[hiddenStates.length - 1] as Value, c.eps); // (B, T, D)
+  const hiddenStates = encoder(w, `${p}.encoder`, x, c, mask);
+  const last = applyLayerNorm(w, `${p}.final_layer_norm`, hiddenStates[hiddenStates.length - 1] as Value, c.eps); // (B, T, D)
   const score = c.eosTokenId === LEGACY_EOS_TOKEN_ID ? cast(inputIds, 'int32') : cast(equal(inputIds, c.eosTokenId), 'int32'); // (B, T)
   const eosAt = argMax(score, 1, true); // (B, 1)
   const pooled = gatherND(last, eosAt, 1); // (B, D)
-  return { hiddenStates, lastHiddenState: last, pooled, embeds: dense(ctx, TEXT_PROJECTION, pooled, false) };
+  return { hiddenStates, lastHiddenState: last, pooled, embeds: dense(w, TEXT_PROJECTION, pooled, false) };
 }

@@ -10,6 +10,7 @@
 
 import type { Value } from '../../engine/graph.js';
 import type { BuildContext, ParamSpec } from '../../engine/model.js';
+import { weightsOf } from '../transformer/weights.js';
 import { add, concat, expand, reshape, shapeOf, slice, squeeze } from '../../engine/ops/index.js';
 import { applyLayerNorm } from '../transformer/dense.js';
 import { encoder, encoderParams } from '../transformer/encoder.js';
@@ -48,14 +49,15 @@ export interface VisionOutputs {
 }
 
 export function clipVisionTower(ctx: BuildContext, c: ClipVisionConfig, pixels: Value, method: PatchEmbedMethod = 'matmul'): VisionOutputs {
+  const w = weightsOf(ctx);
   const p = VISION_PREFIX;
-  const patches = patchEmbed(ctx, `${p}.embeddings.patch_embedding`, pixels, c, false, method); // (B, N, D)
-  const cls = reshape(ctx.param(`${p}.embeddings.class_embedding`), [1, 1, c.hidden]); // (1, 1, D)
+  const patches = patchEmbed(w, `${p}.embeddings.patch_embedding`, pixels, c, false, method); // (B, N, D)
+  const cls = reshape(w(`${p}.embeddings.class_embedding`), [1, 1, c.hidden]); // (1, 1, D)
   const clsShape = concat([slice(shapeOf(pixels), 0, 0, 1), ctx.graph.ints([1, c.hidden])], 0); // [B, 1, D]
   const tokens = concat([expand(cls, clsShape, [pixels.shape[0] ?? 'B', 1, c.hidden]), patches], 1); // (B, N+1, D)
-  const x = add(tokens, ctx.param(`${p}.embeddings.position_embedding.weight`)); // (B, N+1, D)
-  const hiddenStates = encoder(ctx, `${p}.encoder`, applyLayerNorm(ctx, `${p}.pre_layrnorm`, x, c.eps), c);
+  const x = add(tokens, w(`${p}.embeddings.position_embedding.weight`)); // (B, N+1, D)
+  const hiddenStates = encoder(w, `${p}.encoder`, applyLayerNorm(w, `${p}.pre_layrnorm`, x, c.eps), c);
   const last = hiddenStates[hiddenStates.length - 1] as Value; // (B, N+1, D)
-  const pooled = applyLayerNorm(ctx, `${p}.post_layernorm`, squeeze(slice(last, 1, 0, 1), [1]), c.eps); // (B, D)
-  return { hiddenStates, lastHiddenState: last, pooled, embeds: dense(ctx, VISUAL_PROJECTION, pooled, false) };
+  const pooled = applyLayerNorm(w, `${p}.post_layernorm`, squeeze(slice(last, 1, 0, 1), [1]), c.eps); // (B, D)
+  return { hiddenStates, lastHiddenState: last, pooled, embeds: dense(w, VISUAL_PROJECTION, pooled, false) };
 }

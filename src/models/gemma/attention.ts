@@ -12,11 +12,11 @@
 import type { Dim, Value } from '../../engine/graph.js';
 import { add, concat, div, matmul, softmax, transpose } from '../../engine/ops/index.js';
 import type { GemmaConfig } from './config.js';
-import { projectRows } from './linear.js';
+import { projectRows } from '../transformer/rows.js';
 import type { GemmaLayerNames } from './names.js';
 import { applyRope, type RopeTables } from './rope.js';
-import { reshapeTo, unflatten, type SeqShape } from './shapes.js';
-import type { Weights } from './weights-source.js';
+import { reshapeTo, unflatten, type SeqShape } from '../transformer/shapes.js';
+import type { Weights } from '../transformer/weights.js';
 
 /** One layer's cache entry. */
 export interface KvPair {

@@ -16,7 +16,7 @@ import type { GemmaConfig } from './config.js';
 import { gemmaDecoder, tiedLogits } from './decoder.js';
 import { ATTENTION_BIAS, pastKeyName, pastValueName, POSITION_IDS, presentKeyName, presentValueName, sequenceInputs, tokenRows, type TokenInput } from './inputs.js';
 import { DEFAULT_GEMMA_PREFIX, gemmaNames, gemmaParamSpecs } from './names.js';
-import { contextWeights } from './weights-source.js';
+import { weightsOf } from '../transformer/weights.js';
 
 export const LAST_ROW = 'last_row';
 
@@ -43,7 +43,7 @@ export function gemmaPrefillModel(c: GemmaConfig, o: CacheGraphOptions = {}): Mo
     params,
     inputs: [...sequenceInputs(c, input, 'T', 'T'), { name: LAST_ROW, dtype: 'int64', shape: ['B'] }],
     forward(ctx) {
-      const w = contextWeights(ctx, params);
+      const w = weightsOf(ctx);
       const out = gemmaDecoder(w, c, names, { embeds: tokenRows(ctx, w, names, input), positions: ctx.input(POSITION_IDS), bias: ctx.input(ATTENTION_BIAS) });
       const last = gather(out.final, ctx.input(LAST_ROW)); // (B, D)
       return cacheOutputs(out.present, { logits: tiedLogits(w, names, last) }); // (B, V)
@@ -66,7 +66,7 @@ export function gemmaDecodeModel(c: GemmaConfig, o: CacheGraphOptions = {}): Mod
     params,
     inputs: [...sequenceInputs(c, input, 1, 'S'), ...past],
     forward(ctx) {
-      const w = contextWeights(ctx, params);
+      const w = weightsOf(ctx);
       const cache = names.layers.map((_, i): KvPair => ({ key: ctx.input(pastKeyName(i)), value: ctx.input(pastValueName(i)) }));
       const embeds = tokenRows(ctx, w, names, input); // (B, D): one row per batch entry
       const out = gemmaDecoder(w, c, names, { embeds, positions: ctx.input(POSITION_IDS), bias: ctx.input(ATTENTION_BIAS), past: cache });

@@ -17,8 +17,8 @@ import { gemmaMlp } from './mlp.js';
 import type { GemmaNames } from './names.js';
 import { gemmaRmsNorm } from './rms-norm.js';
 import { ropeTables } from './rope.js';
-import { reshapeTo, seqShape } from './shapes.js';
-import type { Weights } from './weights-source.js';
+import { reshapeTo, seqShape } from '../transformer/shapes.js';
+import type { Weights } from '../transformer/weights.js';
 
 export interface DecoderInput {
   embeds: Value; // (N, D) unscaled input embeddings, row b*T + t

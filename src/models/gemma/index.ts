@@ -4,8 +4,6 @@ export { gemmaConfigFromHf, validateGemmaConfig, type GemmaActivation, type Gemm
 export { DEFAULT_GEMMA_PREFIX, detectGemmaPrefix, gemmaNames, gemmaParamSpecs, type GemmaLayerNames, type GemmaNames } from './names.js';
 export { loadGemmaCheckpoint, loadGemmaWeights, type LoadedGemma } from './weights.js';
 export { checkpointFiles } from '../sources/checkpoint-folder.js';
-export { contextWeights, isTrainable, moduleOf, splitWeights, type LinearAdapter, type TrainableSelection, type Weights } from './weights-source.js';
-export { linearRows, projectRows } from './linear.js';
 export { embedRows, embedTokens, gemmaDecoder, tiedLogits, type DecoderInput, type DecoderOutput } from './decoder.js';
 export { gemmaAttention, type KvPair } from './attention.js';
 export { gemmaRmsNorm } from './rms-norm.js';

@@ -10,7 +10,7 @@ import type { BuildContext, InputSpec } from '../../engine/model.js';
 import type { GemmaConfig } from './config.js';
 import { embedRows, embedTokens } from './decoder.js';
 import type { GemmaNames } from './names.js';
-import type { Weights } from './weights-source.js';
+import type { Weights } from '../transformer/weights.js';
 
 export type TokenInput = 'ids' | 'embeds';
 

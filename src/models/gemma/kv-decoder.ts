@@ -1,12 +1,13 @@
 /**
  * Runs the prefill and decode graphs (cache-graphs.ts) on ONNX Runtime and carries the KV cache between steps as
- * ort.Tensors (per layer (B, KV, S, hd), keys after RoPE), fed back without copying. Both sessions read the same
+ * tensors (per layer (B, KV, S, hd), keys after RoPE), fed back without copying. Both sessions read the same
  * weight arrays.
  */
 
-import * as ort from 'onnxruntime-node';
-import { InferenceRunner, type SessionOptions } from '../../engine/session.js';
-import { buildInference } from '../../engine/train-step.js';
+import type { SessionOptions } from '../../engine/graph-session.js';
+import { buildInference } from '../../engine/inference.js';
+import { InferenceRunner } from '../../engine/inference-runner.js';
+import { Tensor } from '../../engine/tensor.js';
 import { VizWizError } from '../../errors.js';
 import { gemmaDecodeModel, gemmaPrefillModel, LAST_ROW } from './cache-graphs.js';
 import type { GemmaConfig } from './config.js';
@@ -16,8 +17,8 @@ export interface KvCache {
   readonly batch: number;
   /** Cached positions S. */
   readonly length: number;
-  readonly keys: readonly ort.Tensor[]; // per layer (B, KV, S, hd)
-  readonly values: readonly ort.Tensor[]; // per layer (B, KV, S, hd)
+  readonly keys: readonly Tensor[]; // per layer (B, KV, S, hd)
+  readonly values: readonly Tensor[]; // per layer (B, KV, S, hd)
 }
 
 export interface PrefillRequest {
@@ -52,9 +53,9 @@ export interface KvDecoderOptions {
 export function kvCacheFrom(c: GemmaConfig, batch: number, length: number, keys: readonly Float32Array[], values: readonly Float32Array[]): KvCache {
   const dims = [batch, c.kvHeads, length, c.headDim];
   const n = batch * c.kvHeads * length * c.headDim;
-  const wrap = (a: Float32Array): ort.Tensor => {
+  const wrap = (a: Float32Array): Tensor => {
     if (a.length !== n) throw new VizWizError('INVALID_ARGUMENT', `KV cache entry has ${a.length} values, expected ${n} ([${dims.join(', ')}])`);
-    return new ort.Tensor('float32', a, dims);
+    return Tensor.f32(a, dims);
   };
   if (keys.length !== c.layers || values.length !== c.layers) throw new VizWizError('INVALID_ARGUMENT', `KV cache needs ${c.layers} layers`);
   return { batch, length, keys: keys.map(wrap), values: values.map(wrap) };
@@ -76,9 +77,9 @@ export class GemmaKvDecoder {
     return new GemmaKvDecoder(c, input, prefill, decode);
   }
 
-  private cacheOf(out: Record<string, ort.Tensor>, batch: number, length: number): KvCache {
+  private cacheOf(out: Record<string, Tensor>, batch: number, length: number): KvCache {
     const layers = Array.from({ length: this.config.layers }, (_, i) => i);
-    const take = (name: string): ort.Tensor => {
+    const take = (name: string): Tensor => {
       const t = out[name];
       if (!t) throw new Error(`graph output '${name}' is missing`);
       return t;
@@ -89,20 +90,20 @@ export class GemmaKvDecoder {
   async prefill(r: PrefillRequest): Promise<DecodeResult> {
     const { batch: b, length: t } = r;
     if (r.lastIndex.length !== b) throw new VizWizError('INVALID_ARGUMENT', `prefill: lastIndex has ${r.lastIndex.length} entries for ${b} rows`);
-    const feeds: Record<string, ort.Tensor> = {
-      [POSITION_IDS]: new ort.Tensor('int64', r.positionIds, [b, t]),
-      [ATTENTION_BIAS]: new ort.Tensor('float32', r.bias, [b, t, t]),
-      [LAST_ROW]: new ort.Tensor('int64', BigInt64Array.from(r.lastIndex, (k, row) => BigInt(row * t + k)), [b]),
+    const feeds: Record<string, Tensor> = {
+      [POSITION_IDS]: Tensor.i64(r.positionIds, [b, t]),
+      [ATTENTION_BIAS]: Tensor.f32(r.bias, [b, t, t]),
+      [LAST_ROW]: Tensor.i64(BigInt64Array.from(r.lastIndex, (k, row) => BigInt(row * t + k)), [b]),
     };
     if (this.prefillInput === 'ids') {
       if (!r.inputIds) throw new VizWizError('INVALID_ARGUMENT', 'prefill: this decoder takes inputIds');
-      feeds[INPUT_IDS] = new ort.Tensor('int64', r.inputIds, [b, t]);
+      feeds[INPUT_IDS] = Tensor.i64(r.inputIds, [b, t]);
     } else {
       if (!r.inputsEmbeds) throw new VizWizError('INVALID_ARGUMENT', 'prefill: this decoder takes inputsEmbeds');
-      feeds[INPUTS_EMBEDS] = new ort.Tensor('float32', r.inputsEmbeds, [b, t, this.config.hidden]);
+      feeds[INPUTS_EMBEDS] = Tensor.f32(r.inputsEmbeds, [b, t, this.config.hidden]);
     }
     const out = await this.prefillRunner.run(feeds);
-    return { logits: out.logits?.data as Float32Array, cache: this.cacheOf(out, b, t) };
+    return { logits: out.logits!.floats(), cache: this.cacheOf(out, b, t) };
   }
 
   /** One token per row on top of `cache`; returns its logits and the cache grown by one position. */
@@ -111,15 +112,15 @@ export class GemmaKvDecoder {
     const s = cache.length + 1;
     if (r.tokens.length !== b || r.positions.length !== b) throw new VizWizError('INVALID_ARGUMENT', `step: expected ${b} tokens and positions`);
     if (r.bias.length !== b * s) throw new VizWizError('INVALID_ARGUMENT', `step: bias has ${r.bias.length} values, expected ${b} x ${s}`);
-    const feeds: Record<string, ort.Tensor> = {
-      [INPUT_IDS]: new ort.Tensor('int64', BigInt64Array.from({ length: b }, (_, i) => BigInt(r.tokens[i] as number)), [b, 1]),
-      [POSITION_IDS]: new ort.Tensor('int64', BigInt64Array.from({ length: b }, (_, i) => BigInt(r.positions[i] as number)), [b, 1]),
-      [ATTENTION_BIAS]: new ort.Tensor('float32', r.bias, [b, 1, s]),
+    const feeds: Record<string, Tensor> = {
+      [INPUT_IDS]: Tensor.i64(BigInt64Array.from({ length: b }, (_, i) => BigInt(r.tokens[i] as number)), [b, 1]),
+      [POSITION_IDS]: Tensor.i64(BigInt64Array.from({ length: b }, (_, i) => BigInt(r.positions[i] as number)), [b, 1]),
+      [ATTENTION_BIAS]: Tensor.f32(r.bias, [b, 1, s]),
     };
     cache.keys.forEach((k, i) => (feeds[pastKeyName(i)] = k));
     cache.values.forEach((v, i) => (feeds[pastValueName(i)] = v));
     const out = await this.decodeRunner.run(feeds);
-    return { logits: out.logits?.data as Float32Array, cache: this.cacheOf(out, b, s) };
+    return { logits: out.logits!.floats(), cache: this.cacheOf(out, b, s) };
   }
 
   async dispose(): Promise<void> {

@@ -9,7 +9,7 @@
 import type { Value } from '../../engine/graph.js';
 import type { LossDef } from '../../engine/model.js';
 import { add, concat, div, equal, gatherElements, logSoftmax, mul, neg, reduceSum, slice, squeeze, unsqueeze, where } from '../../engine/ops/index.js';
-import { reshapeTo } from './shapes.js';
+import { reshapeTo } from '../transformer/shapes.js';
 
 export const IGNORE_INDEX = -100;
 

@@ -3,9 +3,9 @@
 import type { Value } from '../../engine/graph.js';
 import { gelu, mul } from '../../engine/ops/index.js';
 import type { GemmaConfig } from './config.js';
-import { projectRows } from './linear.js';
+import { projectRows } from '../transformer/rows.js';
 import type { GemmaLayerNames } from './names.js';
-import type { Weights } from './weights-source.js';
+import type { Weights } from '../transformer/weights.js';
 
 export function gemmaMlp(w: Weights, n: GemmaLayerNames, c: GemmaConfig, x: Value): Value {
   const gate = gelu(projectRows(w, n.gate, x), c.activation === 'tanh' ? 'tanh' : 'none'); // (N, I)

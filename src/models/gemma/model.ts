@@ -11,8 +11,8 @@ import type { GemmaConfig } from './config.js';
 import { gemmaDecoder, tiedLogits } from './decoder.js';
 import { ATTENTION_BIAS, POSITION_IDS, sequenceInputs, tokenRows, type TokenInput } from './inputs.js';
 import { DEFAULT_GEMMA_PREFIX, gemmaNames, gemmaParamSpecs } from './names.js';
-import { seqShape, unflatten } from './shapes.js';
-import { contextWeights, splitWeights, type TrainableSelection } from './weights-source.js';
+import { seqShape, unflatten } from '../transformer/shapes.js';
+import { weightsOf, splitWeights, type TrainableSelection } from '../transformer/weights.js';
 
 export interface GemmaModelOptions {
   prefix?: string; // 'model.'
@@ -31,9 +31,10 @@ export function gemmaModel(c: GemmaConfig, o: GemmaModelOptions = {}): ModelDef 
   return {
     name: 'gemma',
     params,
-    inputs: [...sequenceInputs(c, input, 'T', 'T'), ...frozen],
+    frozen,
+    inputs: sequenceInputs(c, input, 'T', 'T'),
     forward(ctx) {
-      const w = contextWeights(ctx, params);
+      const w = weightsOf(ctx);
       const positions = ctx.input(POSITION_IDS);
       const seq = seqShape(positions);
       const out = gemmaDecoder(w, c, names, { embeds: tokenRows(ctx, w, names, input), positions, bias: ctx.input(ATTENTION_BIAS) });

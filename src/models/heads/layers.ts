@@ -28,14 +28,14 @@ export function layerNormParams(name: string, dim: number): ParamSpec[] {
 
 /** Linear layer; a weight fed as row blocks becomes one Gemm per block (output columns), never a joined weight. */
 export function applyLinear(ctx: BuildContext, name: string, x: Value): Value {
-  const blocks = ctx.paramBlocks(`${name}.weight`);
-  const bias = ctx.param(`${name}.bias`);
-  if (blocks.length === 1 || x.rank !== 2) return linear(x, ctx.param(`${name}.weight`), bias);
+  const blocks = ctx.weightBlocks(`${name}.weight`);
+  const bias = ctx.weight(`${name}.bias`);
+  if (blocks.length === 1 || x.rank !== 2) return linear(x, ctx.weight(`${name}.weight`), bias);
   return add(concat(blocks.map((w) => gemm(x, w, null, { transB: true })), 1), bias); // (B, out)
 }
 
 export function applyLayerNorm(ctx: BuildContext, name: string, x: Value, eps = 1e-5): Value {
-  return layerNorm(x, ctx.param(`${name}.weight`), ctx.param(`${name}.bias`), eps);
+  return layerNorm(x, ctx.weight(`${name}.weight`), ctx.weight(`${name}.bias`), eps);
 }
 
 export function activate(x: Value, a: Activation): Value {

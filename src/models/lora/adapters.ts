@@ -9,7 +9,7 @@
 import type { Value } from '../../engine/graph.js';
 import type { BuildContext, ParamSpec } from '../../engine/model.js';
 import { add, gemm } from '../../engine/ops/index.js';
-import type { LinearAdapter } from '../gemma/weights-source.js';
+import type { LinearAdapter } from '../transformer/weights.js';
 import { loraScaling, type LoraConfig } from './config.js';
 import { loraAName, loraBName } from './names.js';
 import type { LinearModule } from './targets.js';
@@ -32,7 +32,7 @@ export function loraHook(s: LoraSet): (ctx: BuildContext) => LinearAdapter {
   const scaling = loraScaling(s.config);
   return (ctx) => (module: string, x: Value, y: Value): Value => {
     if (!adapted.has(module)) return y;
-    const h = gemm(ctx.dropout(x, s.config.dropout), ctx.param(loraAName(module)), null, { transB: true }); // (N, r)
-    return add(y, gemm(h, ctx.param(loraBName(module)), null, { transB: true, alpha: scaling })); // (N, out)
+    const h = gemm(ctx.dropout(x, s.config.dropout), ctx.weight(loraAName(module)), null, { transB: true }); // (N, r)
+    return add(y, gemm(h, ctx.weight(loraBName(module)), null, { transB: true, alpha: scaling })); // (N, out)
   };
 }

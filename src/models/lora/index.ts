@@ -12,4 +12,3 @@ export { LoraGradients, type LoraGradientResult } from './gradients.js';
 export { LoraTrainer, type LoraStepResult, type LoraTrainerOptions } from './trainer.js';
 export { ADAPTER_CONFIG, ADAPTER_WEIGHTS, loadAdapter, saveAdapter, type LoadedAdapter } from './peft-io.js';
 export { mergeAdapters } from './merge.js';
-export { dropoutMasks, resolveDim } from './dropout-masks.js';

@@ -6,8 +6,8 @@
 
 import type { Dim } from '../../engine/graph.js';
 import type { ModelDef } from '../../engine/model.js';
-import { reshapeTo } from '../gemma/shapes.js';
-import { contextWeights } from '../gemma/weights-source.js';
+import { reshapeTo } from '../transformer/shapes.js';
+import { weightsOf } from '../transformer/weights.js';
 import { siglipParamSpecs } from '../siglip/names.js';
 import { denseParams } from '../transformer/params.js';
 import type { PatchEmbedMethod } from '../transformer/patch-embed.js';
@@ -25,7 +25,7 @@ export function imageFeaturesModel(c: PaliGemmaConfig, p: PaliGemmaPrefixes = LE
     inputs: [{ name: PIXEL_VALUES, dtype: 'float32', shape: ['B', v.channels, v.imageSize, v.imageSize] }],
     forward(ctx) {
       const pixels = ctx.input(PIXEL_VALUES);
-      const rows = imageFeatureRows(ctx, contextWeights(ctx, params), c, p, pixels, patchMethod); // (B * Np, D)
+      const rows = imageFeatureRows(ctx, weightsOf(ctx), c, p, pixels, patchMethod); // (B * Np, D)
       return { image_features: reshapeTo(rows, [-1, c.numImageTokens, c.text.hidden], [pixels.shape[0] as Dim, c.numImageTokens, c.text.hidden]) }; // (B, Np, D)
     },
   };

@@ -8,8 +8,8 @@
 import type { Value } from '../../engine/graph.js';
 import type { BuildContext } from '../../engine/model.js';
 import { div } from '../../engine/ops/index.js';
-import type { Weights } from '../gemma/weights-source.js';
-import { projectRowsBias } from '../siglip/linear.js';
+import type { Weights } from '../transformer/weights.js';
+import { projectRowsBias } from '../transformer/rows.js';
 import { siglipVisionTower } from '../siglip/tower.js';
 import type { PatchEmbedMethod } from '../transformer/patch-embed.js';
 import type { PaliGemmaConfig } from './config.js';

@@ -5,8 +5,7 @@
  * every row has exactly numImageTokens <image> ids, as the merge requires.
  */
 
-import * as ort from 'onnxruntime-node';
-import type { ParamSpec } from '../../engine/model.js';
+import { Tensor } from '../../engine/tensor.js';
 import { VizWizError } from '../../errors.js';
 import { ATTENTION_BIAS, INPUT_IDS, POSITION_IDS } from '../gemma/inputs.js';
 import type { PaliGemmaConfig } from './config.js';
@@ -43,16 +42,16 @@ export function checkImageTokens(c: PaliGemmaConfig, b: PaliGemmaBatch): void {
   }
 }
 
-export function paligemmaFeeds(c: PaliGemmaConfig, b: PaliGemmaBatch, o: FeedOptions = {}): Record<string, ort.Tensor> {
+export function paligemmaFeeds(c: PaliGemmaConfig, b: PaliGemmaBatch, o: FeedOptions = {}): Record<string, Tensor> {
   checkImageTokens(c, b);
   const { batch, length } = b;
   const training = b.tokenTypeIds !== undefined && b.labels !== undefined;
   const v = c.vision;
-  const feeds: Record<string, ort.Tensor> = {
-    [PIXEL_VALUES]: new ort.Tensor('float32', b.pixelValues, [batch, v.channels, v.imageSize, v.imageSize]),
-    [INPUT_IDS]: new ort.Tensor('int64', b.inputIds, [batch, length]),
-    [POSITION_IDS]: new ort.Tensor('int64', paligemmaPositions(b.attentionMask, batch, length), [batch, length]),
-    [ATTENTION_BIAS]: new ort.Tensor(
+  const feeds: Record<string, Tensor> = {
+    [PIXEL_VALUES]: Tensor.f32(b.pixelValues, [batch, v.channels, v.imageSize, v.imageSize]),
+    [INPUT_IDS]: Tensor.i64(b.inputIds, [batch, length]),
+    [POSITION_IDS]: Tensor.i64(paligemmaPositions(b.attentionMask, batch, length), [batch, length]),
+    [ATTENTION_BIAS]: new Tensor(
       'float32',
       training ? prefixLmBias(b.attentionMask, b.tokenTypeIds as ArrayLike<number | bigint>, batch, length) : fullPrefixBias(b.attentionMask, batch, length),
       [batch, length, length],
@@ -60,26 +59,12 @@ export function paligemmaFeeds(c: PaliGemmaConfig, b: PaliGemmaBatch, o: FeedOpt
   };
   if (b.labels) {
     const labels = maskedLabels(b.labels, b.inputIds, b.attentionMask, c.text.padTokenId, c.ignoreIndex);
-    if ((o.loss ?? 'rows') === 'labels') feeds.labels = new ort.Tensor('int64', labels, [batch, length]);
+    if ((o.loss ?? 'rows') === 'labels') feeds.labels = Tensor.i64(labels, [batch, length]);
     else {
       const { rows, targets } = lossRowsOf(labels, batch, length, c.ignoreIndex);
-      feeds[LOSS_ROWS] = new ort.Tensor('int64', rows, [rows.length]);
-      feeds[LOSS_TARGETS] = new ort.Tensor('int64', targets, [targets.length]);
+      feeds[LOSS_ROWS] = Tensor.i64(rows, [rows.length]);
+      feeds[LOSS_TARGETS] = Tensor.i64(targets, [targets.length]);
     }
   }
   return feeds;
-}
-
-/**
- * Frozen weights as graph feeds: one ort.Tensor per spec over the loaded array itself (no copy). Build once and pass
- * with every run of a graph whose base weights are constant inputs (LoRA training, adapted inference).
- */
-export function weightFeeds(specs: readonly ParamSpec[], weights: ReadonlyMap<string, Float32Array>): Record<string, ort.Tensor> {
-  const out: Record<string, ort.Tensor> = {};
-  for (const spec of specs) {
-    const data = weights.get(spec.name);
-    if (!data) throw new VizWizError('INVALID_CHECKPOINT', `weight '${spec.name}' is missing`);
-    out[spec.name] = new ort.Tensor('float32', data, [...spec.shape]);
-  }
-  return out;
 }

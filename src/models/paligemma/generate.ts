@@ -10,10 +10,10 @@
  * teacher-forced scoring of a fixed answer (score.ts).
  */
 
-import * as ort from 'onnxruntime-node';
-import { frozenPlacement, type FrozenPlacement } from '../../engine/external-data.js';
-import { InferenceRunner, type SessionOptions } from '../../engine/session.js';
-import { buildInference } from '../../engine/train-step.js';
+import type { SessionOptions } from '../../engine/graph-session.js';
+import { buildInference } from '../../engine/inference.js';
+import { InferenceRunner } from '../../engine/inference-runner.js';
+import { Tensor } from '../../engine/tensor.js';
 import { VizWizError } from '../../errors.js';
 import { greedyDecode, type DecodeStart, type GreedyOptions, type GreedyResult } from '../gemma/generate.js';
 import { GemmaKvDecoder } from '../gemma/kv-decoder.js';
@@ -25,12 +25,8 @@ import { fullPrefixBias, paligemmaPositions } from './masks.js';
 import type { PaliGemmaPrefixes } from './names.js';
 
 export interface PaliGemmaGeneratorOptions {
+  /** Device, threads; the weights are placed per device by the engine (session.placement overrides). */
   session?: SessionOptions;
-  /**
-   * The weights fed with every run ('inputs') or bound into each graph as initializers, external data past the
-   * session's externalDataThreshold. Default: inputs on the CPU (free), initializers on a GPU (no per-run copy).
-   */
-  frozenAs?: FrozenPlacement;
 }
 
 export interface PaliGemmaGeneration extends GreedyResult {
@@ -51,7 +47,7 @@ export class PaliGemmaGenerator {
   static async create(c: PaliGemmaConfig, p: PaliGemmaPrefixes, weights: ReadonlyMap<string, Float32Array>, o: PaliGemmaGeneratorOptions = {}): Promise<PaliGemmaGenerator> {
     const embed = weights.get(`${p.text}embed_tokens.weight`);
     if (!embed) throw new VizWizError('INVALID_CHECKPOINT', `no '${p.text}embed_tokens.weight' among the weights`);
-    const session: SessionOptions = { ...o.session, frozenAs: frozenPlacement(o.session?.device, o.frozenAs ?? o.session?.frozenAs) };
+    const session = o.session ?? {};
     const vision = await InferenceRunner.create(buildInference(imageFeaturesModel(c, p)), weights, session);
     const decoder = await GemmaKvDecoder.create(c.text, weights, { prefix: p.text, prefillInput: 'embeds', session });
     return new PaliGemmaGenerator(c, embed, vision, decoder);
@@ -60,8 +56,8 @@ export class PaliGemmaGenerator {
   /** Projected, scaled image features (B, Np, D) of preprocessed pixels (B, C, S, S). */
   async imageFeatures(pixels: Float32Array, batch: number): Promise<Float32Array> {
     const v = this.config.vision;
-    const out = await this.vision.run({ [PIXEL_VALUES]: new ort.Tensor('float32', pixels, [batch, v.channels, v.imageSize, v.imageSize]) });
-    return out.image_features?.data as Float32Array;
+    const out = await this.vision.run({ [PIXEL_VALUES]: Tensor.f32(pixels, [batch, v.channels, v.imageSize, v.imageSize]) });
+    return out.image_features!.floats();
   }
 
   /** Unscaled prompt embeddings (B, T, D): embed_tokens rows, image rows in order, zeros at padding. */

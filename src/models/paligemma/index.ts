@@ -14,7 +14,7 @@ export { mergeImageRows, type MergeTokens } from './merge.js';
 export { paligemmaInputs, paligemmaModel, type ModelAdapters, type PaliGemmaModelOptions } from './model.js';
 export { imageFeaturesModel } from './features-model.js';
 export { fullPrefixBias, lossRowsOf, maskedLabels, paligemmaPositions, prefixLmBias } from './masks.js';
-export { checkImageTokens, paligemmaFeeds, weightFeeds, type FeedOptions, type PaliGemmaBatch } from './feeds.js';
+export { checkImageTokens, paligemmaFeeds, type FeedOptions, type PaliGemmaBatch } from './feeds.js';
 export { selectedRowsLoss } from './loss.js';
 export { PaliGemmaGenerator, type GenerateRequest, type PaliGemmaGeneration, type PaliGemmaGeneratorOptions } from './generate.js';
 export { GemmaTokenizer } from './tokenizer.js';

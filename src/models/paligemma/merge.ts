@@ -10,7 +10,7 @@
 
 import type { Value } from '../../engine/graph.js';
 import { cast, cumsum, equal, gather, sub, unsqueeze, where } from '../../engine/ops/index.js';
-import { reshapeTo, seqShape } from '../gemma/shapes.js';
+import { reshapeTo, seqShape } from '../transformer/shapes.js';
 
 export interface MergeTokens {
   imageTokenIndex: number;

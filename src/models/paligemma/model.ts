@@ -17,8 +17,8 @@ import { gemmaDecoder, tiedLogits } from '../gemma/decoder.js';
 import { embedTokens } from '../gemma/decoder.js';
 import { ATTENTION_BIAS, INPUT_IDS, POSITION_IDS } from '../gemma/inputs.js';
 import { gemmaNames } from '../gemma/names.js';
-import { seqShape, unflatten } from '../gemma/shapes.js';
-import { contextWeights, splitWeights, type LinearAdapter, type TrainableSelection } from '../gemma/weights-source.js';
+import { seqShape, unflatten } from '../transformer/shapes.js';
+import { weightsOf, splitWeights, type LinearAdapter, type TrainableSelection } from '../transformer/weights.js';
 import type { PatchEmbedMethod } from '../transformer/patch-embed.js';
 import type { PaliGemmaConfig } from './config.js';
 import { imageFeatureRows } from './features.js';
@@ -61,9 +61,10 @@ export function paligemmaModel(c: PaliGemmaConfig, o: PaliGemmaModelOptions = {}
   return {
     name: 'paligemma',
     params,
-    inputs: [...paligemmaInputs(c, o.lossRows), ...frozen],
+    frozen,
+    inputs: paligemmaInputs(c, o.lossRows),
     forward(ctx) {
-      const w = contextWeights(ctx, params, o.adapters?.hook(ctx));
+      const w = weightsOf(ctx, o.adapters?.hook(ctx));
       const ids = ctx.input(INPUT_IDS);
       const positions = ctx.input(POSITION_IDS);
       const imageRows = imageFeatureRows(ctx, w, c, p, ctx.input(PIXEL_VALUES), o.patchMethod); // (B * Np, D)

@@ -2,17 +2,17 @@
  * The ResNet image encoder for feature extraction (ImageTextEncoder): ImageNet preprocessing, then the network up to
  * the pooled features (2048-d for ResNet-50; the fc is not in the graph). Weights (a checkpoint path: file, shard
  * index or folder; a Map of tensors; or loadResnetWeights output) are validated, BatchNorm is folded
- * into the convs, and the folded weights become initializers of the inference graph by default, so they stay
- * resident in the session (never copied per batch) and ORT's CPU optimiser can pre-pack them into its blocked NCHWc
- * convolution layout and fuse Conv + bias + Add + Relu; GPU providers need initializers anyway. `weightsAs: 'inputs'`
- * feeds them instead as resident ort.Tensors over the same Float32Arrays (InferenceRunner), which skips those
- * weight-dependent optimisations (see bench/extract-resnet50.ts for the difference).
+ * into the convs, and the folded weights are bound as initializers of the inference graph by default, even on the
+ * CPU, so ORT's CPU optimiser can pre-pack them into its blocked NCHWc convolution layout and fuse
+ * Conv + bias + Add + Relu; GPU providers need initializers anyway. `weightsAs: 'inputs'` feeds them instead over the
+ * same Float32Arrays, which skips those weight-dependent optimisations (see bench/extract-resnet50.ts for the
+ * difference).
  */
 
-import * as ort from 'onnxruntime-node';
 import type { EncoderLoadOptions, ImageTextEncoder, RgbImage } from '../../features/encoder.js';
-import { InferenceRunner } from '../../engine/session.js';
-import { buildInference } from '../../engine/train-step.js';
+import { buildInference } from '../../engine/inference.js';
+import { InferenceRunner } from '../../engine/inference-runner.js';
+import { Tensor } from '../../engine/tensor.js';
 import { pooledWidth, type ResnetConfig } from './config.js';
 import { foldBatchNorm } from './fold.js';
 import { resnetModel } from './model.js';
@@ -49,10 +49,8 @@ export async function createResnetEncoder(weights: ResnetWeightSource | ResnetWe
   const foldBn = o.foldBn ?? true;
   const weightsAs = o.weightsAs ?? 'initializers';
   const params = foldBn ? foldBatchNorm(loaded) : new Map(loaded.tensors);
-  const model = resnetModel(config, params, { imageSize: pre.crop, foldedBn: foldBn, weightsAs });
-  const graph = buildInference(model, { outputs: ['pooled'] });
-  const sessionOptions = { ...(o.device ? { device: o.device } : {}), ...(o.threads ? { threads: o.threads } : {}) };
-  const runner = await InferenceRunner.create(graph, weightsAs === 'inputs' ? params : new Map(), sessionOptions);
+  const graph = buildInference(resnetModel(config, { imageSize: pre.crop, foldedBn: foldBn }), { outputs: ['pooled'] });
+  const runner = await InferenceRunner.create(graph, params, { device: o.device, threads: o.threads, placement: weightsAs });
   const imageDim = pooledWidth(config);
   const pixelsPerImage = 3 * pre.crop * pre.crop;
   const batchSize = Math.max(1, o.batchSize ?? 16);
@@ -71,9 +69,9 @@ export async function createResnetEncoder(weights: ResnetWeightSource | ResnetWe
       const result = new Float32Array(count * imageDim);
       for (let i = 0; i < count; i += batchSize) {
         const b = Math.min(batchSize, count - i);
-        const x = new ort.Tensor('float32', pixels.subarray(i * pixelsPerImage, (i + b) * pixelsPerImage), [b, 3, pre.crop, pre.crop]); // (B, 3, S, S)
+        const x = Tensor.f32(pixels.subarray(i * pixelsPerImage, (i + b) * pixelsPerImage), [b, 3, pre.crop, pre.crop]); // (B, 3, S, S)
         const out = await runner.run({ pixel_values: x }, ['pooled']);
-        result.set((out.pooled as ort.Tensor).data as Float32Array, i * imageDim); // (B, imageDim)
+        result.set(out.pooled!.floats(), i * imageDim); // (B, imageDim)
       }
       return result;
     },

@@ -6,13 +6,12 @@
  * Outputs: `stem`, `layer1`..`layerN` (B, C, H, W), `pooled` (B, C) and `logits` (B, classes) when the checkpoint has
  * an fc. Inference only. BatchNorm is either folded into the convs beforehand (fold.ts; the graph has Conv with bias,
  * which ORT fuses with the following Relu / residual Add) or applied as an eval-mode BatchNormalization node.
- * Weights come from a `WeightFn` so the same code builds a graph whose weights are inputs (a ModelDef with
- * ParamSpecs, fed by InferenceRunner) or initializers embedded in the model (what ORT's CPU layout optimisations and
- * GPU providers need): see `resnetModel`.
+ * Weights come from a `WeightFn`; in `resnetModel` they are frozen weights, which the engine feeds as inputs or binds
+ * as initializers (what ORT's CPU layout optimisations and GPU providers need).
  */
 
 import type { Value } from '../../engine/graph.js';
-import type { ModelDef, ParamSpec } from '../../engine/model.js';
+import type { ModelDef } from '../../engine/model.js';
 import { add, batchNorm, conv2d, flatten, globalAveragePool, linear, maxPool2d, relu, type Conv2dOptions } from '../../engine/ops/index.js';
 import { resnetBlocks, resnetStateShapes, type BlockLayout, type ResnetConfig } from './config.js';
 import { convBnPairs } from './fold.js';
@@ -72,42 +71,27 @@ export function resnetForward(x: Value, w: WeightFn, c: ResnetConfig, foldedBn: 
 export interface ResnetModelOptions {
   /** Input side (square), e.g. 224. */
   imageSize: number;
-  /** Fold BatchNorm into the convs (the weights given must then be foldBatchNorm's output). Default true. */
+  /** Fold BatchNorm into the convs (the weights given to the runner must then be foldBatchNorm's output). Default true. */
   foldedBn?: boolean;
-  /**
-   * Where the weights live: 'initializers' embeds `weights` in the ONNX model (ModelDef.params is empty);
-   * 'inputs' declares them as parameters to feed (InferenceRunner). Default 'initializers'.
-   */
-  weightsAs?: 'initializers' | 'inputs';
 }
 
-/** A ModelDef with input `pixel_values` (B, 3, S, S) for buildInference. */
-export function resnetModel(c: ResnetConfig, weights: ReadonlyMap<string, Float32Array>, o: ResnetModelOptions): ModelDef {
+/**
+ * A ModelDef with input `pixel_values` (B, 3, S, S) for buildInference. Every weight is frozen (ResNet is a feature
+ * extractor here): the runner places them - the encoder asks for initializers even on the CPU, where onnxruntime then
+ * pre-packs the convolution weights (encoder.ts).
+ */
+export function resnetModel(c: ResnetConfig, o: ResnetModelOptions): ModelDef {
   const foldedBn = o.foldedBn ?? true;
   const shapes = resnetGraphShapes(c, foldedBn);
-  const asInputs = (o.weightsAs ?? 'initializers') === 'inputs';
-  const params: ParamSpec[] = asInputs ? [...shapes].map(([name, shape]) => ({ name, shape, init: { kind: 'constant', value: 0 } })) : [];
-  for (const [name, shape] of shapes) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const t = weights.get(name);
-    if (!asInputs && !t) throw new Error(`resnetModel: weight '${name}' is missing${foldedBn ? ' (pass foldBatchNorm output)' : ''}`);
-    if (t && t.length !== n) throw new Error(`resnetModel: weight '${name}' has ${t.length} values, expected ${n}`);
-  }
   return {
     name: 'resnet',
-    params,
+    params: [],
+    frozen: [...shapes].map(([name, shape]) => ({ name, shape })),
     inputs: [{ name: 'pixel_values', dtype: 'float32', shape: ['B', 3, o.imageSize, o.imageSize] }],
     forward(ctx) {
-      const cache = new Map<string, Value>();
       const w: WeightFn = (name) => {
-        let v = cache.get(name);
-        if (!v) {
-          const shape = shapes.get(name);
-          if (!shape) throw new Error(`resnet: unknown weight '${name}'`);
-          v = asInputs ? ctx.param(name) : ctx.graph.constant('float32', shape, weights.get(name) as Float32Array, name);
-          cache.set(name, v);
-        }
-        return v;
+        if (!shapes.has(name)) throw new Error(`resnet: unknown weight '${name}'`);
+        return ctx.weight(name);
       };
       return resnetForward(ctx.input('pixel_values'), w, c, foldedBn);
     },

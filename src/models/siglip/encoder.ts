@@ -9,11 +9,11 @@
 
 import type { Dim, Value } from '../../engine/graph.js';
 import { add, layerNorm, matmul, mul, softmax, transpose } from '../../engine/ops/index.js';
-import { reshapeTo } from '../gemma/shapes.js';
-import type { Weights } from '../gemma/weights-source.js';
+import { reshapeTo } from '../transformer/shapes.js';
+import type { Weights } from '../transformer/weights.js';
 import { headDim, type TransformerConfig } from '../transformer/config.js';
 import { activate } from '../transformer/mlp.js';
-import { projectRowsBias } from './linear.js';
+import { projectRowsBias } from '../transformer/rows.js';
 
 /** torch.nn.LayerNorm by module name over rows (N, D). */
 export function siglipLayerNorm(w: Weights, name: string, x: Value, eps: number): Value {

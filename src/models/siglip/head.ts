@@ -7,9 +7,9 @@
  */
 
 import type { Dim, Value } from '../../engine/graph.js';
-import { reshapeTo } from '../gemma/shapes.js';
+import { reshapeTo } from '../transformer/shapes.js';
 import { add, linear, matmul, mul, reshape, slice, softmax, transpose } from '../../engine/ops/index.js';
-import type { Weights } from '../gemma/weights-source.js';
+import type { Weights } from '../transformer/weights.js';
 import { headDim } from '../transformer/config.js';
 import type { SiglipVisionConfig } from './config.js';
 import { siglipLayerNorm, siglipMlp } from './encoder.js';

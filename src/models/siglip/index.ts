@@ -7,7 +7,6 @@ export { readSpecs } from '../sources/checkpoint-folder.js';
 export { siglipVisionTower, type SiglipOutputs, type SiglipTowerOptions } from './tower.js';
 export { siglipAttention, siglipEncoderLayer, siglipLayerNorm, siglipMlp, type TokenRows } from './encoder.js';
 export { siglipPoolingHead } from './head.js';
-export { projectRowsBias } from './linear.js';
-export { weightsContext } from './weights-context.js';
+export { projectRowsBias } from '../transformer/rows.js';
 export { PIXEL_VALUES, siglipVisionModel, type SiglipModelOptions } from './model.js';
 export { SIGLIP_MEAN, SIGLIP_STD, siglipPreprocess, siglipPreprocessBatch } from './preprocess.js';

@@ -6,8 +6,8 @@
 
 import type { Dim, Value } from '../../engine/graph.js';
 import type { ModelDef } from '../../engine/model.js';
-import { reshapeTo } from '../gemma/shapes.js';
-import { contextWeights, splitWeights, type TrainableSelection } from '../gemma/weights-source.js';
+import { reshapeTo } from '../transformer/shapes.js';
+import { weightsOf, splitWeights, type TrainableSelection } from '../transformer/weights.js';
 import type { PatchEmbedMethod } from '../transformer/patch-embed.js';
 import { siglipTokens, type SiglipVisionConfig } from './config.js';
 import { DEFAULT_SIGLIP_PREFIX, siglipParamSpecs } from './names.js';
@@ -29,9 +29,10 @@ export function siglipVisionModel(c: SiglipVisionConfig, o: SiglipModelOptions =
   return {
     name: 'siglip_vision',
     params,
-    inputs: [{ name: PIXEL_VALUES, dtype: 'float32', shape: ['B', c.channels, c.imageSize, c.imageSize] }, ...frozen],
+    frozen,
+    inputs: [{ name: PIXEL_VALUES, dtype: 'float32', shape: ['B', c.channels, c.imageSize, c.imageSize] }],
     forward(ctx) {
-      const w = contextWeights(ctx, params);
+      const w = weightsOf(ctx);
       const out = siglipVisionTower(ctx, w, c, ctx.input(PIXEL_VALUES), { prefix, patchMethod: o.patchMethod });
       const result: Record<string, Value> = { last_hidden_state: out.lastHiddenState };
       out.hiddenRows.forEach((h, i) => (result[`hidden_states.${i}`] = reshapeTo(h, [-1, tokens, c.hidden], [out.lastHiddenState.shape[0] as Dim, tokens, c.hidden]))); // (B, Np, D)

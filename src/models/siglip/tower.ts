@@ -10,14 +10,13 @@
 import type { Dim, Value } from '../../engine/graph.js';
 import type { BuildContext } from '../../engine/model.js';
 import { add } from '../../engine/ops/index.js';
-import { reshapeTo } from '../gemma/shapes.js';
-import type { Weights } from '../gemma/weights-source.js';
+import { reshapeTo } from '../transformer/shapes.js';
+import type { Weights } from '../transformer/weights.js';
 import { patchEmbed, type PatchEmbedMethod } from '../transformer/patch-embed.js';
 import { siglipTokens, type SiglipVisionConfig } from './config.js';
 import { siglipEncoderLayer, siglipLayerNorm } from './encoder.js';
 import { siglipPoolingHead } from './head.js';
 import { DEFAULT_SIGLIP_PREFIX } from './names.js';
-import { weightsContext } from './weights-context.js';
 
 export interface SiglipOutputs {
   /** HF's hidden_states: [embeddings, after layer 1, .., after layer L] (before post_layernorm), each rows (N, D). */
@@ -40,7 +39,7 @@ export function siglipVisionTower(ctx: BuildContext, w: Weights, c: SiglipVision
   const b = pixels.shape[0] as Dim;
   const n: Dim = typeof b === 'number' ? b * tokens : `${b}*${tokens}`;
   const rows = { b, tokens };
-  const patches = patchEmbed(weightsContext(ctx, w), `${p}embeddings.patch_embedding`, pixels, c, true, o.patchMethod ?? 'matmul'); // (B, Np, D)
+  const patches = patchEmbed(w, `${p}embeddings.patch_embedding`, pixels, c, true, o.patchMethod ?? 'matmul'); // (B, Np, D)
   const embedded = add(patches, w(`${p}embeddings.position_embedding.weight`)); // (B, Np, D)
   const hiddenRows = [reshapeTo(embedded, [-1, c.hidden], [n, c.hidden])]; // (N, D)
   for (let i = 0; i < c.layers; i++) hiddenRows.push(siglipEncoderLayer(w, `${p}encoder.layers.${i}`, hiddenRows[i] as Value, rows, c));

@@ -8,7 +8,8 @@
  */
 
 import type { Value } from '../../engine/graph.js';
-import type { BuildContext, ParamSpec } from '../../engine/model.js';
+import type { ParamSpec } from '../../engine/model.js';
+import type { Weights } from './weights.js';
 import { add, matmul, mul, reshape, softmax, transpose } from '../../engine/ops/index.js';
 import { headDim, type TransformerConfig } from './config.js';
 import { dense } from './dense.js';
@@ -21,15 +22,15 @@ export function attentionParams(prefix: string, hidden: number): ParamSpec[] {
   return ['k_proj', 'v_proj', 'q_proj', 'out_proj'].flatMap((p) => denseParams(`${prefix}.${p}`, hidden, hidden));
 }
 
-export function selfAttention(ctx: BuildContext, prefix: string, x: Value, c: TransformerConfig, mask: Value | null = null): Value {
+export function selfAttention(w: Weights, prefix: string, x: Value, c: TransformerConfig, mask: Value | null = null): Value {
   const hd = headDim(c);
   const heads = (t: Value): Value => reshape(t, [0, 0, c.heads, hd]); // (B, T, H, hd)
-  const q = transpose(heads(mul(dense(ctx, `${prefix}.q_proj`, x), hd ** -0.5)), [0, 2, 1, 3]); // (B, H, T, hd)
-  const kT = transpose(heads(dense(ctx, `${prefix}.k_proj`, x)), [0, 2, 3, 1]); // (B, H, hd, T)
-  const v = transpose(heads(dense(ctx, `${prefix}.v_proj`, x)), [0, 2, 1, 3]); // (B, H, T, hd)
+  const q = transpose(heads(mul(dense(w, `${prefix}.q_proj`, x), hd ** -0.5)), [0, 2, 1, 3]); // (B, H, T, hd)
+  const kT = transpose(heads(dense(w, `${prefix}.k_proj`, x)), [0, 2, 3, 1]); // (B, H, hd, T)
+  const v = transpose(heads(dense(w, `${prefix}.v_proj`, x)), [0, 2, 1, 3]); // (B, H, T, hd)
   let scores = matmul(q, kT); // (B, H, T, T)
   if (mask) scores = add(scores, mask);
   const a = matmul(softmax(scores, -1), v); // (B, H, T, hd)
   const merged = reshape(transpose(a, [0, 2, 1, 3]), [0, 0, c.hidden]); // (B, T, D)
-  return dense(ctx, `${prefix}.out_proj`, merged); // (B, T, D)
+  return dense(w, `${prefix}.out_proj`, merged); // (B, T, D)
 }

@@ -7,7 +7,8 @@
  */
 
 import type { Value } from '../../engine/graph.js';
-import type { BuildContext, ParamSpec } from '../../engine/model.js';
+import type { ParamSpec } from '../../engine/model.js';
+import type { Weights } from './weights.js';
 import { add } from '../../engine/ops/index.js';
 import { attentionParams, selfAttention } from './attention.js';
 import type { TransformerConfig } from './config.js';
@@ -26,14 +27,14 @@ export function encoderParams(prefix: string, c: TransformerConfig): ParamSpec[]
   return out;
 }
 
-export function encoderLayer(ctx: BuildContext, prefix: string, x: Value, c: TransformerConfig, mask: Value | null): Value {
-  const h = add(x, selfAttention(ctx, `${prefix}.self_attn`, applyLayerNorm(ctx, `${prefix}.layer_norm1`, x, c.eps), c, mask)); // (B, T, D)
-  return add(h, mlp(ctx, `${prefix}.mlp`, applyLayerNorm(ctx, `${prefix}.layer_norm2`, h, c.eps), c)); // (B, T, D)
+export function encoderLayer(w: Weights, prefix: string, x: Value, c: TransformerConfig, mask: Value | null): Value {
+  const h = add(x, selfAttention(w, `${prefix}.self_attn`, applyLayerNorm(w, `${prefix}.layer_norm1`, x, c.eps), c, mask)); // (B, T, D)
+  return add(h, mlp(w, `${prefix}.mlp`, applyLayerNorm(w, `${prefix}.layer_norm2`, h, c.eps), c)); // (B, T, D)
 }
 
 /** Runs `c.layers` layers; returns [input, after layer 0, ..., after the last layer] (HF's `hidden_states`). */
-export function encoder(ctx: BuildContext, prefix: string, x: Value, c: TransformerConfig, mask: Value | null = null): Value[] {
+export function encoder(w: Weights, prefix: string, x: Value, c: TransformerConfig, mask: Value | null = null): Value[] {
   const states = [x];
-  for (let i = 0; i < c.layers; i++) states.push(encoderLayer(ctx, `${prefix}.layers.${i}`, states[i] as Value, c, mask));
+  for (let i = 0; i < c.layers; i++) states.push(encoderLayer(w, `${prefix}.layers.${i}`, states[i] as Value, c, mask));
   return states;
 }

@@ -1,7 +1,8 @@
 /** The transformer MLP (`<prefix>.fc1`, `<prefix>.fc2`, both with bias): fc2(act(fc1(x))), (B, T, D) -> (B, T, D). */
 
 import type { Value } from '../../engine/graph.js';
-import type { BuildContext, ParamSpec } from '../../engine/model.js';
+import type { ParamSpec } from '../../engine/model.js';
+import type { Weights } from './weights.js';
 import { gelu, mul, sigmoid } from '../../engine/ops/index.js';
 import type { MlpActivation, TransformerConfig } from './config.js';
 import { dense } from './dense.js';
@@ -22,7 +23,7 @@ export function activate(x: Value, a: MlpActivation): Value {
   }
 }
 
-export function mlp(ctx: BuildContext, prefix: string, x: Value, c: TransformerConfig): Value {
-  const h = activate(dense(ctx, `${prefix}.fc1`, x), c.activation); // (B, T, I)
-  return dense(ctx, `${prefix}.fc2`, h); // (B, T, D)
+export function mlp(w: Weights, prefix: string, x: Value, c: TransformerConfig): Value {
+  const h = activate(dense(w, `${prefix}.fc1`, x), c.activation); // (B, T, I)
+  return dense(w, `${prefix}.fc2`, h); // (B, T, D)
 }

@@ -7,7 +7,8 @@
  */
 
 import type { Value } from '../../engine/graph.js';
-import type { BuildContext, ParamSpec } from '../../engine/model.js';
+import type { ParamSpec } from '../../engine/model.js';
+import type { Weights } from './weights.js';
 import { add, conv2d, linear, reshape, transpose } from '../../engine/ops/index.js';
 import { INIT_STD } from './params.js';
 
@@ -30,17 +31,17 @@ export function patchEmbedParams(name: string, s: PatchEmbedShape, bias: boolean
   return bias ? [w, { name: `${name}.bias`, shape: [s.hidden], init: { kind: 'constant', value: 0 } }] : [w];
 }
 
-export function patchEmbed(ctx: BuildContext, name: string, pixels: Value, s: PatchEmbedShape, bias: boolean, method: PatchEmbedMethod = 'matmul'): Value {
+export function patchEmbed(w: Weights, name: string, pixels: Value, s: PatchEmbedShape, bias: boolean, method: PatchEmbedMethod = 'matmul'): Value {
   const g = patchGrid(s);
   const p = s.patchSize;
-  const b = bias ? ctx.param(`${name}.bias`) : null;
+  const b = bias ? w(`${name}.bias`) : null;
   if (method === 'conv') {
-    const y = conv2d(pixels, ctx.param(`${name}.weight`), b, { stride: p }); // (B, D, g, g)
+    const y = conv2d(pixels, w(`${name}.weight`), b, { stride: p }); // (B, D, g, g)
     return transpose(reshape(y, [0, s.hidden, g * g]), [0, 2, 1]); // (B, N, D)
   }
   const cut = reshape(pixels, [0, s.channels, g, p, g, p]); // (B, C, g, p, g, p)
   const patches = reshape(transpose(cut, [0, 2, 4, 1, 3, 5]), [0, g * g, s.channels * p * p]); // (B, N, C*p*p)
-  const w = reshape(ctx.param(`${name}.weight`), [s.hidden, s.channels * p * p]); // (D, C*p*p)
-  const y = linear(patches, w, null); // (B, N, D)
+  const kernel = reshape(w(`${name}.weight`), [s.hidden, s.channels * p * p]); // (D, C*p*p)
+  const y = linear(patches, kernel, null); // (B, N, D)
   return b ? add(y, b) : y;
 }

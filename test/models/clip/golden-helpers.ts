@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../../src/engine/tensor.js';
 import { readSafetensors, type TensorData } from '../../../src/engine/safetensors.js';
 import type { ParamSpec } from '../../../src/engine/model.js';
 import { parseClipConfig, type ClipConfig } from '../../../src/models/clip/config.js';
@@ -46,22 +46,22 @@ export function paramsFor(specs: readonly ParamSpec[], weights: Tensors): Map<st
   return out;
 }
 
-export function feeds(inputs: Tensors): Record<string, ort.Tensor> {
-  const out: Record<string, ort.Tensor> = {};
+export function feeds(inputs: Tensors): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
   for (const [name, t] of inputs) {
-    out[name] = t.data instanceof BigInt64Array ? new ort.Tensor('int64', t.data, [...t.shape]) : new ort.Tensor('float32', t.data as Float32Array, [...t.shape]);
+    out[name] = t.data instanceof BigInt64Array ? Tensor.i64(t.data, [...t.shape]) : Tensor.f32(t.data as Float32Array, [...t.shape]);
   }
   return out;
 }
 
 /** Compares every golden output with ours; returns the max error per output. */
-export function compareOutputs(expected: Tensors, actual: Record<string, ort.Tensor>): Record<string, number> {
+export function compareOutputs(expected: Tensors, actual: Record<string, Tensor>): Record<string, number> {
   const errors: Record<string, number> = {};
   for (const [name, e] of expected) {
     const a = actual[name];
     assert.ok(a, `no output '${name}'`);
     assert.deepEqual([...a.dims], [...e.shape], `shape of '${name}'`);
-    const err = maxAbsDiff(a.data as Float32Array, e.data as Float32Array);
+    const err = maxAbsDiff(a.floats(), e.data as Float32Array);
     errors[name] = err;
     const tol = tolerance(e.data as Float32Array);
     assert.ok(err <= tol, `${name}: max abs error ${err.toExponential(2)} > ${tol}`);

@@ -6,9 +6,9 @@
  */
 
 import { test } from 'node:test';
-import * as ort from 'onnxruntime-node';
-import { buildInference } from '../../../src/engine/train-step.js';
-import { InferenceRunner } from '../../../src/engine/session.js';
+import { Tensor } from '../../../src/engine/tensor.js';
+import { buildInference } from '../../../src/engine/inference.js';
+import { InferenceRunner } from '../../../src/engine/inference-runner.js';
 import { clipModelFor, clipVisionModel } from '../../../src/models/clip/model.js';
 import { compareOutputs, feeds, loadGolden, paramsFor } from './golden-helpers.js';
 
@@ -21,7 +21,7 @@ async function checkFolder(folder: string, patchEmbed: 'matmul' | 'conv'): Promi
     const f = feeds(g.inputs);
     // transformers treats a missing attention_mask as all ones.
     const ids = g.inputs.get('input_ids');
-    if (ids && !f.attention_mask) f.attention_mask = new ort.Tensor('int64', new BigInt64Array(ids.data.length).fill(1n), [...ids.shape]);
+    if (ids && !f.attention_mask) f.attention_mask = Tensor.i64(new BigInt64Array(ids.data.length).fill(1n), [...ids.shape]);
     return compareOutputs(g.outputs, await runner.run(f));
   } finally {
     await runner.dispose();

@@ -7,10 +7,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../../src/engine/tensor.js';
 import { initParams } from '../../../src/engine/init.js';
-import { InferenceRunner } from '../../../src/engine/session.js';
-import { buildInference } from '../../../src/engine/train-step.js';
+import { InferenceRunner } from '../../../src/engine/inference-runner.js';
+import { buildInference } from '../../../src/engine/inference.js';
 import type { ClipTextConfig } from '../../../src/models/clip/config.js';
 import { clipTextModel } from '../../../src/models/clip/model.js';
 
@@ -25,9 +25,9 @@ async function pooledRows(c: ClipTextConfig, ids: number[][]): Promise<{ pooled:
   const t = ids[0]!.length;
   const input = BigInt64Array.from(ids.flat(), BigInt);
   const mask = new BigInt64Array(input.length).fill(1n);
-  const out = await runner.run({ input_ids: new ort.Tensor('int64', input, [ids.length, t]), attention_mask: new ort.Tensor('int64', mask, [ids.length, t]) });
+  const out = await runner.run({ input_ids: Tensor.i64(input, [ids.length, t]), attention_mask: Tensor.i64(mask, [ids.length, t]) });
   await runner.dispose();
-  return { pooled: out.pooler_output!.data as Float32Array, last: out.last_hidden_state!.data as Float32Array, t };
+  return { pooled: out.pooler_output!.floats(), last: out.last_hidden_state!.floats(), t };
 }
 
 function rowAt(r: { last: Float32Array; t: number }, b: number, pos: number, d: number): number[] {

@@ -6,9 +6,9 @@
 
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
-import { buildInference } from '../../../src/engine/train-step.js';
-import { InferenceRunner } from '../../../src/engine/session.js';
+import { Tensor } from '../../../src/engine/tensor.js';
+import { buildInference } from '../../../src/engine/inference.js';
+import { InferenceRunner } from '../../../src/engine/inference-runner.js';
 import type { GemmaConfig } from '../../../src/models/gemma/config.js';
 import { causalLmLoss } from '../../../src/models/gemma/loss.js';
 import { gemmaModel } from '../../../src/models/gemma/model.js';
@@ -34,14 +34,14 @@ test('logits, loss and hidden states match transformers', async () => {
   const model = gemmaModel(config, { prefix, hiddenStates: hiddenNames.length > 0 });
   const runner = await InferenceRunner.create(buildInference(model, withLoss ? { loss: causalLmLoss() } : {}), weights);
   const { feeds } = forwardFeeds(inputs);
-  if (withLoss) feeds.labels = new ort.Tensor('int64', tensor(inputs, 'labels').data as BigInt64Array, [...tensor(inputs, 'labels').shape]);
+  if (withLoss) feeds.labels = Tensor.i64(tensor(inputs, 'labels').data as BigInt64Array, [...tensor(inputs, 'labels').shape]);
   const out = await runner.run(feeds);
   const report: Record<string, number> = {};
   for (const name of ['logits', ...(withLoss ? ['loss'] : []), ...hiddenNames]) {
     const got = out[name];
     assert.ok(got, `no output ${name}`);
     assert.deepEqual(got.dims, tensor(outputs, name).shape, `${name} shape`);
-    report[name] = assertClose(name, got.data as Float32Array, tensor(outputs, name).data as Float32Array);
+    report[name] = assertClose(name, got.floats(), tensor(outputs, name).data as Float32Array);
   }
   if (hiddenNames.length > 0) assert.equal(hiddenNames.length, config.layers + 1, 'HF returns L + 1 hidden states');
   console.log('gemma golden max abs diff:', JSON.stringify(report));
@@ -56,8 +56,8 @@ test('inputs_embeds (unscaled embedding rows) give the same logits as input_ids'
   const embeds = new Float32Array(batch * length * config.hidden);
   ids.forEach((id, i) => embeds.set(table.subarray(Number(id) * config.hidden, (Number(id) + 1) * config.hidden), i * config.hidden));
   delete feeds.input_ids;
-  feeds.inputs_embeds = new ort.Tensor('float32', embeds, [batch, length, config.hidden]);
+  feeds.inputs_embeds = Tensor.f32(embeds, [batch, length, config.hidden]);
   const out = await runner.run(feeds);
-  assertClose('logits via inputs_embeds', out.logits?.data as Float32Array, tensor(outputs, 'logits').data as Float32Array);
+  assertClose('logits via inputs_embeds', out.logits!.floats(), tensor(outputs, 'logits').data as Float32Array);
   await runner.dispose();
 });

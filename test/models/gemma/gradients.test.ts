@@ -7,14 +7,16 @@
 
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
+import { GraphSession } from '../../../src/engine/graph-session.js';
+import { Tensor } from '../../../src/engine/tensor.js';
 import { gradients } from '../../../src/engine/autodiff.js';
 import { Graph, type Value } from '../../../src/engine/graph.js';
-import type { BuildContext, InputSpec, ParamSpec } from '../../../src/engine/model.js';
+import type { BuildContext, InputSpec, WeightSpec } from '../../../src/engine/model.js';
 import * as op from '../../../src/engine/ops/index.js';
 import { adam } from '../../../src/engine/optim.js';
-import { TrainSession } from '../../../src/engine/session.js';
-import { buildTrainStep, gradName } from '../../../src/engine/train-step.js';
+import { TrainSession } from '../../../src/engine/train-session.js';
+import { buildTrainStep } from '../../../src/engine/train-step.js';
+import { gradName } from '../../../src/engine/names.js';
 import type { GemmaConfig } from '../../../src/models/gemma/config.js';
 import { causalLmLoss, shiftedCrossEntropy } from '../../../src/models/gemma/loss.js';
 import { gemmaModel } from '../../../src/models/gemma/model.js';
@@ -61,10 +63,10 @@ class Float64Context implements BuildContext {
   constructor(
     readonly graph: Graph,
     inputs: readonly InputSpec[],
-    params: readonly ParamSpec[],
+    weights: readonly WeightSpec[],
   ) {
     for (const i of inputs) this.values.set(i.name, graph.input(i.name, i.dtype === 'float32' ? 'float64' : i.dtype, i.shape));
-    for (const p of params) this.values.set(p.name, graph.input(p.name, 'float64', p.shape));
+    for (const w of weights) this.values.set(w.name, graph.input(w.name, 'float64', w.shape));
   }
 
   input(name: string): Value {
@@ -73,11 +75,11 @@ class Float64Context implements BuildContext {
     return v;
   }
 
-  param(name: string): Value {
+  weight(name: string): Value {
     return this.input(name);
   }
 
-  paramBlocks(name: string): Value[] {
+  weightBlocks(name: string): Value[] {
     return [this.input(name)];
   }
 
@@ -104,22 +106,22 @@ test('d loss / d q_proj: float64 graph vs finite differences, and the float32 tr
 
   // float64: loss and its gradient w.r.t. q, the decoder's other weights constant inputs.
   const g = new Graph('gemma_f64');
-  const ctx = new Float64Context(g, [...model.inputs, ...loss.inputs], model.params);
+  const ctx = new Float64Context(g, [...model.inputs, ...loss.inputs], [...model.params, ...(model.frozen ?? [])]);
   const total = loss.build(ctx, model.forward(ctx)).total;
   g.output('loss', total);
-  g.output('grad', gradients(total, [ctx.param(q)]).get(ctx.param(q)) as Value);
-  const session = await ort.InferenceSession.create(g.encode(), { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
+  g.output('grad', gradients(total, [ctx.weight(q)]).get(ctx.weight(q)) as Value);
+  const session = await GraphSession.create(g.encode(), { optimization: 'disabled', threads: 1 });
   const { feeds } = forwardFeeds(inputs);
   const labels = tensor(inputs, 'labels');
-  const f64: Record<string, ort.Tensor> = {
-    input_ids: feeds.input_ids as ort.Tensor,
-    position_ids: feeds.position_ids as ort.Tensor,
-    attention_bias: new ort.Tensor('float64', Float64Array.from(feeds.attention_bias?.data as Float32Array), [...(feeds.attention_bias as ort.Tensor).dims]),
-    labels: new ort.Tensor('int64', labels.data as BigInt64Array, [...labels.shape]),
+  const f64: Record<string, Tensor> = {
+    input_ids: feeds.input_ids as Tensor,
+    position_ids: feeds.position_ids as Tensor,
+    attention_bias: Tensor.f64(Float64Array.from(feeds.attention_bias!.floats()), [...(feeds.attention_bias as Tensor).dims]),
+    labels: Tensor.i64(labels.data as BigInt64Array, [...labels.shape]),
   };
-  for (const spec of gemmaParamSpecs(config, prefix)) f64[spec.name] = new ort.Tensor('float64', Float64Array.from(weights.get(spec.name) as Float32Array), [...spec.shape]);
+  for (const spec of gemmaParamSpecs(config, prefix)) f64[spec.name] = Tensor.f64(Float64Array.from(weights.get(spec.name) as Float32Array), [...spec.shape]);
   const base = await session.run(f64);
-  const grad64 = base.grad?.data as Float64Array;
+  const grad64 = base.grad!.data as Float64Array;
   const qData = f64[q]?.data as Float64Array;
   const eps = 1e-5;
   let worstFd = 0;
@@ -135,15 +137,14 @@ test('d loss / d q_proj: float64 graph vs finite differences, and the float32 tr
     worstFd = Math.max(worstFd, Math.abs(numeric - (grad64[idx] as number)) / Math.max(1e-3, absMax(grad64)));
   }
   assert.ok(worstFd < 1e-6, `float64 gradient vs finite differences: ${worstFd}`);
-  await session.release();
+  await session.dispose();
 
-  // float32 training step: only q trains, the other weights are fed as constant batch inputs.
+  // float32 training step: only q trains, the other weights are the model's frozen weights.
   const step = buildTrainStep(model, loss, adam(), { dropout: false, exposeGradients: true });
-  const train = await TrainSession.create(step, new Map([[q, weights.get(q) as Float32Array]]));
-  const batch: Record<string, ort.Tensor> = { ...feeds, labels: new ort.Tensor('int64', labels.data as BigInt64Array, [...labels.shape]) };
-  for (const i of model.inputs) if (weights.has(i.name)) batch[i.name] = new ort.Tensor('float32', weights.get(i.name) as Float32Array, [...i.shape] as number[]);
+  const train = await TrainSession.create(step, new Map([[q, weights.get(q) as Float32Array]]), { frozen: weights });
+  const batch: Record<string, Tensor> = { ...feeds, labels: Tensor.i64(labels.data as BigInt64Array, [...labels.shape]) };
   const res = await train.step(batch, 0);
-  const grad32 = res.extra[gradName(q)]?.data as Float32Array;
+  const grad32 = res.extra[gradName(q)]!.floats();
   let worst = 0;
   grad32.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - (grad64[i] as number)))));
   const rel = worst / absMax(grad64);
@@ -158,9 +159,9 @@ test('every weight trainable: the train step builds (every op has a rule) and ea
   const train = await TrainSession.create(step, weights);
   const { feeds } = forwardFeeds(inputs);
   const labels = tensor(inputs, 'labels');
-  const res = await train.step({ ...feeds, labels: new ort.Tensor('int64', labels.data as BigInt64Array, [...labels.shape]) }, 0);
+  const res = await train.step({ ...feeds, labels: Tensor.i64(labels.data as BigInt64Array, [...labels.shape]) }, 0);
   for (const p of model.params) {
-    const g = res.extra[gradName(p.name)]?.data as Float32Array;
+    const g = res.extra[gradName(p.name)]!.floats();
     assert.ok(g.every(Number.isFinite) && absMax(g) > 0, `gradient of ${p.name}`);
   }
   await train.dispose();

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../../src/engine/tensor.js';
 import { readSafetensors, type TensorData } from '../../../src/engine/safetensors.js';
 import { gemmaConfigFromHf, type GemmaConfig } from '../../../src/models/gemma/config.js';
 import { arangePositions, causalBias } from '../../../src/models/gemma/masks.js';
@@ -59,15 +59,15 @@ export function sliceTime(a: ArrayLike<number>, b: number, t: number, w: number,
 }
 
 /** Feeds of the full-forward graph for golden `input_ids` / `attention_mask` (positions from the file, else 0..T-1). */
-export function forwardFeeds(inputs: Tensors): { feeds: Record<string, ort.Tensor>; batch: number; length: number } {
+export function forwardFeeds(inputs: Tensors): { feeds: Record<string, Tensor>; batch: number; length: number } {
   const ids = tensor(inputs, 'input_ids');
   const [batch, length] = ids.shape as [number, number];
   const mask = inputs.get('attention_mask')?.data ?? new BigInt64Array(batch * length).fill(1n);
   const positions = (inputs.get('position_ids')?.data as BigInt64Array | undefined) ?? arangePositions(batch, length);
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', ids.data as BigInt64Array, [batch, length]),
-    position_ids: new ort.Tensor('int64', positions, [batch, length]),
-    attention_bias: new ort.Tensor('float32', causalBias(mask as BigInt64Array, batch, length), [batch, length, length]),
+  const feeds: Record<string, Tensor> = {
+    input_ids: Tensor.i64(ids.data as BigInt64Array, [batch, length]),
+    position_ids: Tensor.i64(positions, [batch, length]),
+    attention_bias: Tensor.f32(causalBias(mask as BigInt64Array, batch, length), [batch, length, length]),
   };
   return { feeds, batch, length };
 }

@@ -7,9 +7,9 @@
 
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
-import { buildInference } from '../../../src/engine/train-step.js';
-import { InferenceRunner } from '../../../src/engine/session.js';
+import { Tensor } from '../../../src/engine/tensor.js';
+import { buildInference } from '../../../src/engine/inference.js';
+import { InferenceRunner } from '../../../src/engine/inference-runner.js';
 import type { GemmaConfig } from '../../../src/models/gemma/config.js';
 import { argmaxRow, generateGreedy, type GreedyResult } from '../../../src/models/gemma/generate.js';
 import { GemmaKvDecoder, type KvCache } from '../../../src/models/gemma/kv-decoder.js';
@@ -42,11 +42,11 @@ before(async () => {
 /** Full-forward logits (B, T, V) of one unpadded causal batch. */
 async function fullLogits(ids: BigInt64Array, b: number, t: number): Promise<Float32Array> {
   const out = await strongFull.run({
-    input_ids: new ort.Tensor('int64', ids, [b, t]),
-    position_ids: new ort.Tensor('int64', arangePositions(b, t), [b, t]),
-    attention_bias: new ort.Tensor('float32', causalBias(new Uint8Array(b * t).fill(1), b, t), [b, t, t]),
+    input_ids: Tensor.i64(ids, [b, t]),
+    position_ids: Tensor.i64(arangePositions(b, t), [b, t]),
+    attention_bias: Tensor.f32(causalBias(new Uint8Array(b * t).fill(1), b, t), [b, t, t]),
   });
-  return out.logits?.data as Float32Array;
+  return out.logits!.floats();
 }
 
 test('prefill + cached steps give the full-forward logits at every position', async () => {
@@ -54,7 +54,7 @@ test('prefill + cached steps give the full-forward logits at every position', as
   const v = config.vocab;
   const ids = feeds.input_ids?.data as BigInt64Array;
   const positions = feeds.position_ids?.data as BigInt64Array;
-  const bias = feeds.attention_bias?.data as Float32Array; // (B, T, T): row i = what query i may see
+  const bias = feeds.attention_bias!.floats(); // (B, T, T): row i = what query i may see
   const golden = tensor(outputs, 'logits').data as Float32Array;
   const p = Math.max(1, Math.floor(t / 2));
   const rows = (a: ArrayLike<number | bigint>, from: number, to: number): BigInt64Array =>
@@ -78,8 +78,8 @@ test('prefill + cached steps give the full-forward logits at every position', as
   // The grown cache equals the cache of one prefill over the whole sequence.
   const whole = await dec.prefill({ batch: b, length: t, inputIds: ids, positionIds: positions, bias, lastIndex: new Array(b).fill(t - 1) });
   for (let l = 0; l < config.layers; l++) {
-    assertClose(`key cache ${l}`, cache.keys[l]?.data as Float32Array, whole.cache.keys[l]?.data as Float32Array, 1e-5);
-    assertClose(`value cache ${l}`, cache.values[l]?.data as Float32Array, whole.cache.values[l]?.data as Float32Array, 1e-5);
+    assertClose(`key cache ${l}`, cache.keys[l]!.floats(), whole.cache.keys[l]!.floats(), 1e-5);
+    assertClose(`value cache ${l}`, cache.values[l]!.floats(), whole.cache.values[l]!.floats(), 1e-5);
   }
   console.log(`cached decode vs transformers logits: max abs diff ${worst} (prefill ${p} + ${t - p} steps)`);
 });

@@ -5,11 +5,11 @@
  */
 
 import { test } from 'node:test';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../../src/engine/tensor.js';
 import { initParams } from '../../../src/engine/init.js';
 import { Rng } from '../../../src/engine/rng.js';
-import { InferenceRunner } from '../../../src/engine/session.js';
-import { buildInference } from '../../../src/engine/train-step.js';
+import { InferenceRunner } from '../../../src/engine/inference-runner.js';
+import { buildInference } from '../../../src/engine/inference.js';
 import type { GemmaConfig } from '../../../src/models/gemma/config.js';
 import { GemmaKvDecoder } from '../../../src/models/gemma/kv-decoder.js';
 import { attentionBias, stepBias } from '../../../src/models/gemma/masks.js';
@@ -35,11 +35,11 @@ test('grouped KV heads, odd head_dim, prefix-LM mask and arbitrary positions mat
   const bias = attentionBias(b, t, t, (_r, q, k) => k < prefixLen || k <= q); // bidirectional prefix, causal suffix
   const runner = await InferenceRunner.create(buildInference(gemmaModel(C, { prefix: PREFIX }), { outputs: ['logits'] }), weights);
   const out = await runner.run({
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [b, t]),
-    position_ids: new ort.Tensor('int64', BigInt64Array.from(pos, BigInt), [b, t]),
-    attention_bias: new ort.Tensor('float32', bias, [b, t, t]),
+    input_ids: Tensor.i64(BigInt64Array.from(ids, BigInt), [b, t]),
+    position_ids: Tensor.i64(BigInt64Array.from(pos, BigInt), [b, t]),
+    attention_bias: Tensor.f32(bias, [b, t, t]),
   });
-  const logits = out.logits?.data as Float32Array;
+  const logits = out.logits!.floats();
   for (let r = 0; r < b; r++) {
     const ref = referenceLogits(C, weights, ids.slice(r * t, (r + 1) * t), pos.slice(r * t, (r + 1) * t), bias.subarray(r * t * t, (r + 1) * t * t), PREFIX);
     assertClose(`row ${r}`, logits.subarray(r * t * C.vocab, (r + 1) * t * C.vocab), ref, 1e-4);

@@ -6,13 +6,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../../src/engine/tensor.js';
 import { initParams } from '../../../src/engine/init.js';
 import { adam } from '../../../src/engine/optim.js';
 import { Rng } from '../../../src/engine/rng.js';
-import { InferenceRunner } from '../../../src/engine/session.js';
-import { TrainSession } from '../../../src/engine/session.js';
-import { buildInference } from '../../../src/engine/train-step.js';
+import { InferenceRunner } from '../../../src/engine/inference-runner.js';
+import { TrainSession } from '../../../src/engine/train-session.js';
+import { buildInference } from '../../../src/engine/inference.js';
 import { buildTrainLoop } from '../../../src/engine/train-loop.js';
 import { baselineHead, baselineLoss, baselineParams, BASELINE_DEFAULTS } from '../../../src/models/heads/baseline.js';
 
@@ -52,8 +52,8 @@ for (const hidden of [0, 32]) {
     const session = await TrainSession.create(graph, initParams(graph.params, 3), { threads: 1, seed: 4 });
     const batch = 32;
     const steps = n / batch;
-    const t = (data: Float32Array | BigInt64Array, width: number): ort.Tensor =>
-      data instanceof BigInt64Array ? new ort.Tensor('int64', data, [steps, batch]) : new ort.Tensor('float32', data, width === 1 ? [steps, batch] : [steps, batch, width]);
+    const t = (data: Float32Array | BigInt64Array, width: number): Tensor =>
+      data instanceof BigInt64Array ? Tensor.i64(data, [steps, batch]) : Tensor.f32(data, width === 1 ? [steps, batch] : [steps, batch, width]);
     let first = NaN;
     let last = NaN;
     for (let epoch = 0; epoch < 30; epoch++) {
@@ -67,9 +67,9 @@ for (const hidden of [0, 32]) {
     }
     assert.ok(last < first / 3, `loss ${first} -> ${last}`);
     const runner = await InferenceRunner.create(buildInference(model), session.parameters(), { threads: 1 });
-    const out = await runner.run({ image_feat: new ort.Tensor('float32', image, [n, c.imageDim]), question_bow: new ort.Tensor('float32', bow, [n, c.questionDim]) });
-    const logits = out.answer_logits?.data as Float32Array;
-    const u = out.answerable_logit?.data as Float32Array;
+    const out = await runner.run({ image_feat: Tensor.f32(image, [n, c.imageDim]), question_bow: Tensor.f32(bow, [n, c.questionDim]) });
+    const logits = out.answer_logits!.floats();
+    const u = out.answerable_logit!.floats();
     let correct = 0;
     let answerableCorrect = 0;
     for (let i = 0; i < n; i++) {

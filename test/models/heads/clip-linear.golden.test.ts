@@ -10,12 +10,15 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../../src/engine/tensor.js';
 import { readSafetensors, type TensorData } from '../../../src/engine/safetensors.js';
 import { clipLinearHead, clipLinearLoss, type ClipLinearConfig } from '../../../src/models/heads/clip-linear.js';
 import { adam, adamw } from '../../../src/engine/optim.js';
-import { buildInference, buildTrainStep, gradName } from '../../../src/engine/train-step.js';
-import { InferenceRunner, TrainSession } from '../../../src/engine/session.js';
+import { buildInference } from '../../../src/engine/inference.js';
+import { buildTrainStep } from '../../../src/engine/train-step.js';
+import { gradName } from '../../../src/engine/names.js';
+import { InferenceRunner } from '../../../src/engine/inference-runner.js';
+import { TrainSession } from '../../../src/engine/train-session.js';
 import { absMax, maxAbsDiff, outputTol } from '../../helpers/tolerance.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -44,11 +47,11 @@ function paramMap(m: Tensors): Map<string, Float32Array> {
   return new Map([...m].map(([k, v]) => [k, v.data as Float32Array]));
 }
 
-function batchFeeds(): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {};
+function batchFeeds(): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
   for (const [name, t] of inputs) {
     const type = t.data instanceof BigInt64Array ? 'int64' : 'float32';
-    feeds[name] = new ort.Tensor(type, t.data as Float32Array, [...t.shape]);
+    feeds[name] = new Tensor(type, t.data as Float32Array, [...t.shape]);
   }
   return feeds;
 }
@@ -118,7 +121,7 @@ test('golden head: forward outputs, losses, gradients and one Adam step', async 
   const { session, result } = await trainStep('adam');
   for (const name of FORWARD) {
     const exp = get(outputs, name).data as Float32Array;
-    const got = result.extra[name]?.data as Float32Array;
+    const got = result.extra[name]!.floats();
     assert.deepEqual(result.extra[name]?.dims, [...get(outputs, name).shape], `${name} shape`);
     const err = maxAbsDiff(got, exp);
     t.diagnostic(`${name}: max abs err ${err.toExponential(2)}`);
@@ -132,7 +135,7 @@ test('golden head: forward outputs, losses, gradients and one Adam step', async 
   }
   let worstGrad = 0;
   for (const [name, g] of grads) {
-    const got = result.extra[gradName(name)]?.data as Float32Array;
+    const got = result.extra[gradName(name)]!.floats();
     const rel = maxAbsDiff(got, g.data as Float32Array) / Math.max(absMax(g.data as Float32Array), 1e-12);
     worstGrad = Math.max(worstGrad, rel);
     assert.ok(rel <= 1e-4, `grad of ${name}: max relative err ${rel}`);
@@ -159,10 +162,10 @@ test('golden head: the inference graph (same model code, no backward) gives the 
   const model = clipLinearHead(config);
   const runner = await InferenceRunner.create(buildInference(model), paramMap(params), { threads: 1 });
   const feeds = batchFeeds();
-  const out = await runner.run({ image_feat: feeds.image_feat as ort.Tensor, text_feat: feeds.text_feat as ort.Tensor });
+  const out = await runner.run({ image_feat: feeds.image_feat as Tensor, text_feat: feeds.text_feat as Tensor });
   for (const name of FORWARD) {
     const exp = get(outputs, name).data as Float32Array;
-    assert.ok(maxAbsDiff(out[name]?.data as Float32Array, exp) <= outputTol(exp), name);
+    assert.ok(maxAbsDiff(out[name]!.floats(), exp) <= outputTol(exp), name);
   }
   await runner.dispose();
 });

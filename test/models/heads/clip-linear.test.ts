@@ -6,12 +6,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../../src/engine/tensor.js';
 import { initParams } from '../../../src/engine/init.js';
 import { adam } from '../../../src/engine/optim.js';
 import { Rng } from '../../../src/engine/rng.js';
-import { createSession } from '../../../src/engine/session.js';
-import { buildInference, buildTrainStep, gradName } from '../../../src/engine/train-step.js';
+import { GraphSession } from '../../../src/engine/graph-session.js';
+import { buildInference } from '../../../src/engine/inference.js';
+import { buildTrainStep } from '../../../src/engine/train-step.js';
+import { gradName } from '../../../src/engine/names.js';
 import { clipLinearHead, clipLinearLoss, clipLinearParams, CLIP_LINEAR_DEFAULTS } from '../../../src/models/heads/clip-linear.js';
 import { HEADS } from '../../../src/models/heads/index.js';
 
@@ -40,39 +42,39 @@ test('initialisation: Linear U(-1/sqrt(in), 1/sqrt(in)), LayerNorm ones and zero
 
 const SMALL = { imageDim: 3, textDim: 3, hidden: 5, numAnswers: 4, numTypes: 2, answerableHidden: 3 };
 
-function feeds(rng: Rng, b: number): Record<string, ort.Tensor> {
+function feeds(rng: Rng, b: number): Record<string, Tensor> {
   return {
-    image_feat: new ort.Tensor('float32', Float32Array.from({ length: b * 3 }, () => rng.normal()), [b, 3]),
-    text_feat: new ort.Tensor('float32', Float32Array.from({ length: b * 3 }, () => rng.normal()), [b, 3]),
-    answer_label: new ort.Tensor('int64', BigInt64Array.from({ length: b }, () => BigInt(rng.int(4))), [b]),
-    type_label: new ort.Tensor('int64', BigInt64Array.from({ length: b }, () => BigInt(rng.int(2))), [b]),
-    answerable: new ort.Tensor('float32', Float32Array.from({ length: b }, () => rng.int(2)), [b]),
+    image_feat: Tensor.f32(Float32Array.from({ length: b * 3 }, () => rng.normal()), [b, 3]),
+    text_feat: Tensor.f32(Float32Array.from({ length: b * 3 }, () => rng.normal()), [b, 3]),
+    answer_label: Tensor.i64(BigInt64Array.from({ length: b }, () => BigInt(rng.int(4))), [b]),
+    type_label: Tensor.i64(BigInt64Array.from({ length: b }, () => BigInt(rng.int(2))), [b]),
+    answerable: Tensor.f32(Float32Array.from({ length: b }, () => rng.int(2)), [b]),
   };
 }
 
 test('loss weights scale the terms of loss_total', async () => {
   const c = { ...SMALL, lossWeights: { answer: 2, type: 0.5, answerable: 0 } };
   const inf = buildInference(clipLinearHead(c), { loss: clipLinearLoss(c), outputs: [] });
-  const session = await createSession(inf.bytes, { threads: 1 });
-  const params = initParams(inf.params, 2);
-  const out = await session.run({ ...feeds(new Rng(1), 5), ...Object.fromEntries([...params].map(([k, v]) => [k, new ort.Tensor('float32', v, [...(inf.params.find((p) => p.name === k)?.shape ?? [])])])) });
+  const session = await GraphSession.create(inf.bytes, { threads: 1 });
+  const params = initParams(clipLinearHead(c).params, 2);
+  const out = await session.run({ ...feeds(new Rng(1), 5), ...Object.fromEntries([...params].map(([k, v]) => [k, Tensor.f32(v, [...(inf.weights.find((p) => p.name === k)?.shape ?? [])])])) });
   const [a, t, total] = ['loss_answer', 'loss_type', 'loss_total'].map((k) => out[k]?.data[0] as number) as [number, number, number];
   assert.ok(Math.abs(total - (2 * a + 0.5 * t)) < 1e-6, `${total} vs ${2 * a + 0.5 * t}`);
-  await session.release();
+  await session.dispose();
 });
 
 for (const activation of ['relu', 'gelu'] as const) {
   test(`activation ${activation}: gradients agree with float32 central differences of the loss`, async () => {
     const model = clipLinearHead({ ...SMALL, activation });
     const graph = buildTrainStep(model, clipLinearLoss(SMALL), adam(), { dropout: false, exposeGradients: true });
-    const session = await createSession(graph.bytes, { threads: 1 });
+    const session = await GraphSession.create(graph.bytes, { threads: 1 });
     const params = initParams(graph.params, 5);
     const batch = feeds(new Rng(8), 6);
-    const run = async (): Promise<Record<string, ort.OnnxValue>> => {
-      const f: Record<string, ort.Tensor> = { ...batch, lr: new ort.Tensor('float64', Float64Array.of(0), []), step: new ort.Tensor('float64', Float64Array.of(1), []) };
+    const run = async (): Promise<Record<string, Tensor>> => {
+      const f: Record<string, Tensor> = { ...batch, lr: Tensor.f64([0], []), step: Tensor.f64([1], []) };
       for (const spec of graph.params) {
-        f[spec.name] = new ort.Tensor('float32', params.get(spec.name) as Float32Array, [...spec.shape]);
-        for (const slot of ['m', 'v']) f[`${slot}.${spec.name}`] = new ort.Tensor('float32', new Float32Array((params.get(spec.name) as Float32Array).length), [...spec.shape]);
+        f[spec.name] = Tensor.f32(params.get(spec.name) as Float32Array, [...spec.shape]);
+        for (const slot of ['m', 'v']) f[`${slot}.${spec.name}`] = Tensor.f32(new Float32Array((params.get(spec.name) as Float32Array).length), [...spec.shape]);
       }
       return session.run(f);
     };
@@ -80,7 +82,7 @@ for (const activation of ['relu', 'gelu'] as const) {
     let worst = 0;
     for (const name of ['answer_fc1.weight', 'answer_in_norm.weight', 'type_fc.bias']) {
       const p = params.get(name) as Float32Array;
-      const g = base[gradName(name)]?.data as Float32Array;
+      const g = base[gradName(name)]!.floats();
       for (const i of [0, 1, p.length - 1]) {
         const orig = p[i] as number;
         const eps = 1e-3;
@@ -93,6 +95,6 @@ for (const activation of ['relu', 'gelu'] as const) {
       }
     }
     assert.ok(worst < 2e-3, `max |fd - grad| = ${worst}`);
-    await session.release();
+    await session.dispose();
   });
 }

@@ -7,15 +7,14 @@
 
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InferenceRunner } from '../../../src/engine/session.js';
-import { buildInference } from '../../../src/engine/train-step.js';
+import { InferenceRunner } from '../../../src/engine/inference-runner.js';
+import { buildInference } from '../../../src/engine/inference.js';
 import { causalLmLoss } from '../../../src/models/gemma/loss.js';
 import { paligemmaLoraModel } from '../../../src/models/lora/paligemma-lora.js';
 import { loadAdapter, type LoadedAdapter } from '../../../src/models/lora/peft-io.js';
 import { paligemmaLinears } from '../../../src/models/lora/targets.js';
 import { LoraTrainer } from '../../../src/models/lora/trainer.js';
-import { paligemmaFeeds, weightFeeds } from '../../../src/models/paligemma/feeds.js';
-import { paligemmaParamSpecs } from '../../../src/models/paligemma/names.js';
+import { paligemmaFeeds } from '../../../src/models/paligemma/feeds.js';
 import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../../../src/models/paligemma/weights.js';
 import { absMax, assertClose, goldenPath, hasGolden, maxAbsDiff, readTensors, tensor, type Tensors } from '../gemma/helpers.js';
 import { assertCloseReal, goldenBatch } from '../paligemma/helpers.js';
@@ -63,10 +62,9 @@ test('the LoRA step reproduces the loss and every adapter gradient', async () =>
 
 test('the adapted forward reproduces the logits (real positions)', async () => {
   const model = paligemmaLoraModel(m.config, m.prefixes, adapter.set, { lossRows: false });
-  const runner = await InferenceRunner.create(buildInference(model, { outputs: ['logits'], loss: causalLmLoss() }), adapter.tensors);
+  const runner = await InferenceRunner.create(buildInference(model, { outputs: ['logits'], loss: causalLmLoss() }), new Map([...m.weights, ...adapter.tensors]));
   const b = goldenBatch(inputs, '');
-  const frozen = weightFeeds(paligemmaParamSpecs(m.config, m.prefixes), m.weights);
-  const out = await runner.run({ ...paligemmaFeeds(m.config, b, { loss: 'labels' }), ...frozen });
+  const out = await runner.run(paligemmaFeeds(m.config, b, { loss: 'labels' }));
   const d = assertCloseReal('logits', out.logits?.data as Float32Array, tensor(outputs, 'logits').data as Float32Array, b.attentionMask, m.config.text.vocab);
   assertClose('loss (full logits)', out.loss?.data as Float32Array, tensor(outputs, 'loss').data as Float32Array);
   console.log(`paligemma_lora logits max abs diff ${d}`);

@@ -54,8 +54,8 @@ async function generate(o: Parameters<typeof PaliGemmaGenerator.create>[3]): Pro
 test('generation with frozen weights as initializers (embedded, external) matches weights as inputs', async () => {
   const fed = await generate({ session: { threads: 1 } });
   for (const [label, o] of [
-    ['embedded', { session: { threads: 1 }, frozenAs: 'initializers' }],
-    ['external', { session: { threads: 1, externalDataThreshold: 0 }, frozenAs: 'initializers' }],
+    ['embedded', { session: { threads: 1, placement: 'initializers' } }],
+    ['external', { session: { threads: 1, externalDataThreshold: 0, placement: 'initializers' } }],
   ] as const) {
     const got = await generate(o);
     assert.deepEqual(got.tokens, fed.tokens, `${label} tokens`);
@@ -73,7 +73,7 @@ test('one LoRA step and one gradient computation: same loss and adapter gradient
   for (const [name, t] of adapters) if (name.includes('lora_B')) t.forEach((_, i) => (t[i] = 0.05 * rng.normal()));
   const batch = proc.encode(examples, { train: true });
   const results = [];
-  for (const o of [{}, { frozenAs: 'initializers' as const, session: { externalDataThreshold: 0 } }]) {
+  for (const o of [{}, { session: { externalDataThreshold: 0, placement: 'initializers' as const } }]) {
     const trainer = await LoraTrainer.create(m.config, m.prefixes, m.weights, set, adapters, { ...o, exposeGradients: true });
     const step = await trainer.step(batch, 1e-2);
     const after = trainer.adapters();

@@ -7,8 +7,8 @@
 
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InferenceRunner } from '../../../src/engine/session.js';
-import { buildInference } from '../../../src/engine/train-step.js';
+import { InferenceRunner } from '../../../src/engine/inference-runner.js';
+import { buildInference } from '../../../src/engine/inference.js';
 import { causalLmLoss } from '../../../src/models/gemma/loss.js';
 import { paligemmaFeeds } from '../../../src/models/paligemma/feeds.js';
 import { selectedRowsLoss } from '../../../src/models/paligemma/loss.js';

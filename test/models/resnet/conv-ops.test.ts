@@ -6,11 +6,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../../src/engine/tensor.js';
 import { Graph } from '../../../src/engine/graph.js';
 import { batchNorm, conv2d, flatten, globalAveragePool, maxPool2d } from '../../../src/engine/ops/index.js';
 import { Rng } from '../../../src/engine/rng.js';
-import { createSession } from '../../../src/engine/session.js';
+import { GraphSession } from '../../../src/engine/graph-session.js';
 
 const rng = new Rng(4);
 const randn = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
@@ -58,12 +58,12 @@ test('conv2d: stride, asymmetric pads, dilation, groups and bias match a direct 
   assert.deepEqual(y.shape, ['B', 6, 5, 7]); // (9 + 1 + 2 - 3) // 2 + 1, (8 + 0 + 1 - 2 - 1) + 1
   g.output('y', y);
   const [xs, ws, bs] = [randn(2 * 4 * 9 * 8), randn(6 * 2 * 3 * 2), randn(6)];
-  const s = await createSession(g.encode(), { threads: 1 });
-  const out = (await s.run({ x: new ort.Tensor('float32', xs, xd), w: new ort.Tensor('float32', ws, wd), b: new ort.Tensor('float32', bs, [6]) })).y as ort.Tensor;
+  const s = await GraphSession.create(g.encode(), { threads: 1 });
+  const out = (await s.run({ x: Tensor.f32(xs, xd), w: Tensor.f32(ws, wd), b: Tensor.f32(bs, [6]) })).y as Tensor;
   const ref = refConv(xs, xd, ws, wd, bs, [2, 1], [1, 0, 2, 1], [1, 2], 2);
   assert.deepEqual(out.dims, ref.dims);
-  assert.ok(maxDiff(out.data as Float32Array, ref.y) < 1e-5);
-  await s.release();
+  assert.ok(maxDiff(out.floats(), ref.y) < 1e-5);
+  await s.dispose();
 });
 
 test('batchNorm (eval), maxPool2d with padding, globalAveragePool and flatten', async () => {
@@ -82,14 +82,14 @@ test('batchNorm (eval), maxPool2d with padding, globalAveragePool and flatten', 
   g.output('mp', mp);
   g.output('gap', gap);
   const xs = randn(50);
-  const s = await createSession(g.encode(), { threads: 1 });
-  const out = await s.run({ x: new ort.Tensor('float32', xs, [1, 2, 5, 5]) });
+  const s = await GraphSession.create(g.encode(), { threads: 1 });
+  const out = await s.run({ x: Tensor.f32(xs, [1, 2, 5, 5]) });
   const bnRef = Array.from(xs, (v, i) => {
     const c = Math.floor(i / 25);
     const [ga, be, mu, va] = c === 0 ? [2, 0.1, 1, 4] : [0.5, -1, -2, 0.25];
     return ((v - mu) / Math.sqrt(va + 1e-5)) * ga + be;
   });
-  assert.ok(maxDiff((out.bn as ort.Tensor).data as Float32Array, bnRef) < 1e-5);
+  assert.ok(maxDiff((out.bn as Tensor).floats(), bnRef) < 1e-5);
   const mpRef: number[] = [];
   for (let c = 0; c < 2; c++)
     for (let i = 0; i < 3; i++)
@@ -102,10 +102,10 @@ test('batchNorm (eval), maxPool2d with padding, globalAveragePool and flatten', 
           }
         mpRef.push(m);
       }
-  assert.deepEqual([...((out.mp as ort.Tensor).data as Float32Array)], mpRef.map(Math.fround));
+  assert.deepEqual([...((out.mp as Tensor).floats())], mpRef.map(Math.fround));
   const gapRef = [0, 1].map((c) => xs.subarray(c * 25, (c + 1) * 25).reduce((a, b) => a + b, 0) / 25);
-  assert.ok(maxDiff((out.gap as ort.Tensor).data as Float32Array, gapRef) < 1e-6);
-  await s.release();
+  assert.ok(maxDiff((out.gap as Tensor).floats(), gapRef) < 1e-6);
+  await s.dispose();
 });
 
 test('shape inference: symbolic spatial dims stay symbolic; mismatched channels are rejected at build time', () => {

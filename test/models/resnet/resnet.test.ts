@@ -11,11 +11,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../../src/engine/tensor.js';
 import { VizWizError } from '../../../src/errors.js';
 import { writeSafetensors, type TensorToWrite } from '../../../src/engine/safetensors.js';
-import { InferenceRunner } from '../../../src/engine/session.js';
-import { buildInference } from '../../../src/engine/train-step.js';
+import { InferenceRunner } from '../../../src/engine/inference-runner.js';
+import { buildInference } from '../../../src/engine/inference.js';
 import type { RgbImage } from '../../../src/features/encoder.js';
 import { inferResnetConfig, RESNET50, resnetStateShapes, type ResnetConfig } from '../../../src/models/resnet/config.js';
 import { createResnetEncoder } from '../../../src/models/resnet/encoder.js';
@@ -145,12 +145,12 @@ test('encoder: contract, batching, and the same features with folded BatchNorm (
   await enc.dispose();
 
   // Reference: the unfolded network (BatchNormalization nodes, raw torchvision tensors as inputs).
-  const graph = buildInference(resnetModel(golden.config, golden.tensors, { imageSize: 224, foldedBn: false, weightsAs: 'inputs' }), { outputs: ['pooled'] });
-  const runner = await InferenceRunner.create(graph, golden.tensors, { threads: 1 });
-  const ref = (await runner.run({ pixel_values: new ort.Tensor('float32', pixels, [3, 3, 224, 224]) })).pooled as ort.Tensor;
+  const graph = buildInference(resnetModel(golden.config, { imageSize: 224, foldedBn: false }), { outputs: ['pooled'] });
+  const runner = await InferenceRunner.create(graph, golden.tensors, { threads: 1, placement: 'inputs' });
+  const ref = (await runner.run({ pixel_values: Tensor.f32(pixels, [3, 3, 224, 224]) })).pooled as Tensor;
   await runner.dispose();
-  const scale = (ref.data as Float32Array).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  assert.ok(maxDiff(feats, ref.data as Float32Array) <= 1e-5 * Math.max(1, scale));
+  const scale = (ref.floats()).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  assert.ok(maxDiff(feats, ref.floats()) <= 1e-5 * Math.max(1, scale));
 });
 
 test('encoder: a checkpoint without fc (num_classes=0) loads, from a Map of tensors', async () => {

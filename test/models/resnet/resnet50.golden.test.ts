@@ -11,10 +11,10 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../../src/engine/tensor.js';
 import { readSafetensors, type TensorData } from '../../../src/engine/safetensors.js';
-import { InferenceRunner } from '../../../src/engine/session.js';
-import { buildInference } from '../../../src/engine/train-step.js';
+import { InferenceRunner } from '../../../src/engine/inference-runner.js';
+import { buildInference } from '../../../src/engine/inference.js';
 import { foldBatchNorm } from '../../../src/models/resnet/fold.js';
 import { resnetModel } from '../../../src/models/resnet/model.js';
 import { loadResnetWeights, type ResnetWeights } from '../../../src/models/resnet/weights.js';
@@ -55,18 +55,18 @@ for (const c of cases) {
     assert.equal(h, w, 'the model takes square images');
     const params = c.foldedBn ? foldBatchNorm(weights) : new Map(weights.tensors);
     const names = [...expected.keys()].map(ourName);
-    const graph = buildInference(resnetModel(weights.config, params, { imageSize: h, foldedBn: c.foldedBn, weightsAs: c.weightsAs }), { outputs: names });
-    const runner = await InferenceRunner.create(graph, c.weightsAs === 'inputs' ? params : new Map(), { threads: 1 });
-    const out = await runner.run({ pixel_values: new ort.Tensor('float32', pixels.data, [n, ch, h, w]) });
+    const graph = buildInference(resnetModel(weights.config, { imageSize: h, foldedBn: c.foldedBn }), { outputs: names });
+    const runner = await InferenceRunner.create(graph, params, { threads: 1, placement: c.weightsAs });
+    const out = await runner.run({ pixel_values: Tensor.f32(pixels.data, [n, ch, h, w]) });
     await runner.dispose();
     const report: string[] = [];
     for (const [golden, want] of expected) {
-      const got = out[ourName(golden)] as ort.Tensor;
+      const got = out[ourName(golden)] as Tensor;
       assert.deepEqual(got.dims, want.shape, `${golden}: shape`);
       const ref = want.data as Float32Array;
       const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       const tol = scale <= 1 ? 1e-5 : 1e-4;
-      const err = maxAbsDiff(got.data as Float32Array, ref);
+      const err = maxAbsDiff(got.floats(), ref);
       report.push(`${golden} ${err.toExponential(2)}`);
       assert.ok(err <= tol, `${golden}: max |diff| ${err} > ${tol} (max |value| ${scale})`);
     }

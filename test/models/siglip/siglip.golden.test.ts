@@ -7,9 +7,9 @@
 
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
-import { InferenceRunner } from '../../../src/engine/session.js';
-import { buildInference } from '../../../src/engine/train-step.js';
+import { Tensor } from '../../../src/engine/tensor.js';
+import { InferenceRunner } from '../../../src/engine/inference-runner.js';
+import { buildInference } from '../../../src/engine/inference.js';
 import { loadSiglipCheckpoint, type LoadedSiglip } from '../../../src/models/siglip/weights.js';
 import { siglipVisionModel } from '../../../src/models/siglip/model.js';
 import { assertClose, goldenPath, hasGolden, readTensors, tensor, type Tensors } from '../gemma/helpers.js';
@@ -31,7 +31,7 @@ for (const patchMethod of ['matmul', 'conv'] as const) {
     const model = siglipVisionModel(loaded.config, { prefix: loaded.prefix, patchMethod });
     const runner = await InferenceRunner.create(buildInference(model), loaded.weights);
     const pixels = tensor(inputs, 'pixel_values');
-    const out = await runner.run({ pixel_values: new ort.Tensor('float32', pixels.data as Float32Array, [...pixels.shape]) });
+    const out = await runner.run({ pixel_values: Tensor.f32(pixels.data as Float32Array, [...pixels.shape]) });
     const names = [...outputs.keys()].filter((k) => k === 'last_hidden_state' || k === 'pooler_output' || k.startsWith('hidden_states.'));
     assert.ok(names.includes('last_hidden_state'));
     assert.equal(names.includes('pooler_output'), loaded.config.useHead, 'pooler_output present iff the head is');
@@ -40,7 +40,7 @@ for (const patchMethod of ['matmul', 'conv'] as const) {
       const got = out[name];
       assert.ok(got, `no output ${name}`);
       assert.deepEqual(got.dims, tensor(outputs, name).shape, `${name} shape`);
-      report[name] = assertClose(name, got.data as Float32Array, tensor(outputs, name).data as Float32Array);
+      report[name] = assertClose(name, got.floats(), tensor(outputs, name).data as Float32Array);
     }
     console.log(`siglip_vision golden max abs diff (${patchMethod}):`, JSON.stringify(report));
     await runner.dispose();

@@ -6,13 +6,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
+import { Tensor } from '../../../src/engine/tensor.js';
 import type { Value } from '../../../src/engine/graph.js';
 import type { BuildContext, ModelDef, ParamSpec } from '../../../src/engine/model.js';
 import { initParams } from '../../../src/engine/init.js';
 import { Rng } from '../../../src/engine/rng.js';
-import { InferenceRunner } from '../../../src/engine/session.js';
-import { buildInference } from '../../../src/engine/train-step.js';
+import { InferenceRunner } from '../../../src/engine/inference-runner.js';
+import { buildInference } from '../../../src/engine/inference.js';
+import { weightsOf } from '../../../src/models/transformer/weights.js';
 import { attentionParams, selfAttention, MASKED } from '../../../src/models/transformer/attention.js';
 import type { MlpActivation, TransformerConfig } from '../../../src/models/transformer/config.js';
 import { encoderLayer, encoderParams } from '../../../src/models/transformer/encoder.js';
@@ -32,8 +33,8 @@ async function runBlock(params: ParamSpec[], inputs: Inputs, build: (ctx: BuildC
   const w = initParams(params, 5);
   for (const [name, a] of w) for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) * 10 + 0.05 * Math.cos(3 * i + name.length); // O(0.1) weights, non-trivial norms
   const runner = await InferenceRunner.create(buildInference(model), w, { threads: 1 });
-  const feeds = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, new ort.Tensor('float32', t.data, t.shape)]));
-  const out = (await runner.run(feeds)).y!.data as Float32Array;
+  const feeds = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, Tensor.f32(t.data, t.shape)]));
+  const out = (await runner.run(feeds)).y!.floats();
   await runner.dispose();
   return { out, w };
 }
@@ -92,7 +93,7 @@ for (const masked of [false, true]) {
     // Row b masks keys j > i + b (a causal mask, shifted per row), broadcast over heads as (B, 1, T, T).
     const mask = new Float32Array(b * t * t).map((_, n) => (n % t > Math.floor(n / t) % t + Math.floor(n / (t * t)) ? MASKED : 0));
     const inputs: Inputs = { x: { shape: [b, t, d], data: x }, ...(masked ? { mask: { shape: [b, 1, t, t], data: mask } } : {}) };
-    const { out, w } = await runBlock(attentionParams('attn', d), inputs, (ctx) => selfAttention(ctx, 'attn', ctx.input('x'), CFG, masked ? ctx.input('mask') : null));
+    const { out, w } = await runBlock(attentionParams('attn', d), inputs, (ctx) => selfAttention(weightsOf(ctx), 'attn', ctx.input('x'), CFG, masked ? ctx.input('mask') : null));
     close(out, attentionRef(x, b, t, d, CFG.heads, w, masked ? mask : null));
   });
 }
@@ -123,7 +124,7 @@ test('MLP activations: quick_gelu, gelu tanh, exact gelu', async () => {
 test('a pre-LN encoder layer is x + attn(ln1(x)), then + mlp(ln2(.))', async () => {
   const [b, t, d] = [1, 3, CFG.hidden];
   const x = random(b * t * d, 2);
-  const { out, w } = await runBlock(encoderParams('enc', CFG), { x: { shape: [b, t, d], data: x } }, (ctx) => encoderLayer(ctx, 'enc.layers.0', ctx.input('x'), CFG, null));
+  const { out, w } = await runBlock(encoderParams('enc', CFG), { x: { shape: [b, t, d], data: x } }, (ctx) => encoderLayer(weightsOf(ctx), 'enc.layers.0', ctx.input('x'), CFG, null));
   const p = (n: string): Float32Array => w.get(`enc.layers.0.${n}`)!;
   const ln = (v: ArrayLike<number>, name: string): Float32Array => {
     const y = new Float32Array(t * d);
@@ -147,7 +148,7 @@ for (const method of ['matmul', 'conv'] as PatchEmbedMethod[]) {
   test(`patch embedding (${method}, with bias) equals a direct stride-p convolution`, async () => {
     const s = { channels: 3, imageSize: 8, patchSize: 4, hidden: 5 };
     const px = random(2 * 3 * 8 * 8, 3);
-    const { out, w } = await runBlock(patchEmbedParams('pe', s, true), { px: { shape: [2, 3, 8, 8], data: px } }, (ctx) => patchEmbed(ctx, 'pe', ctx.input('px'), s, true, method));
+    const { out, w } = await runBlock(patchEmbedParams('pe', s, true), { px: { shape: [2, 3, 8, 8], data: px } }, (ctx) => patchEmbed(weightsOf(ctx), 'pe', ctx.input('px'), s, true, method));
     const [wt, bias] = [w.get('pe.weight')!, w.get('pe.bias')!];
     const ref: number[] = [];
     for (let b = 0; b < 2; b++) for (let gy = 0; gy < 2; gy++) for (let gx = 0; gx < 2; gx++) for (let o = 0; o < 5; o++) {

@@ -1,0 +1,41 @@
+/**
+ * Runs an inference graph (inference.ts) with its weights placed once (weights.ts: fed over the caller's arrays on the
+ * CPU, initializers on a GPU): each run takes only the batch, checked against the graph's input shapes.
+ */
+
+import { bindBatchDims } from './batch-dims.js';
+import { GraphSession, type SessionOptions } from './graph-session.js';
+import type { InferenceGraph } from './inference.js';
+import type { Tensors } from './tensor.js';
+import { placementFor, placeWeights } from './weights.js';
+
+export class InferenceRunner {
+  private constructor(
+    readonly graph: InferenceGraph,
+    private readonly session: GraphSession,
+    private readonly weightFeeds: Readonly<Tensors>,
+  ) {}
+
+  /**
+   * `weights`: every weight of the graph by name (parameters and frozen alike); the arrays are used, not copied.
+   * `mutable`: weights the caller refreshes in place between runs - fed with every run on any device.
+   */
+  static async create(
+    graph: InferenceGraph,
+    weights: ReadonlyMap<string, Float32Array>,
+    o: SessionOptions & { mutable?: Iterable<string> } = {},
+  ): Promise<InferenceRunner> {
+    const placed = placeWeights(graph.weights, weights, placementFor(o.device, o.placement), new Set(o.mutable ?? []));
+    return new InferenceRunner(graph, await GraphSession.create(graph.bytes, o, placed.initializers), placed.feeds);
+  }
+
+  /** Runs the batch; `outputs` (default all the graph's) selects what to fetch. */
+  async run(batch: Readonly<Tensors>, outputs?: readonly string[]): Promise<Tensors> {
+    bindBatchDims(this.graph.inputs, batch);
+    return this.session.run({ ...batch, ...this.weightFeeds }, outputs ?? this.graph.outputs);
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.dispose();
+  }
+}

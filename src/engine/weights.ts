@@ -1,0 +1,58 @@
+/**
+ * Where the weights of a graph live, decided here for every graph kind: weights that do not change between runs
+ * (frozen weights; every weight of an inference graph) are fed as inputs on the CPU - an input over the caller's
+ * Float32Array costs nothing there - and bound into the model as initializers on a GPU, so they are uploaded once and
+ * stay on the device. A caller may override (ResNet-50 on the CPU prefers initializers: ORT pre-packs its convolution
+ * weights). docs/decisions/ explains the choice.
+ */
+
+import { VizWizError } from '../errors.js';
+import type { Device } from './device.js';
+import type { WeightSpec } from './model.js';
+import { Tensor, type Tensors } from './tensor.js';
+
+export type WeightPlacement = 'inputs' | 'initializers';
+
+export function placementFor(device: Device | undefined, override?: WeightPlacement): WeightPlacement {
+  return override ?? ((device ?? 'cpu') === 'cpu' ? 'inputs' : 'initializers');
+}
+
+/** The weights of `specs` as tensors over the caller's arrays (checked for presence and size; no copy). */
+export function weightTensors(specs: readonly WeightSpec[], weights: ReadonlyMap<string, Float32Array>): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const spec of specs) {
+    const data = weights.get(spec.name);
+    if (!data) throw new VizWizError('INVALID_CHECKPOINT', `weight '${spec.name}' is missing`);
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    if (data.length !== n) {
+      throw new VizWizError('INVALID_CHECKPOINT', `weight '${spec.name}' has ${data.length} values, expected ${n} ([${spec.shape.join(', ')}])`);
+    }
+    out.set(spec.name, Tensor.f32(data, spec.shape));
+  }
+  return out;
+}
+
+/** Constant weights split by placement: tensors to bind at session creation, and feeds to pass with every run. */
+export interface PlacedWeights {
+  readonly initializers: ReadonlyMap<string, Tensor>;
+  readonly feeds: Readonly<Tensors>;
+}
+
+/**
+ * Splits by placement. Names in `mutable` are always fed: their arrays change between runs (evaluation during
+ * training refreshes them in place), which a bound initializer would never see.
+ */
+export function placeWeights(
+  specs: readonly WeightSpec[],
+  weights: ReadonlyMap<string, Float32Array>,
+  placement: WeightPlacement,
+  mutable: ReadonlySet<string> = new Set(),
+): PlacedWeights {
+  const initializers = new Map<string, Tensor>();
+  const feeds: Tensors = {};
+  for (const [name, t] of weightTensors(specs, weights)) {
+    if (placement === 'initializers' && !mutable.has(name)) initializers.set(name, t);
+    else feeds[name] = t;
+  }
+  return { initializers, feeds };
+}
