@@ -6,6 +6,7 @@
  */
 
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { Tensor } from '../../../src/engine/tensor.js';
 import { buildInference } from '../../../src/engine/inference.js';
 import { InferenceRunner } from '../../../src/engine/inference-runner.js';
@@ -61,6 +62,40 @@ test('the vision tower of the CLIPModel golden alone gives the CLIPModel vision 
     };
     const expected = new Map([...g.outputs].filter(([k]) => k in rename));
     compareOutputs(expected, Object.fromEntries(Object.entries(rename).map(([k, v]) => [k, out[v]!])));
+  } finally {
+    await runner.dispose();
+  }
+});
+
+test('CLIPModel takes different numbers of texts and images: 3 texts x 2 images gives logits_per_text [3, 2]', async () => {
+  const g = await loadGolden('clip');
+  const model = clipModelFor(g.config);
+  const graph = buildInference(model, { outputs: ['logits_per_text', 'logits_per_image', 'text_embeds', 'image_embeds'] });
+  const runner = await InferenceRunner.create(graph, paramsFor(model.params, g.weights), { threads: 1 });
+  try {
+    const f = feeds(g.inputs);
+    // Texts: the golden's two, then its first again; the golden's two images.
+    const threeRows = (t: Tensor): Tensor => {
+      const [rows, len] = t.dims as [number, number];
+      const data = new BigInt64Array(3 * len);
+      data.set(t.data as BigInt64Array);
+      data.set((t.data as BigInt64Array).subarray(0, len), rows * len);
+      return Tensor.i64(data, [3, len]);
+    };
+    const out = await runner.run({ pixel_values: f.pixel_values!, input_ids: threeRows(f.input_ids!), attention_mask: threeRows(f.attention_mask!) });
+    assert.deepEqual(out.logits_per_text!.dims, [3, 2]);
+    assert.deepEqual(out.logits_per_image!.dims, [2, 3]);
+    const want = g.outputs.get('logits_per_text')!.data as Float32Array; // (2, 2)
+    const got = out.logits_per_text!.floats();
+    const rows = [0, 1, 0];
+    rows.forEach((src, r) => {
+      for (let c = 0; c < 2; c++) {
+        const diff = Math.abs((got[r * 2 + c] as number) - (want[src * 2 + c] as number));
+        assert.ok(diff <= 1e-4, `logits_per_text[${r}][${c}]: ${got[r * 2 + c]} vs golden ${want[src * 2 + c]}`);
+      }
+    });
+    const perImage = out.logits_per_image!.floats(); // (2, 3): the transpose
+    for (let r = 0; r < 3; r++) for (let c = 0; c < 2; c++) assert.equal(perImage[c * 3 + r], got[r * 2 + c]);
   } finally {
     await runner.dispose();
   }
