@@ -14,6 +14,7 @@ export type VizWizErrorCode =
   | 'INVALID_FEATURES'
   | 'INVALID_CHECKPOINT'
   | 'DEVICE_UNAVAILABLE'
+  | 'TRAINING_DIVERGED'
   | 'NOT_FOUND';
 
 export class VizWizError extends Error {

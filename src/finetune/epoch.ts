@@ -29,6 +29,8 @@ export interface EpochContext {
 
 export interface EpochSummary {
   trainLoss: number;
+  /** Loss of the epoch's first update: the reference a diverging loss is measured against (train/run.ts). */
+  firstLoss: number;
   /** Learning rate of the last update. */
   lr: number;
   updates: number;
@@ -56,6 +58,7 @@ export async function trainEpoch(x: EpochContext, epoch: number): Promise<EpochS
   const schedule: ScheduleConfig = { kind: c.schedule, lr: c.lr, warmup: c.warmup };
   const updates = chunks(order, c.batchSize * c.gradAccum);
   let [lossSum, tokens, normSum, lr] = [0, 0, 0, 0];
+  let firstLoss = Number.NaN;
   for (const [u, rows] of updates.entries()) {
     for (const micro of chunks(rows, c.batchSize)) {
       const rs = micro.map((i) => records[i] as VizWizRecord);
@@ -65,11 +68,12 @@ export async function trainEpoch(x: EpochContext, epoch: number): Promise<EpochS
     }
     lr = learningRate(schedule, stepper.steps, x.totalUpdates);
     const r = await stepper.update(lr);
-    if (!Number.isFinite(r.loss)) throw new VizWizError('INVALID_ARGUMENT', `training diverged in epoch ${epoch} (loss ${r.loss}); lower --lr`);
+    if (!Number.isFinite(r.loss)) throw new VizWizError('TRAINING_DIVERGED', `training diverged in epoch ${epoch}, update ${u + 1}: loss ${r.loss}; lower --lr (now ${c.lr})`);
+    if (u === 0) firstLoss = r.loss;
     lossSum += r.loss * r.tokens;
     tokens += r.tokens;
     normSum += r.gradNorm;
     if (updates.length >= 20 && (u + 1) % Math.ceil(updates.length / 10) === 0) x.log(`epoch ${epoch}: update ${u + 1}/${updates.length}, loss ${r.loss.toFixed(4)}`);
   }
-  return { trainLoss: lossSum / tokens, lr, updates: updates.length, gradNorm: normSum / updates.length };
+  return { trainLoss: lossSum / tokens, firstLoss, lr, updates: updates.length, gradNorm: normSum / updates.length };
 }

@@ -16,4 +16,4 @@ export { MergedWeights } from './merged-weights.js';
 export { PixelLoader } from './pixels.js';
 export { mostCommonAnswers, TrainingTargets } from './targets.js';
 export { Validator, type ValidationResult } from './validator.js';
-export { readAdapterMeta, recordsFingerprint, type BestAdapterMeta, type FinetuneEpoch } from './run-folder.js';
+export { readAdapterMeta, type BestAdapterMeta, type FinetuneEpoch } from './run-folder.js';

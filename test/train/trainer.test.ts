@@ -18,14 +18,15 @@ function majorityAccuracy(data: SampleWithFeatures): number {
   return evaluate(data.val.records, data.val.records.map((r) => ({ image: r.image, answer: majority })), {}).overall;
 }
 
-async function train(head: HeadName, epochs: number, out: string, epochBudget?: number) {
+async function train(head: HeadName, epochs: number, out: string, epochBudget?: number, extra: Partial<Parameters<typeof trainHead>[0]> = {}, lr?: number) {
   const data = await sampleWithFeatures();
   return trainHead({
     out,
-    config: trainConfig(head, { epochs, lr: head === 'baseline' ? 0.002 : 0.005, seed: 5, threads: 1 }),
+    config: trainConfig(head, { epochs, lr: lr ?? (head === 'baseline' ? 0.002 : 0.005), seed: 5, threads: 1 }),
     train: { records: data.train.records, features: data.train.features, source: data.train.featuresFile },
     val: { records: data.val.records, features: data.val.features, source: data.val.featuresFile },
     ...(epochBudget !== undefined ? { epochBudget } : {}),
+    ...extra,
   });
 }
 
@@ -83,5 +84,37 @@ describe('training the heads on the sample dataset', () => {
       code: 'INVALID_CHECKPOINT',
       message: `${out} holds a run with another configuration or data; use a new --out folder or remove ${out}`,
     });
+  });
+
+  it('a kill between the history write and the checkpoint switch loses no epoch on resume', async () => {
+    const whole = await mkdtemp(join(tmpdir(), 'vizwiz-whole-'));
+    const killed = await mkdtemp(join(tmpdir(), 'vizwiz-killed-'));
+    const uninterrupted = await train('clip-linear', 3, whole);
+    // The fault lands after epoch 2's history is written and before its checkpoint replaces epoch 1's.
+    const kill = async (epoch: number): Promise<void> => {
+      if (epoch === 2) throw new Error('killed between the two writes');
+    };
+    await assert.rejects(train('clip-linear', 3, killed, undefined, { afterHistoryWrite: kill }), /killed between the two writes/);
+    const state = JSON.parse(await readFile(join(killed, 'state.json'), 'utf8'));
+    assert.equal(state.epoch, 1, 'the checkpoint still holds epoch 1');
+    const written = JSON.parse(await readFile(join(killed, 'history.json'), 'utf8')) as EpochRecord[];
+    assert.deepEqual(written.map((e) => e.epoch), [1, 2]);
+    const resumed = await train('clip-linear', 3, killed);
+    assert.equal(resumed.completed, true);
+    assert.deepEqual(resumed.history.map((e) => e.epoch), [1, 2, 3]);
+    assert.deepEqual(withoutTime(resumed.history), withoutTime(uninterrupted.history));
+    const saved = JSON.parse(await readFile(join(killed, 'history.json'), 'utf8')) as EpochRecord[];
+    assert.deepEqual(withoutTime(saved), withoutTime(uninterrupted.history));
+  });
+
+  it('stops with a clear error when the loss explodes (--lr 1e6), before writing that epoch', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'vizwiz-diverge-'));
+    await assert.rejects(train('clip-linear', 2, out, undefined, {}, 1e6), (e: unknown) => {
+      assert.ok(e instanceof Error && 'code' in e && e.code === 'TRAINING_DIVERGED', String(e));
+      assert.match(e.message, /^training diverged in epoch 1: train loss \S+ against \S+ at the start; lower --lr \(now 1000000\)$/);
+      return true;
+    });
+    await assert.rejects(readFile(join(out, 'history.json')), { code: 'ENOENT' });
+    await assert.rejects(readFile(join(out, 'state.json')), { code: 'ENOENT' });
   });
 });
