@@ -76,7 +76,7 @@ export class ZipArchive {
     if (declared > limit.maxBytes) {
       throw new VizWizError(
         'INVALID_ARCHIVE',
-        `${where} inflates to ${declared} bytes, over the ${formatBytes(limit.maxBytes)} limit for ${limit.what}; ` +
+        `${where} would inflate to ${declared} bytes, over the ${formatBytes(limit.maxBytes)} limit for ${limit.what}; ` +
           `refusing to read it (a zip bomb or a damaged archive): ${USE_OFFICIAL}`,
       );
     }

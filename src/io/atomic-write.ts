@@ -23,7 +23,8 @@ export async function writeAtomically(target: string, write: (tmp: string) => Pr
     await mkdir(dir, { recursive: true });
     if (!swept.has(dir)) {
       swept.add(dir);
-      await removeStaleTempFiles(dir);
+      // housekeeping: a temp file that cannot be removed must not stop the write
+      await removeStaleTempFiles(dir).catch(() => undefined);
     }
     await write(tmp);
     await rename(tmp, target);

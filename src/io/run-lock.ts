@@ -103,11 +103,11 @@ function readOwner(file: string): LockOwner | undefined | 'unreadable' {
 function inUse(target: string, file: string, owner: LockOwner): VizWizError {
   const who = owner.command ? ` (${owner.command})` : '';
   const host = owner.hostname === hostname() ? '' : ` on host ${owner.hostname}`;
-  const ifGone = owner.hostname === hostname() ? '' : `; if that run is gone, delete ${file}`;
+  // the hint matters for another host's lock (its process cannot be checked from here) and for a reused pid
   return new VizWizError(
     'IN_USE',
     `${target} is in use by process ${owner.pid}${who}${host}, running since ${owner.startedAt}: ` +
-      `wait for it to finish or stop it, or choose another output${ifGone}`,
+      `wait for it to finish or stop it, or choose another output; if that run is gone, delete ${file}`,
   );
 }
 

@@ -140,7 +140,7 @@ describe('two runs on one --out', () => {
       const owner = JSON.parse(await readFile(lockFileFor(out, 'folder'), 'utf8')) as LockOwner;
       const expected =
         `vizwiz: ${out} is in use by process ${holder.pid} (vizwiz test), running since ${owner.startedAt}: ` +
-        'wait for it to finish or stop it, or choose another output\n';
+        `wait for it to finish or stop it, or choose another output; if that run is gone, delete ${lockFileFor(out, 'folder')}\n`;
       const r = runVizwiz(commandArgs(out).train!);
       assert.equal(r.status, 1);
       assert.equal(r.stderr, expected);

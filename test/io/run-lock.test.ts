@@ -68,7 +68,7 @@ describe('run lock', () => {
       assert.equal(held.hostname, hostname());
       assert.throws(() => acquireRunLock(dir, { kind: 'folder' }), {
         code: 'IN_USE',
-        message: `${dir} is in use by process ${child.pid} (vizwiz test), running since ${held.startedAt}: wait for it to finish or stop it, or choose another output`,
+        message: `${dir} is in use by process ${child.pid} (vizwiz test), running since ${held.startedAt}: wait for it to finish or stop it, or choose another output; if that run is gone, delete ${lockFileFor(dir, 'folder')}`,
       });
     } finally {
       child.kill('SIGTERM');
