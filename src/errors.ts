@@ -15,7 +15,11 @@ export type VizWizErrorCode =
   | 'INVALID_CHECKPOINT'
   | 'DEVICE_UNAVAILABLE'
   | 'TRAINING_DIVERGED'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  /** A file or folder cannot be written (permissions, read-only or full disk, a file where a folder should be). */
+  | 'FILE_SYSTEM'
+  /** Another run holds the lock on the output folder or file. */
+  | 'IN_USE';
 
 export class VizWizError extends Error {
   readonly code: VizWizErrorCode;

@@ -3,8 +3,9 @@
  * in a report can be traced to the code and libraries that produced it.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
@@ -19,15 +20,30 @@ export function packageVersion(): string {
   return readPackageJson().version;
 }
 
-/** Installed versions of the runtime dependencies. */
+/**
+ * The installed version of package `name`, read from its package.json in the folders Node searches for it. Loading
+ * `name/package.json` through require fails for packages whose `exports` map does not list it (commander, sharp,
+ * @huggingface/hub, @huggingface/tokenizers), which made them "unknown"; reading the file needs no export.
+ */
+export function installedVersion(name: string): string | undefined {
+  for (const dir of require.resolve.paths(name) ?? []) {
+    const file = join(dir, name, 'package.json');
+    if (!existsSync(file)) continue;
+    try {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: unknown };
+      if (pkg.name === name && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // unreadable: keep looking further up
+    }
+  }
+  return undefined;
+}
+
+/** Installed versions of the runtime dependencies ("not installed" for one that is missing). */
 export function dependencyVersions(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of Object.keys(readPackageJson().dependencies ?? {})) {
-    try {
-      out[name] = (require(`${name}/package.json`) as { version: string }).version;
-    } catch {
-      out[name] = 'unknown';
-    }
+    out[name] = installedVersion(name) ?? 'not installed';
   }
   return out;
 }

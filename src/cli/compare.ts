@@ -5,7 +5,8 @@
 import { Command } from 'commander';
 import { parseDevice } from '../engine/device.js';
 import { COMPARE_MODELS, runCompare, type CompareModel } from '../compare/run.js';
-import { parseChoice, parseNumber, parseWhole } from './options.js';
+import { claimOutputFolder } from './output.js';
+import { availableDevice, parseChoice, parseNumber, parseWhole } from './options.js';
 
 interface CompareCliOptions {
   data?: string;
@@ -32,7 +33,7 @@ export function compareCommand(): Command {
     .option('--data <dir>', 'official VizWiz release folder (default: the embedded sample dataset with tiny models)')
     .option('--models <list>', `comma-separated: ${COMPARE_MODELS.join(', ')}`, COMPARE_MODELS.join(','))
     .option('--out <dir>', 'output folder (cached stages are reused; rerun to resume)', 'runs/compare')
-    .option('--device <name>', 'cpu, cuda or webgpu', 'cpu')
+    .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
     .option('--threads <n>', 'CPU threads (default: one per core)')
     .option('--smoke', 'clip every split to a few examples and train briefly (for CI)')
     .option('--holdout <fraction>', 'hold out this fraction of train as validation (the seed report\'s protocol)')
@@ -47,6 +48,7 @@ export function compareCommand(): Command {
     .option('--offline', 'never use the network: models must be cached or local')
     .action(async (o: CompareCliOptions) => {
       const models = o.models.split(',').map((m) => parseChoice(m.trim(), '--models', COMPARE_MODELS)) as CompareModel[];
+      await claimOutputFolder(o.out, 'compare');
       const summary = await runCompare({
         out: o.out,
         ...(o.data !== undefined ? { data: o.data } : {}),

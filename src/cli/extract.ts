@@ -13,7 +13,8 @@ import { VizWizError } from '../errors.js';
 import { extractFeatures, type OnCorrupt } from '../features/extract.js';
 import { encoderIds, loadEncoder } from '../features/registry.js';
 import { PIXEL_PROJECTION_DEFAULTS } from '../features/pixel-projection.js';
-import { parseChoice, parseWhole } from './options.js';
+import { claimOutputFile } from './output.js';
+import { availableDevice, parseChoice, parseWhole } from './options.js';
 
 interface ExtractCliOptions {
   encoder: string;
@@ -51,7 +52,7 @@ export function extractCommand(): Command {
     .requiredOption('--annotations <file>', 'annotation JSON file (train, val or test)')
     .requiredOption('--images <path>', 'image folder or zip file')
     .requiredOption('--out <file>', 'output .safetensors file (work in progress is kept in <file>.parts/)')
-    .option('--device <device>', 'cpu, cuda or webgpu', 'cpu')
+    .option('--device <device>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
     .option('--batch-size <n>', 'images per encoder call', '8')
     .option('--model <source>', 'weights: a local folder or hf:org/repo[@revision] (default: the encoder\'s)')
     .option('--on-corrupt <mode>', 'missing or undecodable image: stop, or skip (zero features; listed in a .failures.json beside --out)', 'stop')
@@ -66,6 +67,7 @@ export function extractCommand(): Command {
       const batchSize = parseWhole(o.batchSize, '--batch-size', 1, 4096);
       const overrides = overridesFrom(o);
       const device = parseDevice(o.device);
+      await claimOutputFile(o.out, 'extract', { lock: true });
       const questions = await loadQuestions(o.annotations);
       const encoder = await loadEncoder(o.encoder, {
         device,

@@ -13,7 +13,8 @@ import { finetunePaligemma } from '../finetune/finetune.js';
 import { resolveModelSource } from '../models/sources/resolve.js';
 import { PROMPT_TEMPLATES } from '../models/paligemma/prompt.js';
 import { SCHEDULES } from '../train/schedule.js';
-import { parseChoice, parseNumber, parseWhole } from './options.js';
+import { claimOutputFolder } from './output.js';
+import { availableDevice, parseChoice, parseNumber, parseWhole } from './options.js';
 
 interface FinetuneCliOptions {
   model: string;
@@ -82,7 +83,7 @@ export function finetuneCommand(): Command {
     .option('--max-new-tokens <n>', 'longest validation answer in tokens', String(D.maxNewTokens))
     .option('--eval-batch-size <n>', 'validation batch size', String(D.evalBatchSize))
     .option('--no-zero-shot', 'skip validating the base model before training')
-    .option('--device <name>', 'cpu, cuda or webgpu', D.device)
+    .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, D.device)
     .option('--threads <n>', 'intra-op threads (default: one per core)')
     .option('--offline', 'never use the network: the base must be local or cached (also VIZWIZ_OFFLINE=1)')
     .action(async (o: FinetuneCliOptions) => {
@@ -111,6 +112,7 @@ export function finetuneCommand(): Command {
         device: parseDevice(o.device),
         ...(o.threads !== undefined ? { threads: parseWhole(o.threads, '--threads', 1) } : {}),
       });
+      await claimOutputFolder(o.out, 'finetune');
       const resolved = await resolveModelSource(o.base, o.offline ? { offline: true } : {});
       const trainImages = await openImageSource(o.trainImages);
       const valImages = await openImageSource(o.valImages);

@@ -1,11 +1,15 @@
 /**
  * The `vizwiz` command line: one small module per subcommand, all thin wrappers over the library.
- * This module is the error boundary: a VizWizError (bad input, missing file) prints one line on stderr and exits 1;
- * anything else is a bug and prints its stack.
+ * This module is the error boundary: a VizWizError (bad input, missing file) or a file-system error of the user's
+ * disk or paths (src/io/fs-errors.ts: permissions, read-only or full disk, a file where a folder should be) prints one
+ * line on stderr and exits 1; anything else is a bug and prints its stack. Run locks taken by the command
+ * (src/cli/output.ts) are released when it ends, however it ends.
  */
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { VizWizError } from '../errors.js';
+import { fileSystemError } from '../io/fs-errors.js';
+import { releaseHeldLocks } from '../io/run-lock.js';
 import { compareCommand } from './compare.js';
 import { evalCommand } from './eval.js';
 import { extractCommand } from './extract.js';
@@ -40,11 +44,14 @@ export async function runCli(argv: string[]): Promise<number> {
       // commander already printed the usage problem (or the help / version text, exit code 0)
       return err.exitCode;
     }
-    if (err instanceof VizWizError) {
-      process.stderr.write(`vizwiz: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
+    const userError = err instanceof VizWizError ? err : fileSystemError(err);
+    if (userError !== undefined) {
+      process.stderr.write(`vizwiz: ${userError.message.replace(/\s*\n\s*/g, ' ')}\n`);
       return 1;
     }
     throw err;
+  } finally {
+    releaseHeldLocks();
   }
 }
 

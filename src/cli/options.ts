@@ -1,7 +1,18 @@
 /**
  * Parsing of CLI option values shared by the subcommands. Bad values are user errors that name the option.
  */
+import { checkDevice, parseDevice, type Device } from '../engine/device.js';
 import { VizWizError } from '../errors.js';
+
+/**
+ * The `--device` option's parser: an unknown device or one this install cannot use fails while the options are
+ * parsed, before any stage runs or any output is written.
+ */
+export function availableDevice(raw: string): Device {
+  const device = parseDevice(raw);
+  checkDevice(device);
+  return device;
+}
 
 /** Parses a whole decimal number option; throws INVALID_ARGUMENT naming the option and the raw value. */
 export function parseWhole(raw: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {

@@ -18,7 +18,8 @@ import { resolveModelSource } from '../models/sources/resolve.js';
 import { PROMPT_TEMPLATES } from '../models/paligemma/prompt.js';
 import type { Prediction } from '../data/types.js';
 import { predictHead, readHeadDescription } from '../train/predict.js';
-import { parseChoice, parseWhole } from './options.js';
+import { claimOutputFile } from './output.js';
+import { availableDevice, parseChoice, parseWhole } from './options.js';
 
 interface PredictCliOptions {
   model: string;
@@ -119,10 +120,11 @@ export function predictCommand(): Command {
     .option('--prompt <id>', `paligemma: prompt template (default: the adapter's, else answer-en-v1): ${Object.keys(PROMPT_TEMPLATES).join(', ')}`)
     .option('--offline', 'paligemma: never use the network (the base must be local or cached)')
     .option('--batch-size <n>', 'inference batch size (head: 256, paligemma: 16)')
-    .option('--device <name>', 'cpu, cuda or webgpu', 'cpu')
+    .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
     .option('--threads <n>', 'intra-op threads (default: one per core)')
     .action(async (o: PredictCliOptions) => {
       const model = parseChoice(o.model, '--model', MODELS);
+      await claimOutputFile(o.out, 'predict', { lock: false });
       const predictions = model === 'head' ? await predictWithHead(o) : await predictWithPaligemma(o);
       await writeSubmission(o.out, predictions);
       process.stderr.write(`predict: ${predictions.length} answers -> ${o.out}\n`);

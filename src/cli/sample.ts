@@ -4,6 +4,7 @@
  */
 
 import { Command } from 'commander';
+import { claimOutputFolder } from './output.js';
 import { parseWhole } from './options.js';
 import { formatSummary, generateSample, MIN_QUESTIONS, SAMPLE_DEFAULTS } from '../data/sample/index.js';
 
@@ -27,6 +28,7 @@ export function sampleCommand(writeLine: (line: string) => void = (line) => proc
       const n = parseWhole(opts.n, '--n', MIN_QUESTIONS);
       const seed = parseWhole(opts.seed, '--seed', Number.MIN_SAFE_INTEGER);
       const imageSize = parseWhole(opts.size, '--size', 64, 512);
+      await claimOutputFolder(opts.out, 'sample');
       const summary = await generateSample({ out: opts.out, n, seed, imageSize, zip: opts.zip === true });
       writeLine(formatSummary(summary));
     });

@@ -10,7 +10,8 @@ import { readFeatures } from '../features/feature-file.js';
 import { HEAD_NAMES, TRAIN_DEFAULTS, trainConfig } from '../train/config.js';
 import { SCHEDULES } from '../train/schedule.js';
 import { trainHead } from '../train/trainer.js';
-import { parseChoice, parseNumber, parseWhole } from './options.js';
+import { claimOutputFolder } from './output.js';
+import { availableDevice, parseChoice, parseNumber, parseWhole } from './options.js';
 
 interface TrainCliOptions {
   model: string;
@@ -62,7 +63,7 @@ export function trainCommand(): Command {
     .option('--top-k <n>', 'answer classes: the K most frequent targets', String(D.answers.topK))
     .option('--min-count <n>', 'answer classes: targets seen at least this often', '1')
     .option('--unknown <policy>', 'targets outside the vocabulary: skip (leave out) or unk-class', D.answers.unknown)
-    .option('--device <name>', 'cpu, cuda or webgpu', D.device)
+    .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, D.device)
     .option('--threads <n>', 'intra-op threads (default: one per core)')
     .action(async (o: TrainCliOptions) => {
       const head = parseChoice(o.model, '--model', HEAD_NAMES);
@@ -86,6 +87,7 @@ export function trainCommand(): Command {
         device: parseDevice(o.device),
         ...(o.threads !== undefined ? { threads: parseWhole(o.threads, '--threads', 1) } : {}),
       });
+      await claimOutputFolder(o.out, 'train');
       const trainRecords = await loadAnnotations(o.trainAnnotations);
       const valRecords = await loadAnnotations(o.valAnnotations);
       const requireText = head === 'clip-linear';

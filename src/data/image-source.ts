@@ -1,11 +1,13 @@
 /**
  * Where images come from: a folder of JPEGs, or an official zip (train.zip holds `train/VizWiz_train_*.jpg`)
  * read in place. Both answer to the bare image name used in the annotations (`VizWiz_train_00000000.jpg`).
+ * An image larger than the image size limit (src/data/size-limits.ts) is refused before it is read or inflated.
  */
 import { access, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { listNames, VizWizError } from '../errors.js';
-import { ZipArchive } from './zip-archive.js';
+import { DEFAULT_SIZE_LIMITS, formatBytes, type SizeLimits } from './size-limits.js';
+import { ZipArchive, type EntryLimit } from './zip-archive.js';
 
 export interface ImageSource {
   /** The folder or zip path, for messages. */
@@ -27,8 +29,19 @@ function missing(location: string, name: string): VizWizError {
   return new VizWizError('MISSING_IMAGE', `${location}: image "${name}" not found`);
 }
 
+function imageLimit(limits: Partial<SizeLimits>): EntryLimit {
+  return { maxBytes: limits.maxImageBytes ?? DEFAULT_SIZE_LIMITS.maxImageBytes, what: 'an image' };
+}
+
 export class FolderImageSource implements ImageSource {
-  constructor(readonly location: string) {}
+  private readonly limit: EntryLimit;
+
+  constructor(
+    readonly location: string,
+    limits: Partial<SizeLimits> = {},
+  ) {
+    this.limit = imageLimit(limits);
+  }
 
   async has(name: string): Promise<boolean> {
     checkImageName(name, this.location);
@@ -42,8 +55,17 @@ export class FolderImageSource implements ImageSource {
 
   async read(name: string): Promise<Buffer> {
     checkImageName(name, this.location);
+    const file = join(this.location, name);
     try {
-      return await readFile(join(this.location, name));
+      const { size } = await stat(file);
+      if (size > this.limit.maxBytes) {
+        throw new VizWizError(
+          'INVALID_IMAGE',
+          `${file}: ${size} bytes, over the ${formatBytes(this.limit.maxBytes)} limit for ${this.limit.what}; ` +
+            'refusing to read it: replace it with the official image, or remove its entry from the annotations',
+        );
+      }
+      return await readFile(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missing(this.location, name);
       throw err;
@@ -57,6 +79,7 @@ export class ZipImageSource implements ImageSource {
   private constructor(
     private readonly archive: ZipArchive,
     private readonly byName: ReadonlyMap<string, string>,
+    private readonly limit: EntryLimit,
   ) {}
 
   get location(): string {
@@ -64,7 +87,7 @@ export class ZipImageSource implements ImageSource {
   }
 
   /** Opens a zip and indexes its files by bare name; two files with one name in different folders is an error. */
-  static async open(path: string): Promise<ZipImageSource> {
+  static async open(path: string, limits: Partial<SizeLimits> = {}): Promise<ZipImageSource> {
     const archive = await ZipArchive.open(path);
     const byName = new Map<string, string>();
     const clashes: string[] = [];
@@ -78,7 +101,7 @@ export class ZipImageSource implements ImageSource {
       archive.close();
       throw new VizWizError('INVALID_ARCHIVE', `${path}: several entries share a file name: ${listNames(clashes)}`);
     }
-    return new ZipImageSource(archive, byName);
+    return new ZipImageSource(archive, byName, imageLimit(limits));
   }
 
   async has(name: string): Promise<boolean> {
@@ -89,7 +112,7 @@ export class ZipImageSource implements ImageSource {
     checkImageName(name, this.location);
     const entry = this.byName.get(name);
     if (entry === undefined) throw missing(this.location, name);
-    return this.archive.read(entry);
+    return this.archive.read(entry, this.limit);
   }
 
   async close(): Promise<void> {
@@ -97,16 +120,16 @@ export class ZipImageSource implements ImageSource {
   }
 }
 
-/** Opens a folder or a `.zip` file as an image source. */
-export async function openImageSource(path: string): Promise<ImageSource> {
+/** Opens a folder or a `.zip` file as an image source; `limits.maxImageBytes` caps one image (default 64 MiB). */
+export async function openImageSource(path: string, limits: Partial<SizeLimits> = {}): Promise<ImageSource> {
   let isDir: boolean;
   try {
     isDir = (await stat(path)).isDirectory();
   } catch {
     throw new VizWizError('NOT_FOUND', `${path}: no such image folder or zip file`);
   }
-  if (isDir) return new FolderImageSource(path);
-  if (path.toLowerCase().endsWith('.zip')) return ZipImageSource.open(path);
+  if (isDir) return new FolderImageSource(path, limits);
+  if (path.toLowerCase().endsWith('.zip')) return ZipImageSource.open(path, limits);
   throw new VizWizError('INVALID_ARGUMENT', `${path}: images must be a folder or a .zip file`);
 }
 

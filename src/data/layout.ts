@@ -3,12 +3,14 @@
  *   DIR/Annotations.zip (train.json, val.json, test.json, at the root or under Annotations/) or DIR/Annotations/*.json
  *   DIR/train.zip, DIR/val.zip, DIR/test.zip (images under train/ ...) or DIR/train/, DIR/val/, DIR/test/ folders.
  * The sample generator writes the same layout, so the demo and real data go through one path.
+ * `limits` caps one annotation file and one image (src/data/size-limits.ts; defaults fit the real release).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { VizWizError } from '../errors.js';
 import { loadAnnotations, loadQuestions, parseAnnotationsText } from './annotations.js';
 import { openImageSource, type ImageSource } from './image-source.js';
+import { DEFAULT_SIZE_LIMITS, type SizeLimits } from './size-limits.js';
 import type { VizWizQuestion, VizWizRecord } from './types.js';
 import { ZipArchive } from './zip-archive.js';
 
@@ -44,27 +46,28 @@ async function locateAnnotations(dir: string, split: Split): Promise<AnnotationL
   );
 }
 
-async function readZipText(zip: string, entry: string): Promise<string> {
+async function readZipText(zip: string, entry: string, limits: Partial<SizeLimits>): Promise<string> {
   const archive = await ZipArchive.open(zip);
+  const maxBytes = limits.maxAnnotationBytes ?? DEFAULT_SIZE_LIMITS.maxAnnotationBytes;
   try {
-    return (await archive.read(entry)).toString('utf8');
+    return (await archive.read(entry, { maxBytes, what: 'an annotation file' })).toString('utf8');
   } finally {
     archive.close();
   }
 }
 
 /** Loads a split's answered records (train/val). */
-export async function loadSplitRecords(dir: string, split: Split): Promise<VizWizRecord[]> {
+export async function loadSplitRecords(dir: string, split: Split, limits: Partial<SizeLimits> = {}): Promise<VizWizRecord[]> {
   const loc = await locateAnnotations(dir, split);
-  if ('file' in loc) return loadAnnotations(loc.file);
-  return parseAnnotationsText(await readZipText(loc.zip, loc.entry), `${loc.zip}:${loc.entry}`, 'answered');
+  if ('file' in loc) return loadAnnotations(loc.file, limits);
+  return parseAnnotationsText(await readZipText(loc.zip, loc.entry, limits), `${loc.zip}:${loc.entry}`, 'answered');
 }
 
 /** Loads a split's questions (any split; answers, when present, are ignored). */
-export async function loadSplitQuestions(dir: string, split: Split): Promise<VizWizQuestion[]> {
+export async function loadSplitQuestions(dir: string, split: Split, limits: Partial<SizeLimits> = {}): Promise<VizWizQuestion[]> {
   const loc = await locateAnnotations(dir, split);
-  if ('file' in loc) return loadQuestions(loc.file);
-  return parseAnnotationsText(await readZipText(loc.zip, loc.entry), `${loc.zip}:${loc.entry}`, 'questions');
+  if ('file' in loc) return loadQuestions(loc.file, limits);
+  return parseAnnotationsText(await readZipText(loc.zip, loc.entry, limits), `${loc.zip}:${loc.entry}`, 'questions');
 }
 
 /** The split's image folder or zip path. */
@@ -75,6 +78,6 @@ export function splitImagesPath(dir: string, split: Split): string {
   throw new VizWizError('NOT_FOUND', `${dir}: no ${split} images (looked for a ${split}/ folder and ${split}.zip)`);
 }
 
-export async function openSplitImages(dir: string, split: Split): Promise<ImageSource> {
-  return openImageSource(splitImagesPath(dir, split));
+export async function openSplitImages(dir: string, split: Split, limits: Partial<SizeLimits> = {}): Promise<ImageSource> {
+  return openImageSource(splitImagesPath(dir, split), limits);
 }

@@ -3,10 +3,26 @@
  * Annotations.zip) without unpacking them. The central directory is read once; entries are then streamed on
  * demand. An entry whose name would escape the archive (absolute path, `..`, backslash) makes the archive
  * unusable: such archives are refused as a whole rather than silently half-read.
+ *
+ * Every read has a size limit (an image, an annotation file: src/data/size-limits.ts). An entry whose header declares
+ * more is refused before anything is inflated; the inflated bytes are counted as they come, so an entry whose header
+ * lies about its size is refused as soon as it inflates past the declared size (yauzl's own size check is turned off
+ * for that reason: it would fail the same way with a message that names neither the entry nor what to do).
  */
 import { posix } from 'node:path';
 import yauzl from 'yauzl';
 import { VizWizError } from '../errors.js';
+import { readCapped } from './read-capped.js';
+import { formatBytes } from './size-limits.js';
+
+/** The limit of one read: the largest size accepted and what the entry is, for the message ("an image"). */
+export interface EntryLimit {
+  maxBytes: number;
+  what: string;
+}
+
+/** What to do about an entry that is too large or lies about its size. */
+const USE_OFFICIAL = 'use the unmodified official archive (re-download it if it was changed or damaged)';
 
 /** yauzl exports this decoder but its type definitions omit it. */
 const getFileNameLowLevel = (yauzl as unknown as {
@@ -24,7 +40,7 @@ export class ZipArchive {
   static async open(path: string): Promise<ZipArchive> {
     let zip: yauzl.ZipFile;
     try {
-      zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, decodeStrings: false });
+      zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: false });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const reason = code === 'ENOENT' ? 'file not found' : `not a readable zip file (${(err as Error).message})`;
@@ -48,20 +64,47 @@ export class ZipArchive {
     return this.entries.has(name);
   }
 
-  /** Reads one entry fully. Throws VizWizError('MISSING_IMAGE'-like NOT_FOUND) naming the entry when absent. */
-  async read(name: string): Promise<Buffer> {
+  /**
+   * Reads one entry fully, refusing (INVALID_ARCHIVE, naming the archive and the entry) one that declares more than
+   * `limit.maxBytes` or inflates to more than it declares. Throws NOT_FOUND naming the entry when absent.
+   */
+  async read(name: string, limit: EntryLimit): Promise<Buffer> {
     const entry = this.entries.get(name);
     if (!entry) throw new VizWizError('NOT_FOUND', `${this.path}: no entry named "${name}"`);
-    const stream = await this.zip.openReadStreamPromise(entry);
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-    } catch (err) {
-      throw new VizWizError('INVALID_ARCHIVE', `${this.path}: entry "${name}" is corrupt (${(err as Error).message})`, {
-        cause: err,
-      });
+    const declared = entry.uncompressedSize;
+    const where = `${this.path}: entry "${name}"`;
+    if (declared > limit.maxBytes) {
+      throw new VizWizError(
+        'INVALID_ARCHIVE',
+        `${where} would inflate to ${declared} bytes, over the ${formatBytes(limit.maxBytes)} limit for ${limit.what}; ` +
+          `refusing to read it (a zip bomb or a damaged archive): ${USE_OFFICIAL}`,
+      );
     }
-    return Buffer.concat(chunks);
+    const corrupt = (err: unknown): VizWizError =>
+      err instanceof VizWizError
+        ? err
+        : new VizWizError('INVALID_ARCHIVE', `${where} is corrupt (${(err as Error).message})`, { cause: err });
+    let stream;
+    try {
+      stream = await this.zip.openReadStreamPromise(entry);
+    } catch (err) {
+      throw corrupt(err);
+    }
+    const data = await readCapped(
+      stream,
+      declared,
+      () =>
+        new VizWizError(
+          'INVALID_ARCHIVE',
+          `${where} inflates to more than the ${declared} bytes its zip header declares; ` +
+            `refusing to read it (a damaged or crafted archive): ${USE_OFFICIAL}`,
+        ),
+      corrupt,
+    );
+    if (data.length !== declared) {
+      throw new VizWizError('INVALID_ARCHIVE', `${where} is corrupt (it inflates to ${data.length} bytes, its zip header declares ${declared}): ${USE_OFFICIAL}`);
+    }
+    return data;
   }
 
   close(): void {

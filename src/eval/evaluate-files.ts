@@ -1,5 +1,6 @@
 /**
- * File-level evaluation: load a train/val annotation file and a submission file, match them, score them.
+ * File-level evaluation: load a train/val annotation file and a submission file, match them, score them. A test
+ * split (no answers) is refused with one message saying that evaluation needs train or val annotations.
  */
 import { loadAnnotations } from '../data/annotations.js';
 import type { AccuracyOptions } from './accuracy.js';
@@ -11,7 +12,7 @@ export async function evaluateFiles(
   predictionsFile: string,
   options: AccuracyOptions = {},
 ): Promise<EvaluationResult> {
-  const records = await loadAnnotations(annotationsFile);
+  const records = await loadAnnotations(annotationsFile, { purpose: 'evaluation' });
   const predictions = matchPredictions(records, await readSubmission(predictionsFile), predictionsFile);
   return evaluate(records, predictions, options);
 }

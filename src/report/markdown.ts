@@ -2,12 +2,14 @@
  * `report.md`: the seed report's table (model -> VizWiz accuracy) in both metric variants with confidence intervals,
  * accuracy per answer type, answerability, the paired tests, training summary, links to the figures, the examples
  * gallery (thumbnails as relative image files when there are any) and provenance. Every number comes from the
- * report document (`results.json`) and every table says which metric variant it uses.
+ * report document (`results.json`) and every table says which metric variant it uses. Text that comes from data or
+ * from the user (labels, questions, answers, paths, prompts) goes through mdCell or mdCode, so it can never become a
+ * link, an image or HTML in the reader's viewer.
  */
 import { ANSWER_TYPES } from '../data/types.js';
 import { ACCURACY_METRICS, type AccuracyMetric } from '../eval/accuracy.js';
 import type { ReportDocument } from './document.js';
-import { fmt2, fmtInterval, fmtP, fmtSeconds, fmtSigned, fmtTimings, mdCell } from './format.js';
+import { fmt2, fmtInterval, fmtP, fmtSeconds, fmtSigned, fmtTimings, mdCell, mdCode } from './format.js';
 import { answerCounts, GALLERY_CATEGORIES, type GalleryCategory } from './gallery.js';
 import { historySummary, levelName } from './summary.js';
 
@@ -107,17 +109,17 @@ function provenanceSection(doc: ReportDocument): string[] {
   const out = [
     '## Provenance',
     '',
-    `- dataset: ${mdCell(d.name)} at \`${d.path}\``,
-    `- data hash: \`${d.hash}\``,
+    `- dataset: ${mdCell(d.name)} at ${mdCode(d.path)}`,
+    `- data hash: ${mdCode(d.hash)}`,
     `- splits: ${splits}` + (d.holdout ? `; validation held out of train: fraction ${d.holdout.fraction}, seed ${d.holdout.seed}` : ''),
-    `- vizwiz ${p.vizwiz}, Node ${p.node}, git commit ${p.gitCommit ? `\`${p.gitCommit}\`` : 'unknown'}, created ${p.createdAt}`,
+    `- vizwiz ${p.vizwiz}, Node ${p.node}, git commit ${p.gitCommit ? mdCode(p.gitCommit) : 'unknown'}, created ${p.createdAt}`,
     `- packages: ${Object.entries(p.dependencies).map(([n, v]) => `${n} ${v}`).join(', ')}`,
     `- statistics: ${doc.statistics.interval}; ${doc.statistics.test}`,
   ];
   for (const m of doc.models) {
-    out.push('', `### ${mdCell(m.label)} (\`${m.id}\`)`, '', mdCell(m.description), '');
+    out.push('', `### ${mdCell(m.label)} (${mdCode(m.id)})`, '', mdCell(m.description), '');
     out.push(`- seed: ${m.seed}`);
-    out.push(`- prompt: ${m.prompt ? `\`${m.prompt.id}\`: \`${m.prompt.template.replace(/`/g, "'").replace(/\n/g, '\\n')}\`` : 'none'}`);
+    out.push(`- prompt: ${m.prompt ? `${mdCode(m.prompt.id)}: ${mdCode(m.prompt.template.replace(/\n/g, '\\n'))}` : 'none'}`);
     out.push(`- timings: ${fmtTimings(m.timings)}`);
     out.push('- configuration:', '', '```json', JSON.stringify(m.config ?? null, null, 2), '```');
   }

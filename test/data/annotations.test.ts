@@ -97,3 +97,41 @@ describe('annotation validation', () => {
     });
   });
 });
+
+describe('annotation files that are not what they should be', () => {
+  it('reports `answers: "yes"` once', () => {
+    assert.equal(
+      messageOf(() => parseAnnotations([{ ...good, answers: 'yes' }], 'train.json', 'answered')),
+      'train.json: 1 problem: entry 0 (VizWiz_train_00000000.jpg): answers: expected array, got "yes"',
+    );
+  });
+
+  it('still reports both a bad answer and a wrong count in one array', () => {
+    const answers = [...good.answers.slice(2), { answer: 5, answer_confidence: 'yes' }];
+    assert.equal(
+      messageOf(() => parseAnnotations([{ ...good, answers }], 'train.json', 'answered')),
+      'train.json: 2 problems: entry 0 (VizWiz_train_00000000.jpg): answers[8].answer: expected string, got 5; ' +
+        'entry 0 (VizWiz_train_00000000.jpg): answers: expected 10 answers, got 9',
+    );
+  });
+
+  it('refuses an empty array, for answered and question files alike', () => {
+    const expected = 'val.json: the file holds no entries (an empty array): give a VizWiz annotation file with at least one question';
+    assert.equal(messageOf(() => parseAnnotationsText('[]', 'val.json', 'answered')), expected);
+    assert.equal(messageOf(() => parseAnnotationsText('[]', 'val.json', 'questions')), expected);
+  });
+
+  it('says that a test split has no answers instead of listing every missing field, naming the purpose', () => {
+    const questions = [{ image: 'VizWiz_test_00000000.jpg', question: 'q' }, { image: 'VizWiz_test_00000001.jpg', question: 'q' }];
+    assert.equal(
+      messageOf(() => parseAnnotations(questions, 'test.json', 'answered', { purpose: 'training' })),
+      'test.json: has no answers (its 2 entries carry only image and question, like the test split): training needs train or val annotations',
+    );
+    assert.equal(
+      messageOf(() => parseAnnotations(questions.slice(0, 1), 'test.json', 'answered')),
+      'test.json: has no answers (its entry carries only image and question, like the test split): this step needs train or val annotations',
+    );
+    // one answered entry among them: the others are listed one by one as before
+    assert.match(messageOf(() => parseAnnotations([good, ...questions], 'mixed.json', 'answered')), /^mixed\.json: 6 problems: entry 1 /);
+  });
+});

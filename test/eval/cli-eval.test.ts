@@ -80,3 +80,18 @@ test('an unknown metric is a usage error', () => {
   assert.notEqual(run.status, 0);
   assert.match(run.stderr, /nope/);
 });
+
+test('the test split (no answers): one message saying so and that evaluation needs train or val annotations', async () => {
+  const split = join(dir, 'test.json');
+  const questions = Array.from({ length: 45 }, (_, i) => ({ image: `VizWiz_test_${String(i).padStart(8, '0')}.jpg`, question: 'What is it?' }));
+  await writeFile(split, JSON.stringify(questions));
+  await writeFile(join(dir, 'test-preds.json'), JSON.stringify(questions.map((q) => ({ image: q.image, answer: 'x' }))));
+  const run = vizwiz('eval', '--annotations', split, '--predictions', join(dir, 'test-preds.json'));
+  assert.equal(run.status, 1);
+  assert.equal(run.stdout, '');
+  assert.equal(
+    run.stderr,
+    `vizwiz: ${split}: has no answers (its 45 entries carry only image and question, like the test split): ` +
+      'evaluation needs train or val annotations\n',
+  );
+});
