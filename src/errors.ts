@@ -11,6 +11,8 @@ export type VizWizErrorCode =
   | 'INVALID_IMAGE'
   | 'INVALID_ARCHIVE'
   | 'INVALID_ARGUMENT'
+  /** A command line the command cannot run: a bad option value, a flag that does not apply (exit code 2). */
+  | 'USAGE'
   | 'INVALID_FEATURES'
   | 'INVALID_CHECKPOINT'
   | 'DEVICE_UNAVAILABLE'

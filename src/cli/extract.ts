@@ -39,7 +39,7 @@ function overridesFrom(o: ExtractCliOptions): Record<string, number> {
   for (const [key, raw] of Object.entries(given)) {
     if (raw === undefined) continue;
     const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    if (o.encoder !== 'pixel-projection') throw new VizWizError('INVALID_ARGUMENT', `${flag} applies to --encoder pixel-projection only`);
+    if (o.encoder !== 'pixel-projection') throw new VizWizError('USAGE', `${flag} applies to --encoder pixel-projection only`);
     out[key] = parseWhole(raw, flag, key === 'seed' ? 0 : 1);
   }
   return out;

@@ -9,18 +9,23 @@ import { VizWizError } from '../errors.js';
  * parsed, before any stage runs or any output is written.
  */
 export function availableDevice(raw: string): Device {
-  const device = parseDevice(raw);
+  let device: Device;
+  try {
+    device = parseDevice(raw);
+  } catch (e) {
+    throw e instanceof VizWizError ? new VizWizError('USAGE', `--device: ${e.message}`) : e;
+  }
   checkDevice(device);
   return device;
 }
 
-/** Parses a whole decimal number option; throws INVALID_ARGUMENT naming the option and the raw value. */
+/** Parses a whole decimal number option; throws a USAGE error naming the option and the raw value. */
 export function parseWhole(raw: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const trimmed = raw.trim();
   const value = /^[+-]?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-    throw new VizWizError('INVALID_ARGUMENT', `${flag} must be an integer ${range}, got "${raw}"`);
+    throw new VizWizError('USAGE', `${flag} must be an integer ${range}, got "${raw}"`);
   }
   return value;
 }
@@ -42,7 +47,7 @@ export function parseNumber(raw: string, flag: string, bounds: { min?: number; a
       max !== undefined ? `<= ${max}` : '',
     ].filter(Boolean);
     const range = parts.length > 0 ? ` ${parts.join(' and ')}` : '';
-    throw new VizWizError('INVALID_ARGUMENT', `${flag} must be a number${range}, got "${raw}"`);
+    throw new VizWizError('USAGE', `${flag} must be a number${range}, got "${raw}"`);
   }
   return value;
 }
@@ -50,5 +55,5 @@ export function parseNumber(raw: string, flag: string, bounds: { min?: number; a
 /** Checks that `raw` is one of `choices`. */
 export function parseChoice<T extends string>(raw: string, flag: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(raw)) return raw as T;
-  throw new VizWizError('INVALID_ARGUMENT', `${flag} must be one of ${choices.join(', ')}, got "${raw}"`);
+  throw new VizWizError('USAGE', `${flag} must be one of ${choices.join(', ')}, got "${raw}"`);
 }

@@ -43,14 +43,14 @@ const MODELS = ['head', 'paligemma'] as const;
 
 /** The value of an option that `--model <model>` needs. */
 function needed(value: string | undefined, flag: string, model: string): string {
-  if (value === undefined) throw new VizWizError('INVALID_ARGUMENT', `${flag} is required with --model ${model}`);
+  if (value === undefined) throw new VizWizError('USAGE', `${flag} is required with --model ${model}`);
   return value;
 }
 
 /** Options that belong to the other model are refused rather than ignored. */
 function refuse(o: PredictCliOptions, flags: readonly (keyof PredictCliOptions)[], model: string): void {
   for (const key of flags) {
-    if (o[key] !== undefined) throw new VizWizError('INVALID_ARGUMENT', `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to --model ${model}`);
+    if (o[key] !== undefined) throw new VizWizError('USAGE', `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to --model ${model}`);
   }
 }
 

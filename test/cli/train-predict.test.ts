@@ -64,8 +64,8 @@ describe('vizwiz extract / train / predict / eval', () => {
 
   it('rejects bad options with a one-line reason', () => {
     const r = runVizwiz(['train', '--model', 'resnet', '--train-annotations', 'a', '--train-features', 'b', '--val-annotations', 'c', '--val-features', 'd', '--out', 'e']);
-    assert.equal(r.status, 1);
-    assert.equal(r.stderr, 'vizwiz: --model must be one of baseline, clip-linear, got "resnet"\n');
+    assert.equal(r.status, 2, 'a usage error');
+    assert.equal(r.stderr, 'vizwiz: --model must be one of baseline, clip-linear, got "resnet"\n(run with --help for usage)\n');
     const p = runVizwiz(['predict', '--checkpoint', '/nonexistent', '--annotations', 'a', '--features', 'b', '--out', 'c']);
     assert.equal(p.status, 1);
     assert.equal(p.stderr, 'vizwiz: /nonexistent: no model.json; pass the --out folder of a vizwiz train run\n');

@@ -40,6 +40,6 @@ test('extract --on-corrupt skip writes features and a failures file; a rerun is 
 test('extract refuses pixel-projection options for other encoders before loading anything', () => {
   const base = ['extract', '--annotations', 'a.json', '--images', 'imgs', '--out', 'o.safetensors'];
   const dim = runVizwiz([...base, '--encoder', 'resnet50', '--image-dim', '8']);
-  assert.equal(dim.status, 1);
-  assert.equal(dim.stderr, 'vizwiz: --image-dim applies to --encoder pixel-projection only\n');
+  assert.equal(dim.status, 2, 'a usage error');
+  assert.equal(dim.stderr, 'vizwiz: --image-dim applies to --encoder pixel-projection only\n(run with --help for usage)\n');
 });

@@ -58,14 +58,14 @@ describe('vizwiz finetune / predict --model paligemma', () => {
   it('names what is missing or misplaced', () => {
     const a = data.val.annotations;
     const cases: [string[], string][] = [
-      [['predict', '--model', 'paligemma', '--annotations', a, '--out', 'x.json', '--images', data.val.imagesDir], 'vizwiz: --base is required with --model paligemma\n'],
-      [['predict', '--model', 'paligemma', '--base', data.model, '--checkpoint', 'run', '--annotations', a, '--images', data.val.imagesDir, '--out', 'x.json'], 'vizwiz: --checkpoint does not apply to --model paligemma\n'],
-      [['predict', '--annotations', a, '--out', 'x.json'], 'vizwiz: --checkpoint is required with --model head\n'],
-      [['finetune', '--model', 'paligemma', '--base', data.model, '--train-annotations', a, '--train-images', data.val.imagesDir, '--val-annotations', a, '--val-images', data.val.imagesDir, '--out', 'x', '--target', 'first'], 'vizwiz: --target must be one of most-common, random, got "first"\n'],
+      [['predict', '--model', 'paligemma', '--annotations', a, '--out', 'x.json', '--images', data.val.imagesDir], 'vizwiz: --base is required with --model paligemma\n(run with --help for usage)\n'],
+      [['predict', '--model', 'paligemma', '--base', data.model, '--checkpoint', 'run', '--annotations', a, '--images', data.val.imagesDir, '--out', 'x.json'], 'vizwiz: --checkpoint does not apply to --model paligemma\n(run with --help for usage)\n'],
+      [['predict', '--annotations', a, '--out', 'x.json'], 'vizwiz: --checkpoint is required with --model head\n(run with --help for usage)\n'],
+      [['finetune', '--model', 'paligemma', '--base', data.model, '--train-annotations', a, '--train-images', data.val.imagesDir, '--val-annotations', a, '--val-images', data.val.imagesDir, '--out', 'x', '--target', 'first'], 'vizwiz: --target must be one of most-common, random, got "first"\n(run with --help for usage)\n'],
     ];
     for (const [args, stderr] of cases) {
       const r = runVizwiz(args);
-      assert.equal(r.status, 1, args.join(' '));
+      assert.equal(r.status, 2, `a usage error: ${args.join(' ')}`);
       assert.equal(r.stderr, stderr);
     }
   });
