@@ -1,6 +1,8 @@
 /**
  * TrainSession: double-buffered parameters across steps, the multi-step Loop graph equal to single steps (with and
- * without dropout masks), step counting, input validation, and the inference runner on the trained parameters.
+ * without dropout masks), step counting, input validation, and the inference runner on the trained parameters. The
+ * Loop body and a sharded graph are other graphs than the single step, optimised on their own, so they agree within
+ * float rounding (1e-6: an lr 0.01 step moves parameters by about 1e-2), not bit for bit.
  */
 
 import { test } from 'node:test';
@@ -81,9 +83,11 @@ for (const dropout of [false, true]) {
     const r = await b.steps(stacked, lrs, { masks: stackedMasks });
     assert.equal(a.stepsDone, S);
     assert.equal(b.stepsDone, S);
-    assert.deepEqual(Array.from(r.losses.loss_total as Float32Array).map((x) => Math.fround(x)), singleLosses.map((x) => Math.fround(x)));
-    assert.ok(maxDiff(a.parameters(), b.parameters()) <= 1e-7, `params differ by ${maxDiff(a.parameters(), b.parameters())}`);
-    assert.ok(maxDiff(a.optimizerState(), b.optimizerState()) <= 1e-7);
+    const loopLosses = Array.from(r.losses.loss_total as Float32Array);
+    assert.equal(loopLosses.length, S);
+    loopLosses.forEach((l, i) => assert.ok(Math.abs(l - (singleLosses[i] as number)) <= 1e-6 * Math.abs(singleLosses[i] as number), `step ${i}: loss ${l} vs ${singleLosses[i]}`));
+    assert.ok(maxDiff(a.parameters(), b.parameters()) <= 1e-6, `params differ by ${maxDiff(a.parameters(), b.parameters())}`);
+    assert.ok(maxDiff(a.optimizerState(), b.optimizerState()) <= 1e-6);
     // The loop graph also runs a single step as a stack of one.
     const one = await b.step(data[0] as Record<string, Tensor>, 0.01, { masks: masks[0] });
     assert.ok(Number.isFinite(one.losses.loss_total));
@@ -174,12 +178,12 @@ test('row-sharded parameters train exactly like whole ones (single step and Loop
     results.push(last);
   }
   const [a, b, c] = sessions as [TrainSession, TrainSession, TrainSession];
-  assert.ok(maxDiff(a.parameters(), b.parameters()) <= 1e-7);
-  assert.ok(maxDiff(a.parameters(), c.parameters()) <= 1e-7);
-  assert.ok(maxDiff(a.optimizerState(), c.optimizerState()) <= 1e-7);
+  assert.ok(maxDiff(a.parameters(), b.parameters()) <= 1e-6, `sharded params differ by ${maxDiff(a.parameters(), b.parameters())}`);
+  assert.ok(maxDiff(a.parameters(), c.parameters()) <= 1e-6, `Loop params differ by ${maxDiff(a.parameters(), c.parameters())}`);
+  assert.ok(maxDiff(a.optimizerState(), c.optimizerState()) <= 1e-6);
   assert.deepEqual([...b.parameters().keys()], [...a.parameters().keys()]);
   const ga = results[0]!.extra['grad.answer_fc2.weight']!.floats();
   const gb = results[1]!.extra['grad.answer_fc2.weight']!.floats();
-  assert.ok(ga.every((x, i) => Math.abs(x - (gb[i] as number)) <= 1e-7));
+  assert.ok(ga.every((x, i) => Math.abs(x - (gb[i] as number)) <= 1e-6), 'gradients of the whole and the sharded graph');
   for (const s of sessions) await s.dispose();
 });

@@ -2,7 +2,9 @@
  * Gradient accumulation (src/finetune/stepper.ts, gradient-math.ts): one optimizer update over k micro-batches equals
  * one update over their concatenation - same loss, same gradient, same adapters afterwards - for 8 sample examples whose
  * answers have different token lengths, as 1 x 8, 2 x 4 and 8 x 1. The micro-batches pad to their own lengths, so
- * only float rounding may differ. The adapters start with non-zero B so that every tensor has a gradient.
+ * only float rounding may differ. The adapters start with non-zero B so that every tensor has a gradient. AdamW's
+ * first step is about lr * sign(g), so entries whose gradient is within rounding of zero are held to the step bound
+ * only (test/helpers/adam-step.ts).
  */
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
@@ -16,6 +18,7 @@ import type { LoraSet } from '../../src/models/lora/adapters.js';
 import { PaliGemmaProcessor, type VqaExample } from '../../src/models/paligemma/processor.js';
 import { GemmaTokenizer } from '../../src/models/paligemma/tokenizer.js';
 import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../../src/models/paligemma/weights.js';
+import { assertAfterFirstStep } from '../helpers/adam-step.js';
 import { tinyFinetuneData } from '../helpers/tiny-paligemma.js';
 
 let m: LoadedPaliGemma;
@@ -73,9 +76,12 @@ it('k accumulated micro-batches give the loss, gradient and update of one big ba
     assert.ok(Math.abs(acc.loss - whole.loss) <= 1e-5 * whole.loss, `loss ${acc.loss} vs ${whole.loss}`);
     const g = maxDiff(acc.grads, whole.grads);
     assert.ok(g.diff <= 1e-5 * g.scale, `gradients differ by ${g.diff} (largest ${g.scale}) with micro-batches of ${k}`);
-    const p = maxDiff(acc.after, whole.after);
-    console.log(`micro-batches of ${k}: loss ${acc.loss} vs ${whole.loss}, gradient diff ${g.diff.toExponential(2)} of ${g.scale.toExponential(2)}, adapter diff ${p.diff.toExponential(2)}`);
-    // AdamW moves each entry by about lr (1e-3) whatever the gradient's size: agreeing to 0.2% of that is agreement.
-    assert.ok(p.diff <= 2e-6, `adapters differ by ${p.diff} after the update`);
+    // AdamW moves each entry by about lr (1e-3) whatever the gradient's size: agreeing to 0.2% of that is agreement,
+    // wherever the gradient is 10x above the agreement level just asserted (283 of the 9,472 entries are not).
+    const p = assertAfterFirstStep(`micro-batches of ${k}`, acc.after, whole.after, whole.grads, { lr: 1e-3, floor: () => 1e-4 * g.scale, tol: () => 2e-6 });
+    console.log(
+      `micro-batches of ${k}: loss ${acc.loss} vs ${whole.loss}, gradient diff ${g.diff.toExponential(2)} of ${g.scale.toExponential(2)}, ` +
+        `adapter diff ${p.worst.toExponential(2)} (${p.illConditioned} entries with |g| < ${(1e-4 * g.scale).toExponential(2)} held to the step bound)`,
+    );
   }
 });

@@ -2,7 +2,8 @@
  * KV-cache decoding: on the golden Gemma, prefill + cached single-token steps reproduce the full forward (and the
  * transformers logits) position by position. On a random model of the same config with larger weights (the golden's
  * small init makes greedy decoding repeat one token), greedy decoding with the cache equals greedy decoding by full
- * forwards, and a left- or right-padded batch decodes each row exactly as that row alone, end tokens included.
+ * forwards, and a left- or right-padded batch decodes each row as that row alone, end tokens included. The graphs
+ * differ, so logits agree within tolerance, and tokens are compared where each greedy choice leads by more than twice it.
  */
 
 import { before, test } from 'node:test';
@@ -18,7 +19,8 @@ import { gemmaModel } from '../../../src/models/gemma/model.js';
 import { loadGemmaCheckpoint } from '../../../src/models/gemma/weights.js';
 import { gemmaParamSpecs } from '../../../src/models/gemma/names.js';
 import { initParams } from '../../../src/engine/init.js';
-import { assertClose, forwardFeeds, goldenPath, readTensors, sliceTime, tensor, type Tensors } from './helpers.js';
+import { assertDecisive } from '../../helpers/margins.js';
+import { assertClose, forwardFeeds, goldenPath, outputTol, readTensors, sliceTime, tensor, type Tensors } from './helpers.js';
 
 let config: GemmaConfig;
 let weights: Map<string, Float32Array>;
@@ -104,7 +106,8 @@ test('greedy decoding with the cache equals greedy decoding by full forwards', a
   for (let k = 0; k < n; k++) {
     const logits = await fullLogits(BigInt64Array.from(seq), 1, seq.length);
     const last = logits.subarray((seq.length - 1) * config.vocab, seq.length * config.vocab);
-    assertClose(`step ${k} logits`, cached.stepLogits[k] as Float32Array, last);
+    assertClose(`step ${k} logits`, cached.stepLogits[k] as Float32Array, last, outputTol(last));
+    assertDecisive(`full-forward step ${k}`, last, config.vocab, outputTol(last));
     const tok = argmaxRow(last, 0, config.vocab);
     assert.equal(rowTokens(cached, 0)[k], tok, `step ${k} token`);
     seq = [...seq, BigInt(tok)];
@@ -137,11 +140,13 @@ test('a left- or right-padded batch decodes each row as it would alone, end toke
       const got = rowTokens(batched, r);
       const end = eosTokenIds.length > 0 ? own.indexOf(eosTokenIds[0] as number) : -1;
       const expected = end >= 0 ? own.map((x, k) => (k > end ? config.padTokenId : x)) : own;
-      assert.deepEqual(got.slice(0, expected.length), expected.slice(0, got.length), `${side} padding, row ${r}`);
       for (let k = 0; k < batched.steps && (end < 0 || k <= end); k++) {
         const mine = (batched.stepLogits[k] as Float32Array).subarray(r * config.vocab, (r + 1) * config.vocab);
-        assertClose(`${side} row ${r} step ${k}`, mine, (alone[r] as GreedyResult).stepLogits[k] as Float32Array);
+        const ref = (alone[r] as GreedyResult).stepLogits[k] as Float32Array;
+        assertClose(`${side} row ${r} step ${k}`, mine, ref, outputTol(ref));
+        assertDecisive(`row ${r} alone, step ${k}`, ref, config.vocab, outputTol(ref));
       }
+      assert.deepEqual(got.slice(0, expected.length), expected.slice(0, got.length), `${side} padding, row ${r}`);
     }
   }
 });

@@ -2,7 +2,10 @@
  * Frozen PaliGemma weights bound as initializers (engine/external-data.ts) instead of fed as inputs, on the project's
  * tiny fixture (test/fixtures/paligemma) on the CPU: greedy generation gives the same tokens and logits with the
  * weights embedded and in external data files; one LoRA training step (fused trainer) and one gradient computation
- * (the fine-tuning stepper's LoraGradients) give the same loss and adapter gradients.
+ * (the fine-tuning stepper's LoraGradients) give the same loss and adapter gradients. Constant weights let onnxruntime
+ * fold and prepack them, which may reorder float sums (CPU and thread count decide), so values are compared within
+ * rounding: logits within tolerance, tokens once the greedy choice leads by far more than that, and the adapters
+ * after AdamW's first step as test/helpers/adam-step.ts explains.
  */
 
 import { before, test } from 'node:test';
@@ -18,6 +21,9 @@ import { PaliGemmaGenerator, type PaliGemmaGeneration } from '../../../src/model
 import { PaliGemmaProcessor, type VqaExample } from '../../../src/models/paligemma/processor.js';
 import { GemmaTokenizer } from '../../../src/models/paligemma/tokenizer.js';
 import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../../../src/models/paligemma/weights.js';
+import { assertAfterFirstStep } from '../../helpers/adam-step.js';
+import { minTopGap } from '../../helpers/margins.js';
+import { absMax } from '../../helpers/tolerance.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let m: LoadedPaliGemma;
@@ -36,11 +42,13 @@ before(async () => {
   ];
 });
 
-function assertClose(label: string, got: Float32Array | undefined, expected: Float32Array): void {
+/** Within 1e-4 of the tensor's largest entry; returns that tolerance. */
+function assertClose(label: string, got: Float32Array | undefined, expected: Float32Array): number {
   assert.ok(got && got.length === expected.length, `${label}: missing or wrong size`);
-  const scale = expected.reduce((a, x) => Math.max(a, Math.abs(x)), 0);
+  const tol = 1e-4 * absMax(expected) + 1e-9;
   const diff = expected.reduce((a, x, i) => Math.max(a, Math.abs(x - (got[i] as number))), 0);
-  assert.ok(diff <= 1e-4 * scale + 1e-9, `${label}: max abs diff ${diff} (scale ${scale})`);
+  assert.ok(diff <= tol, `${label}: max abs diff ${diff} (tolerance ${tol})`);
+  return tol;
 }
 
 async function generate(o: Parameters<typeof PaliGemmaGenerator.create>[3]): Promise<PaliGemmaGeneration> {
@@ -53,15 +61,21 @@ async function generate(o: Parameters<typeof PaliGemmaGenerator.create>[3]): Pro
 
 test('generation with frozen weights as initializers (embedded, external) matches weights as inputs', async () => {
   const fed = await generate({ session: { threads: 1 } });
+  const vocab = m.config.text.vocab;
   for (const [label, o] of [
     ['embedded', { session: { threads: 1, placement: 'initializers' } }],
     ['external', { session: { threads: 1, externalDataThreshold: 0, placement: 'initializers' } }],
   ] as const) {
     const got = await generate(o);
-    assert.deepEqual(got.tokens, fed.tokens, `${label} tokens`);
-    assert.deepEqual(got.prefillLogits, fed.prefillLogits, `${label} prefill logits`);
+    assertClose(`${label} prefill logits`, got.prefillLogits, fed.prefillLogits);
     assert.equal(got.stepLogits.length, fed.stepLogits.length);
-    got.stepLogits.forEach((l, k) => assert.deepEqual(l, fed.stepLogits[k], `${label} step ${k} logits`));
+    fed.stepLogits.forEach((l, k) => {
+      const tol = assertClose(`${label} step ${k} logits`, got.stepLogits[k], l);
+      // Logits within tol of each other pick the same token where the choice leads by more than 2 tol (measured: 1.49).
+      const gap = minTopGap(l, vocab);
+      assert.ok(gap > 2 * tol, `step ${k}: the greedy choice leads by only ${gap} (tolerance ${tol})`);
+    });
+    assert.deepEqual(got.tokens, fed.tokens, `${label} tokens`);
   }
 });
 
@@ -89,6 +103,14 @@ test('one LoRA step and one gradient computation: same loss and adapter gradient
   assert.ok(fed.step.grads.size > 0 && fed.g.grads.size > 0);
   // Constant weights let onnxruntime fold/prepack them, which reorders float sums: equal up to rounding.
   for (const [name, v] of fed.step.grads) assertClose(`trainer grad ${name}`, bound.step.grads.get(name), v);
-  for (const [name, v] of fed.after) assertClose(`updated adapter ${name}`, bound.after.get(name), v);
   for (const [name, v] of fed.g.grads) assertClose(`gradient ${name}`, bound.g.grads.get(name), v);
+  // The trainer's AdamW step (lr 1e-2) from gradients that agree within 1e-4 of each tensor's largest entry: entries
+  // with |g| under 1e-3 of it (24 here) may step either way.
+  const gradScale = (name: string): number => absMax(fed.step.grads.get(name) as Float32Array);
+  const after = assertAfterFirstStep('updated adapter', bound.after, fed.after, fed.step.grads, {
+    lr: 1e-2,
+    floor: (name) => 1e-3 * gradScale(name),
+    tol: (name) => 1e-4 * absMax(fed.after.get(name) as Float32Array) + 1e-9,
+  });
+  console.log(`frozen as initializers: updated adapters differ by ${after.worst.toExponential(2)} (${after.illConditioned} entries held to the step bound)`);
 });
