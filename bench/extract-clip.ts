@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { Rng } from '../src/engine/rng.js';
-import type { ImageTextEncoder, RgbImage } from '../src/features/encoder.js';
+import type { ImageTextEncoder, RgbImage } from '../src/models/encoder.js';
 import { createClipEncoder } from '../src/models/clip/encoder.js';
 import { clipModelParams } from '../src/models/clip/model.js';
 import { ClipTokenizer } from '../src/models/clip/tokenizer.js';

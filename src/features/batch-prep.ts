@@ -8,7 +8,7 @@ import type { ImageSource } from '../data/image-source.js';
 import type { VizWizQuestion } from '../data/types.js';
 import { readImage, type DecodeOptions } from '../images/decode.js';
 import { ImageFailure, type ImageFailureRecord } from '../images/failure.js';
-import type { ImageTextEncoder } from './encoder.js';
+import type { ImageTextEncoder } from '../models/encoder.js';
 import type { RowRange } from './plan.js';
 
 export interface PreparedBatch {

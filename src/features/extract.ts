@@ -19,7 +19,7 @@ import type { DecodeOptions } from '../images/decode.js';
 import type { ImageFailureRecord } from '../images/failure.js';
 import { assembleFeatures, failuresPathFor } from './assemble.js';
 import { prepareBatch, type PreparedBatch } from './batch-prep.js';
-import type { ImageTextEncoder } from './encoder.js';
+import type { ImageTextEncoder } from '../models/encoder.js';
 import { extractionFingerprint } from './fingerprint.js';
 import { planBatches, rowsIn, type RowRange } from './plan.js';
 import { resolveProgress, type ProgressReporter } from './progress.js';

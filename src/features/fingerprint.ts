@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { VizWizQuestion } from '../data/types.js';
 import type { DecodeOptions } from '../images/decode.js';
-import type { ImageTextEncoder } from './encoder.js';
+import type { ImageTextEncoder } from '../models/encoder.js';
 
 export function extractionFingerprint(questions: readonly VizWizQuestion[], encoder: ImageTextEncoder, decode: DecodeOptions): string {
   const hash = createHash('sha256');

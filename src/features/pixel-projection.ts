@@ -12,7 +12,7 @@ import type { ImageSource } from '../data/image-source.js';
 import { tokenizeQuestion } from '../data/question-encoding.js';
 import type { VizWizQuestion } from '../data/types.js';
 import { readImage } from '../images/decode.js';
-import type { ImageTextEncoder, RgbImage } from './encoder.js';
+import type { ImageTextEncoder, RgbImage } from '../models/encoder.js';
 import type { FeatureSet } from './feature-file.js';
 
 export interface PixelProjectionOptions {

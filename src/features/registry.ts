@@ -9,7 +9,7 @@ import type { Device } from '../engine/device.js';
 import { VizWizError } from '../errors.js';
 import type { HubClient } from '../models/sources/hub-client.js';
 import { resolveModelSource, type ResolvedSource } from '../models/sources/resolve.js';
-import type { ImageTextEncoder } from './encoder.js';
+import type { ImageTextEncoder } from '../models/encoder.js';
 import { createPixelProjectionEncoder, PIXEL_PROJECTION_DEFAULTS } from './pixel-projection.js';
 import { withMetadata } from './with-metadata.js';
 import { loadClipEncoder } from '../models/clip/encoder.js';

@@ -3,7 +3,7 @@
  * own merged with what the caller knows (registry id, model source, resolved commit, overrides). Works for class
  * instances, whose methods live on the prototype and would be lost by an object spread.
  */
-import type { ImageTextEncoder } from './encoder.js';
+import type { ImageTextEncoder } from '../models/encoder.js';
 
 export function withMetadata(encoder: ImageTextEncoder, extra: Readonly<Record<string, string>>): ImageTextEncoder {
   const wrapped: ImageTextEncoder = {

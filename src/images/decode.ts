@@ -16,7 +16,7 @@
 import sharp from 'sharp';
 import type { ImageSource } from '../data/image-source.js';
 import { VizWizError } from '../errors.js';
-import type { RgbImage } from '../features/encoder.js';
+import type { RgbImage } from './rgb.js';
 import { ImageFailure, oneLineReason } from './failure.js';
 
 export interface DecodeOptions {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { VizWizQuestion } from '../../src/data/types.js';
-import type { ImageTextEncoder } from '../../src/features/encoder.js';
+import type { ImageTextEncoder } from '../../src/models/encoder.js';
 import { makeQuestions } from './extract-questions.js';
 
 /** `rows` images (varied sizes and colours, some PNG) in a fresh folder, with one question each. */

@@ -16,7 +16,7 @@ import type { SessionOptions } from '../../engine/graph-session.js';
 import { buildInference } from '../../engine/inference.js';
 import { InferenceRunner } from '../../engine/inference-runner.js';
 import { Tensor } from '../../engine/tensor.js';
-import type { EncoderLoadOptions, ImageTextEncoder, RgbImage } from '../../features/encoder.js';
+import type { EncoderLoadOptions, ImageTextEncoder, RgbImage } from '../encoder.js';
 import type { PatchEmbedMethod } from '../transformer/patch-embed.js';
 import { parseClipConfig, type ClipConfig } from './config.js';
 import { clipTextModel, clipVisionModel } from './model.js';

@@ -5,7 +5,7 @@
  * ((x - mean) / std in float32), channels first. Values match transformers' pixel_values bit for bit.
  */
 
-import type { RgbImage } from '../../features/encoder.js';
+import type { RgbImage } from '../../images/rgb.js';
 import { resizeBicubic } from './pil-resize.js';
 
 export interface ClipPreprocessConfig {

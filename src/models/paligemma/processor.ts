@@ -7,7 +7,7 @@
  * through SigLIP's preprocessing (siglip/preprocess.ts).
  */
 
-import type { RgbImage } from '../../features/encoder.js';
+import type { RgbImage } from '../../images/rgb.js';
 import { VizWizError } from '../../errors.js';
 import { siglipPreprocess } from '../siglip/preprocess.js';
 import type { PaliGemmaConfig } from './config.js';

@@ -9,7 +9,7 @@
  * difference).
  */
 
-import type { EncoderLoadOptions, ImageTextEncoder, RgbImage } from '../../features/encoder.js';
+import type { EncoderLoadOptions, ImageTextEncoder, RgbImage } from '../encoder.js';
 import { buildInference } from '../../engine/inference.js';
 import { InferenceRunner } from '../../engine/inference-runner.js';
 import { Tensor } from '../../engine/tensor.js';

@@ -8,7 +8,7 @@
  * black (byte 0) as CenterCrop does (only possible with crop > resize).
  */
 
-import type { RgbImage } from '../../features/encoder.js';
+import type { RgbImage } from '../../images/rgb.js';
 import { resizeRegion } from './resize.js';
 
 export interface ImagenetPreprocess {

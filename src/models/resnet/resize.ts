@@ -10,7 +10,7 @@
  * photo to its 224x224 crop on one core).
  */
 
-import type { RgbImage } from '../../features/encoder.js';
+import type { RgbImage } from '../../images/rgb.js';
 
 const PRECISION_BITS = 32 - 8 - 2;
 const ONE = 1 << PRECISION_BITS;

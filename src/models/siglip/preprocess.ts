@@ -4,7 +4,7 @@
  * with mean 0.5 / std 0.5 to [-1, 1], channels first. The resampler and the float32 rounding are CLIP's (shared code).
  */
 
-import type { RgbImage } from '../../features/encoder.js';
+import type { RgbImage } from '../../images/rgb.js';
 import { resizeBicubic } from '../clip/pil-resize.js';
 import { normalizeToChw } from '../clip/preprocess.js';
 

@@ -1,17 +1,13 @@
 /**
- * The contract between feature extraction and the frozen encoders (CLIP, ResNet-50, the pixel projection).
- * Extraction decodes images to RGB, asks the encoder to preprocess each one, batches the results and calls
- * `encodeImages`; question text goes to `encodeTexts` when the encoder has a text tower. Encoders are described
- * as data in the registry (src/features/registry.ts): architecture, default source, preprocessing, output sizes.
+ * The contract of a frozen image/text encoder (CLIP, ResNet-50, the pixel projection), as feature extraction and the
+ * service use it: decoded images go through `preprocess`, batches of them through `encodeImages`; question text goes
+ * to `encodeTexts` when the encoder has a text tower. Encoders are described as data in the registry
+ * (src/features/registry.ts): architecture, default source, preprocessing, output sizes.
  */
 import type { Device } from '../engine/device.js';
+import type { RgbImage } from '../images/rgb.js';
 
-/** A decoded image: 8-bit RGB, row-major, `width * height * 3` bytes, EXIF orientation already applied. */
-export interface RgbImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
+export type { RgbImage };
 
 export interface ImageTextEncoder {
   /** Registry id, e.g. 'clip-vit-l14-336', 'resnet50'. */
