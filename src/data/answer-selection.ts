@@ -7,7 +7,7 @@
  * Answers are compared after the official normalisation, so "Red." and "red" are one answer.
  */
 import { distance } from 'fastest-levenshtein';
-import { normalizeAnswer } from '../eval/normalize.js';
+import { normalizeAnswer } from '../text/normalize.js';
 import type { VizWizRecord } from './types.js';
 
 /** How often each normalised answer occurs over all ten answers of every training record. */

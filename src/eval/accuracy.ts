@@ -20,7 +20,7 @@
  * VLMEvalKit do); the official code does not, so it is off by default.
  */
 import type { VizWizAnswer } from '../data/types.js';
-import { normalizeAnswer } from './normalize.js';
+import { normalizeAnswer } from '../text/normalize.js';
 import { pySum } from './python-float.js';
 
 export const ACCURACY_METRICS = ['official', 'seed'] as const;

@@ -2,8 +2,8 @@
  * Public API of the evaluation: the official VizWiz-VQA answer normalisation and accuracy (and the seed variant),
  * answerability AP/F1, submission files, and whole-set scoring.
  */
-export { normalizeAnswer, processDigitArticle, processPunctuation, PUNCTUATION } from './normalize.js';
-export { CONTRACTIONS } from './contractions.js';
+export { normalizeAnswer, processDigitArticle, processPunctuation, PUNCTUATION } from '../text/normalize.js';
+export { CONTRACTIONS } from '../text/contractions.js';
 export {
   ACCURACY_METRICS,
   allAnswersAccuracy,

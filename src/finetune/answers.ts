@@ -12,7 +12,7 @@
  */
 
 import type { VizWizQuestion } from '../data/types.js';
-import { normalizeAnswer } from '../eval/normalize.js';
+import { normalizeAnswer } from '../text/normalize.js';
 import type { PaliGemmaGenerator } from '../models/paligemma/generate.js';
 import type { PaliGemmaProcessor } from '../models/paligemma/processor.js';
 import { continuationLogProb } from '../models/paligemma/score.js';

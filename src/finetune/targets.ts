@@ -10,7 +10,7 @@
 import { countAnswerFrequencies, selectAnswer } from '../data/answer-selection.js';
 import type { VizWizRecord } from '../data/types.js';
 import type { Rng } from '../engine/rng.js';
-import { normalizeAnswer } from '../eval/normalize.js';
+import { normalizeAnswer } from '../text/normalize.js';
 import type { TargetMode } from './config.js';
 
 /** The most common answer of every record (frequencies from `records` themselves). */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { planSample } from '../../src/data/sample/plan.js';
-import { normalizeAnswer } from '../../src/eval/normalize.js';
+import { normalizeAnswer } from '../../src/text/normalize.js';
 import { PaliGemmaProcessor } from '../../src/models/paligemma/processor.js';
 import { GemmaTokenizer } from '../../src/models/paligemma/tokenizer.js';
 import { loadPaligemmaCheckpoint } from '../../src/models/paligemma/weights.js';

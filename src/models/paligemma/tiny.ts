@@ -12,7 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeSafetensors, type TensorToWrite } from '../../engine/safetensors.js';
 import { planSample } from '../../data/sample/plan.js';
-import { normalizeAnswer } from '../../eval/normalize.js';
+import { normalizeAnswer } from '../../text/normalize.js';
 import { paligemmaConfigFromHf } from './config.js';
 import { ANSWER_EN_V1, renderPrompt } from './prompt.js';
 import { LEGACY_PREFIXES, paligemmaParamSpecs } from './names.js';
