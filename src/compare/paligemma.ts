@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { readSubmission, writeSubmission } from '../eval/submission.js';
 import { finetunePaligemma, predictPaligemma, type FinetuneConfigInput, type FinetuneResult } from '../finetune/index.js';
 import { promptTemplate } from '../models/paligemma/index.js';
+import { sampleQuestionAnswers } from '../data/sample/texts.js';
 import { writeTinyPaligemma } from '../models/paligemma/tiny.js';
 import { resolveModelSource } from '../models/sources/resolve.js';
 import type { EpochRecord } from '../train/trainer.js';
@@ -30,7 +31,7 @@ export interface PaligemmaStageOptions {
 async function baseFolder(o: PaligemmaStageOptions): Promise<{ dir: string; source: string }> {
   if (o.source === undefined) {
     const dir = join(o.out, 'models', 'tiny-paligemma');
-    if (!existsSync(join(dir, 'config.json'))) await writeTinyPaligemma(dir, (o.config.seed ?? 0) + 3);
+    if (!existsSync(join(dir, 'config.json'))) await writeTinyPaligemma(dir, sampleQuestionAnswers(), (o.config.seed ?? 0) + 3);
     return { dir, source: dir };
   }
   const resolved = await resolveModelSource(o.source, o.offline ? { offline: true } : {});

@@ -9,9 +9,13 @@ import { loadAnnotations } from '../../src/data/annotations.js';
 import { openImageSource, type ImageSource } from '../../src/data/image-source.js';
 import { generateSample } from '../../src/data/sample/index.js';
 import type { VizWizRecord } from '../../src/data/types.js';
-import { writeTinyPaligemma } from '../../src/models/paligemma/tiny.js';
+import { sampleQuestionAnswers } from '../../src/data/sample/texts.js';
+import { writeTinyPaligemma as writeTiny } from '../../src/models/paligemma/tiny.js';
 
-export { writeTinyPaligemma } from '../../src/models/paligemma/tiny.js';
+/** The tiny PaliGemma with the sample dataset's tokenizer (what the embedded default uses). */
+export function writeTinyPaligemma(dir: string, seed = 1): Promise<string> {
+  return writeTiny(dir, sampleQuestionAnswers(), seed);
+}
 
 export interface TinySplit {
   annotations: string;

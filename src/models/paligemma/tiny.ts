@@ -2,8 +2,8 @@
  * A tiny, randomly initialised PaliGemma of the real architecture (SigLIP with a 2-layer tower on 32 px images, 16
  * image tokens, projector, 2-layer Gemma with multi-query attention), written as a Hugging Face checkpoint folder:
  * config.json, model.safetensors (transformers' legacy `language_model.model.*` names, as the hub checkpoints) and a
- * Gemma-style BPE tokenizer whose vocabulary is learnt on the sample dataset's questions and answers
- * (tiny-tokenizer.ts). It is the embedded default's stand-in for google/paligemma-3b-pt-224 (no download,
+ * Gemma-style BPE tokenizer whose vocabulary is learnt on the questions and answers the caller gives (the sample
+ * dataset's: src/data/sample/texts.ts) (tiny-tokenizer.ts). It is the embedded default's stand-in for google/paligemma-3b-pt-224 (no download,
  * deterministic for a seed) and the test suite's way to fine-tune and predict end to end in seconds.
  * Weights: matrices N(0, 0.05^2), the token embedding (also the tied output head) N(0, 0.25^2) so that logits
  * can grow large enough for a LoRA fine-tune to make one answer clearly win; norms as randomPaligemmaWeights.
@@ -11,7 +11,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeSafetensors, type TensorToWrite } from '../../engine/safetensors.js';
-import { planSample } from '../../data/sample/plan.js';
 import { normalizeAnswer } from '../../text/normalize.js';
 import { paligemmaConfigFromHf } from './config.js';
 import { ANSWER_EN_V1, renderPrompt } from './prompt.js';
@@ -22,19 +21,27 @@ import { buildTinyTokenizer, type TinyTokenizerFiles } from './tiny-tokenizer.js
 const EMBED_STD = 0.25;
 const MATRIX_STD = 0.05;
 
-/** The corpus of the tiny tokenizer: prompts and normalised answers of a planned (never written) sample dataset. */
-export function tinyTokenizerCorpus(): string[] {
-  const plan = planSample({ n: 3000, seed: 0 });
-  const items = [...plan.splits.train, ...plan.splits.val, ...plan.splits.test];
-  return items.flatMap((i) => [`${renderPrompt(ANSWER_EN_V1, i.question)}\n`, ...i.answers.map((a) => normalizeAnswer(a.answer))]);
+/** What the tiny tokenizer learns from: questions with their raw answers. */
+export interface TokenizerTexts {
+  question: string;
+  answers: readonly string[];
 }
 
-let tokenizerCache: TinyTokenizerFiles | undefined;
+/** The corpus of the tiny tokenizer: the prompts of the questions and the normalised answers. */
+export function tinyTokenizerCorpus(texts: readonly TokenizerTexts[]): string[] {
+  return texts.flatMap((t) => [`${renderPrompt(ANSWER_EN_V1, t.question)}\n`, ...t.answers.map((a) => normalizeAnswer(a))]);
+}
 
-/** The tiny tokenizer (built once per process). */
-export function tinyPaligemmaTokenizer(): TinyTokenizerFiles {
-  tokenizerCache ??= buildTinyTokenizer(tinyTokenizerCorpus());
-  return tokenizerCache;
+const tokenizerCache = new Map<readonly TokenizerTexts[], TinyTokenizerFiles>();
+
+/** The tiny tokenizer for `texts` (built once per process and texts array). */
+export function tinyPaligemmaTokenizer(texts: readonly TokenizerTexts[]): TinyTokenizerFiles {
+  let tok = tokenizerCache.get(texts);
+  if (!tok) {
+    tok = buildTinyTokenizer(tinyTokenizerCorpus(texts));
+    tokenizerCache.set(texts, tok);
+  }
+  return tok;
 }
 
 /** The config.json of the tiny PaliGemma for a vocabulary of `vocab` ids with <image> at `imageTokenId`. */
@@ -77,10 +84,10 @@ export function tinyPaligemmaConfig(vocab: number, imageTokenId: number): Record
   };
 }
 
-/** Writes the tiny PaliGemma checkpoint folder (deterministic for `seed`) and returns its path. */
-export async function writeTinyPaligemma(dir: string, seed = 1): Promise<string> {
+/** Writes the tiny PaliGemma checkpoint folder (deterministic for `seed` and `texts`) and returns its path. */
+export async function writeTinyPaligemma(dir: string, texts: readonly TokenizerTexts[], seed = 1): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const tok = tinyPaligemmaTokenizer();
+  const tok = tinyPaligemmaTokenizer(texts);
   const rawConfig = tinyPaligemmaConfig(tok.vocabSize, tok.imageTokenId);
   const config = paligemmaConfigFromHf(rawConfig);
   const p = LEGACY_PREFIXES;
