@@ -6,6 +6,7 @@
  */
 
 import { VizWizError } from '../../errors.js';
+import { configNumber, configString, type Json } from '../hf-config.js';
 import { activationFromHf, type TransformerConfig } from '../transformer/config.js';
 
 export interface ClipVisionConfig extends TransformerConfig {
@@ -34,19 +35,9 @@ export interface ClipConfig {
   logitScaleInit: number; // 2.6592 = ln(1 / 0.07)
 }
 
-type Json = Record<string, unknown>;
 
-function num(o: Json, key: string, dflt: number, where: string): number {
-  const v = o[key];
-  if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new VizWizError('INVALID_CHECKPOINT', `${where}: '${key}' must be a number, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function str(o: Json, key: string, dflt: string): string {
-  const v = o[key];
-  return typeof v === 'string' ? v : dflt;
-}
+const num = configNumber;
+const str = (o: Json, key: string, dflt: string): string => configString(o, key, dflt, 'config');
 
 export function parseVisionConfig(o: Json, projectionDim?: number, where = 'vision_config'): ClipVisionConfig {
   return {

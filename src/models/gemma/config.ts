@@ -5,6 +5,7 @@
  */
 
 import { VizWizError } from '../../errors.js';
+import { configNumber, type Json } from '../hf-config.js';
 
 /** 'tanh' = gelu_pytorch_tanh (Gemma's default), 'exact' = the erf form ('gelu'). */
 export type GemmaActivation = 'tanh' | 'exact';
@@ -50,11 +51,8 @@ const ACTIVATIONS: Readonly<Record<string, GemmaActivation>> = {
   gelu: 'exact',
 };
 
-function num(json: Record<string, unknown>, key: keyof typeof HF_DEFAULTS): number {
-  const v = json[key];
-  if (v === undefined || v === null) return HF_DEFAULTS[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new VizWizError('INVALID_CHECKPOINT', `Gemma config: '${key}' must be a number, got ${JSON.stringify(v)}`);
-  return v;
+function num(json: Json, key: keyof typeof HF_DEFAULTS): number {
+  return configNumber(json, key, HF_DEFAULTS[key], 'Gemma config');
 }
 
 /** An id field that may be a list (eos_token_id: [1, 107]): its first entry. */

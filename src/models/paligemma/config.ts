@@ -6,6 +6,7 @@
  */
 
 import { VizWizError } from '../../errors.js';
+import { configNumber, type Json } from '../hf-config.js';
 import { gemmaConfigFromHf, type GemmaConfig } from '../gemma/config.js';
 import { siglipConfigFromHf, siglipTokens, type SiglipVisionConfig } from '../siglip/config.js';
 
@@ -22,14 +23,8 @@ export interface PaliGemmaConfig {
   ignoreIndex: number; // -100
 }
 
-type Json = Record<string, unknown>;
 
-function num(o: Json, key: string, dflt: number): number {
-  const v = o[key];
-  if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new VizWizError('INVALID_CHECKPOINT', `PaliGemma config: '${key}' must be a number, got ${JSON.stringify(v)}`);
-  return v;
-}
+const num = (o: Json, key: string, dflt: number): number => configNumber(o, key, dflt, 'PaliGemma config');
 
 export function paligemmaConfigFromHf(raw: unknown): PaliGemmaConfig {
   if (typeof raw !== 'object' || raw === null) throw new VizWizError('INVALID_CHECKPOINT', 'PaliGemma config: expected a JSON object');

@@ -6,6 +6,7 @@
  */
 
 import { VizWizError } from '../../errors.js';
+import { configNumber, type Json } from '../hf-config.js';
 import { activationFromHf, type TransformerConfig } from '../transformer/config.js';
 
 export interface SiglipVisionConfig extends TransformerConfig {
@@ -16,14 +17,8 @@ export interface SiglipVisionConfig extends TransformerConfig {
   useHead: boolean;
 }
 
-type Json = Record<string, unknown>;
 
-function num(o: Json, key: string, dflt: number): number {
-  const v = o[key];
-  if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new VizWizError('INVALID_CHECKPOINT', `SigLIP config: '${key}' must be a number, got ${JSON.stringify(v)}`);
-  return v;
-}
+const num = (o: Json, key: string, dflt: number): number => configNumber(o, key, dflt, 'SigLIP config');
 
 /** Image tokens per image: (S / p)^2 (256 for 224 / 14). */
 export function siglipTokens(c: SiglipVisionConfig): number {
