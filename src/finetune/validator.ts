@@ -8,6 +8,7 @@
  */
 
 import type * as ort from 'onnxruntime-node';
+import type { AnswerSelection } from '../data/answer-selection.js';
 import type { VizWizRecord } from '../data/types.js';
 import { InferenceRunner, type SessionOptions } from '../engine/session.js';
 import { buildInference } from '../engine/train-step.js';
@@ -38,6 +39,8 @@ export interface ValidationResult {
 export interface ValidatorOptions {
   batchSize: number;
   maxNewTokens: number;
+  /** How the loss's target answer is chosen among the ten (the fine-tune's rule). */
+  answerSelection: AnswerSelection;
   session?: SessionOptions;
 }
 
@@ -63,7 +66,7 @@ export class Validator {
     const graph = buildInference(paligemmaLoraModel(m.config, m.prefixes, set), { outputs: [], loss: selectedRowsLoss() });
     const lossRunner = await InferenceRunner.create(graph, adapterArrays, o.session);
     const frozen = weightFeeds(paligemmaParamSpecs(m.config, m.prefixes), m.weights);
-    return new Validator(m, proc, records, pixels, o, merged, generator, lossRunner, adapterArrays, frozen, mostCommonAnswers(records));
+    return new Validator(m, proc, records, pixels, o, merged, generator, lossRunner, adapterArrays, frozen, mostCommonAnswers(records, o.answerSelection));
   }
 
   async run(adapters: ReadonlyMap<string, Float32Array>): Promise<ValidationResult> {
