@@ -4,12 +4,13 @@
  * gallery (thumbnails as relative image files when there are any) and provenance. Every number comes from the
  * report document (`results.json`) and every table says which metric variant it uses.
  */
+import { SELECTION_RULES } from '../data/answer-selection.js';
 import { ANSWER_TYPES } from '../data/types.js';
 import { ACCURACY_METRICS, type AccuracyMetric } from '../eval/accuracy.js';
 import type { ReportDocument } from './document.js';
 import { fmt2, fmtInterval, fmtP, fmtSeconds, fmtSigned, fmtTimings, mdCell } from './format.js';
 import { answerCounts, GALLERY_CATEGORIES, type GalleryCategory } from './gallery.js';
-import { historySummary, levelName } from './summary.js';
+import { decidedByLine, historySummary, levelName, SELECTION_STEP_NAMES, selectionCells } from './summary.js';
 
 export const GALLERY_HEADINGS: Record<GalleryCategory, string> = {
   disagreement: 'Models disagree',
@@ -118,6 +119,10 @@ function provenanceSection(doc: ReportDocument): string[] {
     out.push('', `### ${mdCell(m.label)} (\`${m.id}\`)`, '', mdCell(m.description), '');
     out.push(`- seed: ${m.seed}`);
     out.push(`- prompt: ${m.prompt ? `\`${m.prompt.id}\`: \`${m.prompt.template.replace(/`/g, "'").replace(/\n/g, '\\n')}\`` : 'none'}`);
+    out.push(
+      `- answer selection: ${m.answerSelection ? `\`${m.answerSelection.rule}\` (${mdCell(m.answerSelection.description)}); training targets decided by ${decidedByLine(m)}` : 'none'}`,
+    );
+    if (m.run) out.push(`- run folder: \`${m.run.folder}\`, inputs key \`${m.run.key}\``);
     out.push(`- timings: ${fmtTimings(m.timings)}`);
     out.push('- configuration:', '', '```json', JSON.stringify(m.config ?? null, null, 2), '```');
   }
@@ -170,6 +175,17 @@ export function renderMarkdown(doc: ReportDocument): string {
       doc.models.map((m) => {
         const h = historySummary(m);
         return [mdCell(m.label), h.epochs, h.bestEpoch, h.bestAccuracy, h.trainLoss, h.valLoss, h.seconds === null ? '-' : fmtSeconds(h.seconds)];
+      }),
+    ),
+    '',
+    'Training targets: the answer-selection rule and how many targets each of its steps decided ("-": not a step of the rule).',
+    '',
+    ...table(
+      ['model', 'answer selection', ...SELECTION_RULES.map((r) => SELECTION_STEP_NAMES[r])],
+      ['l', 'l', ...SELECTION_RULES.map((): 'r' => 'r')],
+      doc.models.map((m) => {
+        const s = selectionCells(m);
+        return [mdCell(m.label), s.rule, ...s.steps];
       }),
     ),
     '',
