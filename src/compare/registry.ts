@@ -57,7 +57,7 @@ export interface LoraEntry extends EntryBase {
 export type CompareEntry = PriorEntry | HeadEntry | LoraEntry;
 
 /** Head training defaults shared by both heads, so the comparison isolates the features (src/train/config.ts). */
-const HEAD_DEFAULTS: HeadEntry['defaults'] = {
+export const HEAD_DEFAULTS: HeadEntry['defaults'] = {
   // seed report: Adam, lr 0.005, 100 epochs
   real: { epochs: 100, lr: 0.005 },
   // epochs: a time budget (the embedded comparison in about a minute on 2 cores); measured at lr 0.005 on the
@@ -67,6 +67,24 @@ const HEAD_DEFAULTS: HeadEntry['defaults'] = {
   // a pipeline check, not a result
   smoke: { epochs: 3 },
 };
+
+export const PALIGEMMA_DEFAULTS: LoraEntry['defaults'] = {
+  // seed report: lr 1e-4, 10 epochs; LoRA, batch 4 x 4 and AdamW from src/finetune/config.ts (HF recipe)
+  real: { epochs: 10, lr: 1e-4 },
+  // the tiny random PaliGemma: a larger step than the 3B model's lr 1e-4, batches of 8 without accumulation,
+  // 6 epochs - chosen for the embedded default's time budget, not tuned
+  embedded: { epochs: 6, lr: 3e-3, batchSize: 8, gradAccum: 1 },
+  // a pipeline check, not a result
+  smoke: { epochs: 1 },
+};
+
+/** A default per data mode for --help: "3 smoke, 30 embedded, 100 with --data", or "0.005" when they agree. */
+export function describeModes<T>(defaults: ModeDefaults<T>, field: keyof T): string {
+  const smoke = defaults.smoke[field];
+  const [embedded, real] = [defaults.embedded[field], defaults.real[field]];
+  if (smoke === undefined && embedded === real) return String(embedded);
+  return [...(smoke !== undefined ? [`${String(smoke)} smoke`] : []), `${String(embedded)} embedded`, `${String(real)} with --data`].join(', ');
+}
 
 export const COMPARISON: Readonly<Record<CompareModel, CompareEntry>> = {
   'question-prior': {
@@ -101,15 +119,7 @@ export const COMPARISON: Readonly<Record<CompareModel, CompareEntry>> = {
     label: 'PaliGemma + LoRA',
     // {source}, {r} and {alpha} are filled in from the run
     description: 'PaliGemma ({source}) fine-tuned with LoRA r {r}, alpha {alpha}; greedy answers',
-    defaults: {
-      // seed report: lr 1e-4, 10 epochs; LoRA, batch 4 x 4 and AdamW from src/finetune/config.ts (HF recipe)
-      real: { epochs: 10, lr: 1e-4 },
-      // the tiny random PaliGemma: a larger step than the 3B model's lr 1e-4, batches of 8 without accumulation,
-      // 6 epochs - chosen for the embedded default's time budget, not tuned
-      embedded: { epochs: 6, lr: 3e-3, batchSize: 8, gradAccum: 1 },
-      // a pipeline check, not a result
-      smoke: { epochs: 1 },
-    },
+    defaults: PALIGEMMA_DEFAULTS,
   },
 };
 

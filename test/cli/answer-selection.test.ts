@@ -4,10 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { writeFeatures } from '../../src/features/feature-file.js';
+import { finetuneConfig } from '../../src/finetune/config.js';
+import { TrainingTargets } from '../../src/finetune/targets.js';
+import { Rng } from '../../src/engine/rng.js';
 import { runVizwiz } from '../helpers/cli.js';
 import { record } from '../helpers/records.js';
 
 const rep = (answer: string, n: number): string[] => Array.from({ length: n }, () => answer);
+
+const TIE = [...rep('cat', 3), ...rep('dog', 3), ...rep('cot', 2), ...rep('cut', 2)];
 
 /**
  * Three hand-made records: a 3-3-2-2 tie (cat, dog, cot, cut) whose Levenshtein winner is cat while dog is the more
@@ -16,7 +21,7 @@ const rep = (answer: string, n: number): string[] => Array.from({ length: n }, (
 async function tieData(): Promise<{ annotations: string; features: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'vizwiz-selection-'));
   const records = [
-    record('VizWiz_train_00000000.jpg', [...rep('cat', 3), ...rep('dog', 3), ...rep('cot', 2), ...rep('cut', 2)]),
+    record('VizWiz_train_00000000.jpg', TIE),
     record('VizWiz_train_00000001.jpg', rep('dog', 10)),
     record('VizWiz_train_00000002.jpg', ['bird']),
   ];
@@ -66,5 +71,19 @@ describe('vizwiz train --answer-selection', () => {
     const bad = runVizwiz(['train', '--model', 'baseline', '--train-annotations', 'a', '--train-features', 'b', '--val-annotations', 'c', '--val-features', 'd', '--out', 'e', '--answer-selection', 'vote']);
     assert.equal(bad.status, 1);
     assert.equal(bad.stderr, 'vizwiz: --answer-selection must be one of seed, deuser, got "vote"\n');
+  });
+});
+
+describe('vizwiz finetune --answer-selection', () => {
+  it('picks the fine-tune targets by the rule (default deuser) and refuses an unknown one', () => {
+    const records = [record('a.jpg', TIE), record('b.jpg', rep('dog', 10))];
+    const targets = (selection: 'seed' | 'deuser') => new TrainingTargets(records, 'most-common', selection).forEpoch(new Rng(0));
+    assert.deepEqual(targets('seed'), ['cat', 'dog']);
+    assert.deepEqual(targets('deuser'), ['dog', 'dog']);
+    assert.equal(finetuneConfig().answerSelection, 'deuser');
+    assert.throws(() => finetuneConfig({ answerSelection: 'vote' as never }), { message: 'answerSelection must be one of seed, deuser, got "vote"' });
+    const r = runVizwiz(['finetune', '--model', 'paligemma', '--base', 'b', '--train-annotations', 'a', '--train-images', 'i', '--val-annotations', 'c', '--val-images', 'd', '--out', 'e', '--answer-selection', 'vote']);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, 'vizwiz: --answer-selection must be one of seed, deuser, got "vote"\n');
   });
 });
