@@ -2,27 +2,22 @@
  * The feature stage of `vizwiz compare`: image (and question) features of both splits for each encoder the
  * requested models need, through the resumable extractor. With --augment, the training images are also encoded
  * rotated, for the augmentation ablation.
- * Each feature file has a stage key (stage-key.ts) over the extraction's own fingerprint (rows, encoder and its
- * weights' content) and the content of the images, kept in `<file>.stage.json`. The key is written before
- * extraction starts, so an interrupted extraction resumes only for the same inputs; a file (or unfinished parts)
- * made from other inputs is removed and extracted again. `onCorrupt` is not in the key: a finished file is the
- * same either way (with 'stop', a corrupt image leaves no file).
+ * Each feature file is named by its stage key (stage-key.ts): the extraction's own fingerprint (rows, encoder and
+ * its weights' content) and the content of the images - OUT/features/<split>.<encoder>-<key>.safetensors. The same
+ * inputs find the same file (finished: reused; interrupted: resumed from its parts), other inputs extract into
+ * another file, and none is deleted, as with the runs (run-cache.ts). `onCorrupt` is not in the key: a finished file
+ * is the same either way (with 'stop', a corrupt image leaves no file).
  */
-import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Device } from '../engine/device.js';
 import { VizWizError } from '../errors.js';
-import { failuresPathFor } from '../features/assemble.js';
 import type { ImageTextEncoder } from '../features/encoder.js';
 import { extractFeatures, type OnCorrupt } from '../features/extract.js';
 import { readFeatures, type FeatureSet } from '../features/feature-file.js';
 import { extractionFingerprint } from '../features/fingerprint.js';
 import { loadEncoder } from '../features/registry.js';
 import { withMetadata } from '../features/with-metadata.js';
-import { removeWorkFolder, workFolderFor } from '../features/work-folder.js';
 import { RotatedImageSource } from '../images/augment.js';
-import { writeJsonAtomic } from '../io/atomic-write.js';
 import { resolveModelSource } from '../models/sources/resolve.js';
 import type { CompareData, SplitData } from './data.js';
 import type { FileHashes } from './file-hashes.js';
@@ -57,25 +52,8 @@ export interface FeatureStageOptions {
 /** Largest rotation of the augmentation ablation, degrees (RotatedImageSource's default, the seed report's 30). */
 const MAX_ROTATION = 30;
 
-/** Makes `file` belong to `key`: output and unfinished parts made from other inputs are removed. */
-async function claimFeatureFile(file: string, key: string, log: (line: string) => void): Promise<void> {
-  const marker = `${file}.stage.json`;
-  let stored: string | undefined;
-  try {
-    stored = (JSON.parse(await readFile(marker, 'utf8')) as { key?: string }).key;
-  } catch {
-    stored = undefined;
-  }
-  if (stored === key) return;
-  const parts = workFolderFor(file);
-  if (stored !== undefined || existsSync(file) || existsSync(parts)) {
-    log(`features: ${file} was made from other data, images or weights; extracting it again`);
-    await rm(file, { force: true });
-    await rm(failuresPathFor(file), { force: true });
-    await removeWorkFolder(parts);
-  }
-  await writeJsonAtomic(marker, { key });
-}
+/** Hex digits of the key in a file name, as for the run folders. */
+const NAME_DIGITS = 16;
 
 /** Prefixes the image source's location to an unusable-image error that does not name it (folder or zip). */
 function withLocation(err: unknown, location: string): unknown {
@@ -88,11 +66,11 @@ async function extractSplit(
   encoder: ImageTextEncoder,
   split: Pick<SplitData, 'records' | 'images'>,
   images: { identity: string; location: string },
-  file: string,
+  name: string,
   o: FeatureStageOptions,
 ): Promise<FeatureFiles> {
   const key = stageKey({ stage: 'features', format: 1, extraction: extractionFingerprint(split.records, encoder, {}), images: images.identity });
-  await claimFeatureFile(file, key, o.log);
+  const file = join(o.out, 'features', `${name}.${encoder.id}-${key.slice(0, NAME_DIGITS)}.safetensors`);
   let result;
   try {
     result = await extractFeatures({ questions: split.records, images: split.images, encoder, out: file, onCorrupt: o.onCorrupt, progress: false, log: o.log });
@@ -134,14 +112,13 @@ export async function encoderFeatures(
           : {};
     await o.hashes.save();
     const encoder = withMetadata(loaded, { weights: stageKey(weights) });
-    const dir = join(o.out, 'features');
     const split = (s: SplitData) => ({ identity: s.identity.images, location: s.images.location });
-    const train = await extractSplit(encoder, data.train, split(data.train), join(dir, `train.${encoderId}.safetensors`), o);
-    const val = await extractSplit(encoder, data.val, split(data.val), join(dir, `val.${encoderId}.safetensors`), o);
+    const train = await extractSplit(encoder, data.train, split(data.train), 'train', o);
+    const val = await extractSplit(encoder, data.val, split(data.val), 'val', o);
     if (!augment) return { train, val };
     const rotated = { records: data.train.records, images: new RotatedImageSource(data.train.images, o.seed, MAX_ROTATION) };
     const rotatedImages = { identity: `${data.train.identity.images} rotated ${MAX_ROTATION} seed ${o.seed}`, location: data.train.images.location };
-    const trainAugmented = await extractSplit(encoder, rotated, rotatedImages, join(dir, `train-rotated.${encoderId}.safetensors`), o);
+    const trainAugmented = await extractSplit(encoder, rotated, rotatedImages, 'train-rotated', o);
     return { train, val, trainAugmented };
   } finally {
     await loaded.dispose();

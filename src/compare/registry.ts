@@ -40,7 +40,7 @@ export interface HeadEntry extends EntryBase {
   trainer: 'head';
   head: HeadName;
   /** The encoder whose features the head reads (src/features/registry.ts). */
-  encoder: ModelFamily & string;
+  encoder: Exclude<ModelFamily, 'paligemma'>;
   defaults: ModeDefaults<Pick<TrainConfig, 'epochs' | 'lr'>>;
   /** The seed report's augmentation ablation, trained with --augment on features of rotated images. */
   rotatedVariant?: { id: string; label: string; description: string };

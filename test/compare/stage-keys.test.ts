@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -45,7 +45,7 @@ async function compare(extra: Partial<CompareOptions> = {}): Promise<Run> {
 function stages(lines: readonly string[]): Record<string, string> {
   const did: Record<string, string> = {};
   for (const line of lines) {
-    const feature = /^features: (\S+) -> .*\/(train|val)\.\S+\.safetensors (reused|\(\d+ rows computed\))$/.exec(line);
+    const feature = /^features: (\S+) -> .*\/(train|val)\.\S+-[0-9a-f]{16}\.safetensors (reused|\(\d+ rows computed\))$/.exec(line);
     if (feature) did[`${feature[2]}.${feature[1]}`] = feature[3] === 'reused' ? 'reused' : 'computed';
     const model = /^([a-z-]+): (reused|fitted|epoch 1\/)/.exec(line);
     if (model && !(model[1]! in did)) did[model[1]!] = model[2] === 'epoch 1/' ? 'trained' : model[2]!;
@@ -149,7 +149,9 @@ describe('vizwiz compare: stage keys', () => {
       'clip-linear': 'trained',
       paligemma: 'trained',
     });
-    assert.ok(r.lines.some((l) => /^features: .*train\.resnet50\.safetensors was made from other data, images or weights; extracting it again$/.test(l)));
+    // into a new file; the earlier one stays
+    const files = (await readdir(join(out, 'features'))).filter((f) => /^train\.resnet50-[0-9a-f]{16}\.safetensors$/.test(f));
+    assert.equal(files.length, 2);
   });
 
   it('--seed makes a new sample and tiny models and recomputes everything under the new seed', async () => {
