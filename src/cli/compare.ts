@@ -52,7 +52,11 @@ export function compareCommand(): Command {
       `training target among the ten answers, every model: ${ANSWER_SELECTIONS.map((s) => `${s} (${SELECTION_DESCRIPTIONS[s]})`).join('; or ')}`,
       COMPARE_ANSWER_SELECTION,
     )
-    .option('--on-corrupt <mode>', 'missing or undecodable image: stop, or skip (zero features for the heads, a blank image for PaliGemma; listed in the log)', 'stop')
+    .option(
+      '--on-corrupt <mode>',
+      'missing or undecodable image: stop, or skip (zero features for the heads, a blank image for PaliGemma; listed in the log)',
+      'stop',
+    )
     .option('--paligemma-epochs <n>', `PaliGemma LoRA epochs (default: ${describeModes(PALIGEMMA_DEFAULTS, 'epochs')} or --paligemma-model)`)
     .option('--n <n>', 'questions of the embedded sample dataset (default 600; 120 with --smoke)')
     .option('--clip-model <source>', 'CLIP weights: folder or hf:org/repo (default hf:openai/clip-vit-large-patch14-336)')

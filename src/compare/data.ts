@@ -80,7 +80,8 @@ async function ensureSample(o: DataOptions): Promise<string> {
   const existing = await sampleOnDisk(marker);
   if (existing?.n === o.sampleSize && existing.seed === o.seed) return dir;
   if (existing || existsSync(dir)) {
-    o.log(`data: ${dir} holds a sample of ${existing?.n ?? 'unknown'} questions, seed ${existing?.seed ?? 'unknown'}; writing ${o.sampleSize} questions, seed ${o.seed}`);
+    const was = `${existing?.n ?? 'unknown'} questions, seed ${existing?.seed ?? 'unknown'}`;
+    o.log(`data: ${dir} holds a sample of ${was}; writing ${o.sampleSize} questions, seed ${o.seed}`);
     await rm(marker, { force: true });
     await rm(dir, { recursive: true, force: true });
   }

@@ -128,7 +128,8 @@ const trainHeadEntry: Trainer<HeadEntry> = async (id, entry, ctx) => {
   const runs = [await runHead({ ...common, id, label: entry.label, description: entry.description, train: { ...train, features: f.train } })];
   if (entry.rotatedVariant && f.trainAugmented) {
     const v = entry.rotatedVariant;
-    runs.push(await runHead({ ...common, id: v.id, label: v.label, description: `${entry.description}; ${v.description}`, train: { ...train, features: f.trainAugmented } }));
+    const description = `${entry.description}; ${v.description}`;
+    runs.push(await runHead({ ...common, id: v.id, label: v.label, description, train: { ...train, features: f.trainAugmented } }));
   }
   return runs;
 };

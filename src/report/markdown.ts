@@ -119,9 +119,9 @@ function provenanceSection(doc: ReportDocument): string[] {
     out.push('', `### ${mdCell(m.label)} (\`${m.id}\`)`, '', mdCell(m.description), '');
     out.push(`- seed: ${m.seed}`);
     out.push(`- prompt: ${m.prompt ? `\`${m.prompt.id}\`: \`${m.prompt.template.replace(/`/g, "'").replace(/\n/g, '\\n')}\`` : 'none'}`);
-    out.push(
-      `- answer selection: ${m.answerSelection ? `\`${m.answerSelection.rule}\` (${mdCell(m.answerSelection.description)}); training targets decided by ${decidedByLine(m)}` : 'none'}`,
-    );
+    const s = m.answerSelection;
+    const selection = s ? `\`${s.rule}\` (${mdCell(s.description)}); training targets decided by ${decidedByLine(m)}` : 'none';
+    out.push(`- answer selection: ${selection}`);
     if (m.run) out.push(`- run folder: \`${m.run.folder}\`, inputs key \`${m.run.key}\``);
     out.push(`- timings: ${fmtTimings(m.timings)}`);
     out.push('- configuration:', '', '```json', JSON.stringify(m.config ?? null, null, 2), '```');
