@@ -1,10 +1,14 @@
 /**
  * `vizwiz compare [--data DIR] [--models baseline,clip-linear] [--out DIR] [--device ...] [--smoke] [--holdout F]
- * [--augment]`: the whole comparison with caching and resumption at every stage (see src/compare/run.ts).
+ * [--augment] [--answer-selection seed|deuser] [--on-corrupt stop|skip]`: the whole comparison with caching and
+ * resumption at every stage (see src/compare/run.ts).
  */
 import { Command } from 'commander';
+import { ANSWER_SELECTIONS, SELECTION_DESCRIPTIONS } from '../data/answer-selection.js';
 import { parseDevice } from '../engine/device.js';
-import { COMPARE_MODELS, runCompare, type CompareModel } from '../compare/run.js';
+import type { OnCorrupt } from '../features/extract.js';
+import { describeModes, HEAD_DEFAULTS, PALIGEMMA_DEFAULTS } from '../compare/registry.js';
+import { COMPARE_ANSWER_SELECTION, COMPARE_MODELS, runCompare, type CompareModel } from '../compare/run.js';
 import { claimOutputFolder } from './output.js';
 import { availableDevice, parseChoice, parseNumber, parseWhole } from './options.js';
 
@@ -19,6 +23,9 @@ interface CompareCliOptions {
   augment?: boolean;
   seed: string;
   epochs?: string;
+  lr?: string;
+  answerSelection: string;
+  onCorrupt: string;
   n?: string;
   paligemmaEpochs?: string;
   clipModel?: string;
@@ -39,8 +46,19 @@ export function compareCommand(): Command {
     .option('--holdout <fraction>', 'hold out this fraction of train as validation (the seed report\'s protocol)')
     .option('--augment', 'also train on features of rotated training images (the seed report\'s augmentation ablation)')
     .option('--seed <s>', 'seed of data, initialisation and shuffling', '0')
-    .option('--epochs <n>', 'head epochs (default: 3 smoke, 30 embedded, 100 with --data)')
-    .option('--paligemma-epochs <n>', 'PaliGemma LoRA epochs (default: 1 smoke, 6 embedded, 10 with --data as the seed report)')
+    .option('--epochs <n>', `head epochs (default: ${describeModes(HEAD_DEFAULTS, 'epochs')})`)
+    .option('--lr <x>', `learning rate of both heads (the seed report's; default: ${describeModes(HEAD_DEFAULTS, 'lr')})`)
+    .option(
+      '--answer-selection <rule>',
+      `training target among the ten answers, every model: ${ANSWER_SELECTIONS.map((s) => `${s} (${SELECTION_DESCRIPTIONS[s]})`).join('; or ')}`,
+      COMPARE_ANSWER_SELECTION,
+    )
+    .option(
+      '--on-corrupt <mode>',
+      'missing or undecodable image: stop, or skip (zero features for the heads, a blank image for PaliGemma; listed in the log)',
+      'stop',
+    )
+    .option('--paligemma-epochs <n>', `PaliGemma LoRA epochs (default: ${describeModes(PALIGEMMA_DEFAULTS, 'epochs')} or --paligemma-model)`)
     .option('--n <n>', 'questions of the embedded sample dataset (default 600; 120 with --smoke)')
     .option('--clip-model <source>', 'CLIP weights: folder or hf:org/repo (default hf:openai/clip-vit-large-patch14-336)')
     .option('--resnet-model <source>', 'ResNet-50 weights: folder or hf:org/repo (default hf:timm/resnet50.tv_in1k)')
@@ -60,6 +78,9 @@ export function compareCommand(): Command {
         augment: o.augment === true,
         seed: parseWhole(o.seed, '--seed', 0),
         ...(o.epochs !== undefined ? { epochs: parseWhole(o.epochs, '--epochs', 1) } : {}),
+        ...(o.lr !== undefined ? { lr: parseNumber(o.lr, '--lr', { above: 0 }) } : {}),
+        answerSelection: parseChoice(o.answerSelection, '--answer-selection', ANSWER_SELECTIONS),
+        onCorrupt: parseChoice<OnCorrupt>(o.onCorrupt, '--on-corrupt', ['stop', 'skip']),
         ...(o.n !== undefined ? { sampleSize: parseWhole(o.n, '--n', 20) } : {}),
         ...(o.clipModel !== undefined ? { clipModel: o.clipModel } : {}),
         ...(o.resnetModel !== undefined ? { resnetModel: o.resnetModel } : {}),

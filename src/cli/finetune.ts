@@ -5,6 +5,7 @@
  * never touches the network). Prints the best epoch's accuracy; the adapter is in DIR/best/ (PEFT format).
  */
 import { Command } from 'commander';
+import { ANSWER_SELECTIONS, SELECTION_DESCRIPTIONS } from '../data/answer-selection.js';
 import { loadAnnotations } from '../data/annotations.js';
 import { openImageSource } from '../data/image-source.js';
 import { parseDevice } from '../engine/device.js';
@@ -37,6 +38,7 @@ interface FinetuneCliOptions {
   schedule: string;
   weightDecay: string;
   target: string;
+  answerSelection: string;
   prompt: string;
   seed: string;
   maxNewTokens: string;
@@ -78,6 +80,11 @@ export function finetuneCommand(): Command {
     .option('--schedule <name>', `learning-rate schedule: ${SCHEDULES.join(', ')}`, D.schedule)
     .option('--weight-decay <x>', 'AdamW decoupled weight decay', String(D.weightDecay))
     .option('--target <mode>', `training answer: ${TARGET_MODES.join(' or ')}`, D.target)
+    .option(
+      '--answer-selection <rule>',
+      `ties among the most common answers (--target most-common): ${ANSWER_SELECTIONS.map((s) => `${s} (${SELECTION_DESCRIPTIONS[s]})`).join('; or ')}`,
+      D.answerSelection,
+    )
     .option('--prompt <id>', `prompt template: ${Object.keys(PROMPT_TEMPLATES).join(', ')}`, D.prompt)
     .option('--seed <s>', 'seed of adapter init, shuffling, targets and dropout', String(D.seed))
     .option('--max-new-tokens <n>', 'longest validation answer in tokens', String(D.maxNewTokens))
@@ -104,6 +111,7 @@ export function finetuneCommand(): Command {
         schedule: parseChoice(o.schedule, '--schedule', SCHEDULES),
         weightDecay: parseNumber(o.weightDecay, '--weight-decay', { min: 0 }),
         target: parseChoice(o.target, '--target', TARGET_MODES),
+        answerSelection: parseChoice(o.answerSelection, '--answer-selection', ANSWER_SELECTIONS),
         prompt: parseChoice(o.prompt, '--prompt', Object.keys(PROMPT_TEMPLATES)),
         seed: parseWhole(o.seed, '--seed', 0),
         maxNewTokens: parseWhole(o.maxNewTokens, '--max-new-tokens', 1),

@@ -17,6 +17,7 @@ import { predictPaligemma } from '../finetune/predict.js';
 import { resolveModelSource } from '../models/sources/resolve.js';
 import { PROMPT_TEMPLATES } from '../models/paligemma/prompt.js';
 import type { Prediction } from '../data/types.js';
+import { readsTextFeatures } from '../train/head-registry.js';
 import { predictHead, readHeadDescription } from '../train/predict.js';
 import { claimOutputFile } from './output.js';
 import { availableDevice, parseChoice, parseWhole } from './options.js';
@@ -61,7 +62,7 @@ async function predictWithHead(o: PredictCliOptions): Promise<Prediction[]> {
   const description = await readHeadDescription(checkpoint);
   const questions = await loadQuestions(o.annotations);
   const features = await readFeatures(featuresFile, {
-    requireText: description.head === 'clip-linear',
+    requireText: readsTextFeatures(description.head),
     images: questions.map((q) => q.image),
   });
   return predictHead({

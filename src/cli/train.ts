@@ -4,10 +4,12 @@
  * Every input is validated before the first step: annotations, feature shapes, NaN values, row counts.
  */
 import { Command } from 'commander';
+import { ANSWER_SELECTIONS, SELECTION_DESCRIPTIONS } from '../data/answer-selection.js';
 import { loadAnnotations } from '../data/annotations.js';
 import { parseDevice } from '../engine/device.js';
 import { readFeatures } from '../features/feature-file.js';
 import { HEAD_NAMES, TRAIN_DEFAULTS, trainConfig } from '../train/config.js';
+import { readsTextFeatures, TRAINABLE_HEADS } from '../train/head-registry.js';
 import { SCHEDULES } from '../train/schedule.js';
 import { trainHead } from '../train/trainer.js';
 import { claimOutputFolder } from './output.js';
@@ -34,6 +36,7 @@ interface TrainCliOptions {
   topK?: string;
   minCount: string;
   unknown: string;
+  answerSelection: string;
   device: string;
   threads?: string;
 }
@@ -57,12 +60,20 @@ export function trainCommand(): Command {
     .option('--schedule <name>', `learning-rate schedule: ${SCHEDULES.join(', ')}`, D.schedule)
     .option('--warmup <x>', 'warmup updates, or a fraction of all updates when below 1', String(D.warmup))
     .option('--seed <s>', 'seed of initialisation, shuffling and dropout', String(D.seed))
-    .option('--hidden <n>', 'hidden size (default: 512 for clip-linear, 0 = one linear layer for baseline)')
+    .option(
+      '--hidden <n>',
+      `hidden size (default: ${HEAD_NAMES.map((h) => `${TRAINABLE_HEADS[h].defaultHidden} for ${h}`).join(', ')}; 0 = one linear layer)`,
+    )
     .option('--dropout <p>', 'dropout probability', String(D.dropout))
     .option('--activation <name>', 'none (as in the paper), relu or gelu', D.activation)
     .option('--top-k <n>', 'answer classes: the K most frequent targets', String(D.answers.topK))
     .option('--min-count <n>', 'answer classes: targets seen at least this often', '1')
     .option('--unknown <policy>', 'targets outside the vocabulary: skip (leave out) or unk-class', D.answers.unknown)
+    .option(
+      '--answer-selection <rule>',
+      `training target among the ten answers: ${ANSWER_SELECTIONS.map((s) => `${s} (${SELECTION_DESCRIPTIONS[s]})`).join('; or ')}`,
+      D.answerSelection,
+    )
     .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, D.device)
     .option('--threads <n>', 'intra-op threads (default: one per core)')
     .action(async (o: TrainCliOptions) => {
@@ -84,13 +95,14 @@ export function trainCommand(): Command {
           minCount: parseWhole(o.minCount, '--min-count', 1),
           unknown: parseChoice(o.unknown, '--unknown', ['skip', 'unk-class'] as const),
         },
+        answerSelection: parseChoice(o.answerSelection, '--answer-selection', ANSWER_SELECTIONS),
         device: parseDevice(o.device),
         ...(o.threads !== undefined ? { threads: parseWhole(o.threads, '--threads', 1) } : {}),
       });
       await claimOutputFolder(o.out, 'train');
       const trainRecords = await loadAnnotations(o.trainAnnotations);
       const valRecords = await loadAnnotations(o.valAnnotations);
-      const requireText = head === 'clip-linear';
+      const requireText = readsTextFeatures(head);
       const trainFeatures = await readFeatures(o.trainFeatures, { requireText, images: trainRecords.map((r) => r.image) });
       const valFeatures = await readFeatures(o.valFeatures, { requireText, images: valRecords.map((r) => r.image) });
       const result = await trainHead({

@@ -1,22 +1,38 @@
 /**
  * `vizwiz compare`: the seed report's comparison end to end - data, features, training of both heads, LoRA
- * fine-tuning of PaliGemma, prediction, the official evaluation and the report. Every stage caches its output in
- * OUT and resumes after an interruption; a finished stage is not redone.
+ * fine-tuning of PaliGemma, prediction, the official evaluation and the report. The models are the entries of the
+ * registry (registry.ts), each fitted by the trainer its entry names. Every stage caches its output in OUT under a
+ * key of its inputs (stage-key.ts): a rerun reuses what is up to date, resumes what was interrupted and computes
+ * again what its inputs changed - so the report always shows the numbers of the settings it names.
  */
+import { join } from 'node:path';
+import type { AnswerSelection } from '../data/answer-selection.js';
 import type { Device } from '../engine/device.js';
+import type { OnCorrupt } from '../features/extract.js';
 import { provenance } from '../provenance.js';
-import { loadCompareData } from './data.js';
-import { tinyEncoderSources } from './encoders.js';
-import { encoderFeatures, type EncoderFeatures } from './features.js';
+import { loadCompareData, type CompareData } from './data.js';
+import { modelSource, type ModelSourceOptions } from './encoders.js';
+import { encoderFeatures, type EncoderFeatures, type FeatureStageOptions } from './features.js';
+import { FileHashes } from './file-hashes.js';
 import { runHead, type ModelRun } from './heads.js';
-import { runQuestionPrior } from './prior.js';
 import { PALIGEMMA_DEFAULT_SOURCE, runPaligemma } from './paligemma.js';
+import { runQuestionPrior } from './prior.js';
+import {
+  COMPARE_MODELS,
+  COMPARISON,
+  entryDefaults,
+  type CompareEntry,
+  type CompareModel,
+  type DataMode,
+  type HeadEntry,
+  type LoraEntry,
+  type PriorEntry,
+} from './registry.js';
 import { writeComparison, type ComparisonSummary } from './summary.js';
 
-export const COMPARE_MODELS = ['question-prior', 'baseline', 'clip-linear', 'paligemma'] as const;
-export type CompareModel = (typeof COMPARE_MODELS)[number];
+export { COMPARE_MODELS, type CompareModel } from './registry.js';
 
-export interface CompareOptions {
+export interface CompareOptions extends ModelSourceOptions {
   /** Output folder (default runs/compare). */
   out: string;
   /** Official release folder; default: the embedded sample dataset with tiny models. */
@@ -30,96 +46,149 @@ export interface CompareOptions {
   /** Also train clip-linear on features of rotated images (the seed's augmentation ablation). */
   augment: boolean;
   seed: number;
-  /** Head epochs (default: 3 smoke, 30 embedded, 100 real data as the seed report). */
+  /** How each training target is chosen among the ten answers (default: the seed report's rule). */
+  answerSelection?: AnswerSelection;
+  /** Head epochs (default: the registry's per data mode). */
   epochs?: number;
+  /** Head learning rate (default: the registry's, the seed report's 0.005). */
+  lr?: number;
   /** Questions of the embedded sample dataset (default 600; smoke 120). */
   sampleSize?: number;
-  /** PaliGemma fine-tuning epochs (default: 1 smoke, 6 embedded, 10 real data as the seed report). */
+  /** PaliGemma fine-tuning epochs (default: the registry's per data mode). */
   paligemmaEpochs?: number;
-  clipModel?: string;
-  resnetModel?: string;
-  paligemmaModel?: string;
+  /** Unusable images: stop with an error naming them, or skip them (zero features, a blank image for PaliGemma). */
+  onCorrupt?: OnCorrupt;
   offline?: boolean;
   log: (line: string) => void;
 }
 
-function headEpochs(o: CompareOptions): number {
-  return o.epochs ?? (o.smoke ? 3 : o.data ? 100 : 30);
+/** Questions of the embedded sample: a time budget (the embedded comparison in about a minute on 2 cores). */
+const SAMPLE_SIZE = { embedded: 600, smoke: 120 } as const;
+
+/** The seed report's rule: compare reproduces the seed report. */
+export const COMPARE_ANSWER_SELECTION: AnswerSelection = 'seed';
+
+/** What every trainer gets besides its entry. */
+interface StageContext {
+  o: CompareOptions;
+  data: CompareData;
+  hashes: FileHashes;
+  answerSelection: AnswerSelection;
+  /** Features per encoder, extracted once for every head that reads them. */
+  features: Map<string, Promise<EncoderFeatures>>;
+}
+
+type Trainer<E extends CompareEntry> = (id: CompareModel, entry: E, ctx: StageContext) => Promise<ModelRun[]>;
+
+function execution(o: CompareOptions): { device: Device; threads?: number } {
+  return { device: o.device, ...(o.threads ? { threads: o.threads } : {}) };
+}
+
+const fitPrior: Trainer<PriorEntry> = async (id, entry, { o, data, answerSelection }) => [
+  await runQuestionPrior(data, { id, label: entry.label, description: entry.description, out: o.out, answerSelection, log: o.log }),
+];
+
+function featuresFor(entry: HeadEntry, ctx: StageContext): Promise<EncoderFeatures> {
+  const { o } = ctx;
+  let pending = ctx.features.get(entry.encoder);
+  if (!pending) {
+    const stage: FeatureStageOptions = {
+      out: o.out,
+      ...execution(o),
+      seed: o.seed,
+      onCorrupt: o.onCorrupt ?? 'stop',
+      hashes: ctx.hashes,
+      log: o.log,
+      ...(o.offline ? { offline: true } : {}),
+    };
+    pending = (async () => {
+      const source = await modelSource(entry.encoder, { ...o, realData: o.data !== undefined });
+      return encoderFeatures(entry.encoder, source, ctx.data, o.augment && entry.rotatedVariant !== undefined, stage);
+    })();
+    ctx.features.set(entry.encoder, pending);
+  }
+  return pending;
+}
+
+const trainHeadEntry: Trainer<HeadEntry> = async (id, entry, ctx) => {
+  const { o, data } = ctx;
+  const mode: DataMode = o.data !== undefined ? 'real' : 'embedded';
+  const defaults = entryDefaults(entry.defaults, mode, o.smoke);
+  const config = {
+    ...defaults,
+    ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
+    ...(o.lr !== undefined ? { lr: o.lr } : {}),
+    seed: o.seed,
+    answerSelection: ctx.answerSelection,
+    ...execution(o),
+  };
+  const f = await featuresFor(entry, ctx);
+  const common = { out: o.out, log: o.log, head: entry.head, config, val: { records: data.val.records, identity: data.val.identity.records, features: f.val } };
+  const train = { records: data.train.records, identity: data.train.identity.records };
+  const runs = [await runHead({ ...common, id, label: entry.label, description: entry.description, train: { ...train, features: f.train } })];
+  if (entry.rotatedVariant && f.trainAugmented) {
+    const v = entry.rotatedVariant;
+    const description = `${entry.description}; ${v.description}`;
+    runs.push(await runHead({ ...common, id: v.id, label: v.label, description, train: { ...train, features: f.trainAugmented } }));
+  }
+  return runs;
+};
+
+const fineTune: Trainer<LoraEntry> = async (id, entry, { o, data, hashes, answerSelection }) => {
+  const given = await modelSource(entry.family, { ...o, realData: o.data !== undefined });
+  // the real checkpoint (real data, or a model the user names) takes the real defaults; the tiny model its own
+  const mode: DataMode = o.data !== undefined || o.paligemmaModel !== undefined ? 'real' : 'embedded';
+  const defaults = entryDefaults(entry.defaults, mode, o.smoke);
+  return [
+    await runPaligemma(data, {
+      id,
+      label: entry.label,
+      description: entry.description,
+      out: o.out,
+      source: given ?? PALIGEMMA_DEFAULT_SOURCE,
+      config: {
+        ...defaults,
+        ...(o.paligemmaEpochs !== undefined ? { epochs: o.paligemmaEpochs } : {}),
+        seed: o.seed,
+        answerSelection,
+        ...execution(o),
+      },
+      onCorrupt: o.onCorrupt ?? 'stop',
+      hashes,
+      ...(o.offline ? { offline: true } : {}),
+      log: o.log,
+    }),
+  ];
+};
+
+/** The trainer of each kind of entry. */
+const TRAINERS: { [K in CompareEntry['trainer']]: Trainer<Extract<CompareEntry, { trainer: K }>> } = {
+  'question-prior': fitPrior,
+  head: trainHeadEntry,
+  lora: fineTune,
+};
+
+function train(id: CompareModel, entry: CompareEntry, ctx: StageContext): Promise<ModelRun[]> {
+  return (TRAINERS[entry.trainer] as Trainer<CompareEntry>)(id, entry, ctx);
 }
 
 export async function runCompare(o: CompareOptions): Promise<ComparisonSummary> {
+  const hashes = await FileHashes.open(join(o.out, 'cache', 'file-hashes.json'));
   const data = await loadCompareData({
     out: o.out,
     ...(o.data !== undefined ? { data: o.data } : {}),
     ...(o.holdout !== undefined ? { holdout: o.holdout } : {}),
     smoke: o.smoke,
     seed: o.seed,
-    sampleSize: o.sampleSize ?? (o.smoke ? 120 : 600),
+    sampleSize: o.sampleSize ?? SAMPLE_SIZE[o.smoke ? 'smoke' : 'embedded'],
+    hashes,
     log: o.log,
   });
   try {
-    const sources = o.data
-      ? { clip: o.clipModel, resnet: o.resnetModel }
-      : { ...(await tinyEncoderSources(o.out, o.seed)), ...(o.clipModel ? { clip: o.clipModel } : {}), ...(o.resnetModel ? { resnet: o.resnetModel } : {}) };
-    const stage = { out: o.out, device: o.device, seed: o.seed, log: o.log, ...(o.threads ? { threads: o.threads } : {}), ...(o.offline ? { offline: true } : {}) };
-    const epochs = headEpochs(o);
+    const ctx: StageContext = { o, data, hashes, answerSelection: o.answerSelection ?? COMPARE_ANSWER_SELECTION, features: new Map() };
     const runs: ModelRun[] = [];
-    const headBase = { out: o.out, log: o.log, val: { records: data.val.records } };
-    const common = { epochs, seed: o.seed, device: o.device, ...(o.threads ? { threads: o.threads } : {}) };
-
-    if (o.models.includes('question-prior')) runs.push(await runQuestionPrior(o.out, data, o.log));
-    if (o.models.includes('baseline')) {
-      const f: EncoderFeatures = await encoderFeatures('resnet50', sources.resnet, data, false, stage);
-      runs.push(
-        await runHead({
-          ...headBase,
-          id: 'baseline',
-          label: 'ResNet-50 baseline',
-          description: 'ResNet-50 pooled image features + question bag-of-words -> linear classifier over the answers',
-          head: 'baseline',
-          config: { ...common, lr: 0.002 },
-          train: { records: data.train.records, features: f.train },
-          val: { records: data.val.records, features: f.val },
-        }),
-      );
-    }
-    if (o.models.includes('clip-linear')) {
-      const f = await encoderFeatures('clip-vit-l14-336', sources.clip, data, o.augment, stage);
-      const clip = {
-        ...headBase,
-        label: 'CLIP + linear layers',
-        description: 'frozen CLIP ViT-L/14@336 image and question embeddings -> LayerNorm/Linear head with answer-type gate (Deuser et al.)',
-        head: 'clip-linear' as const,
-        config: common,
-        val: { records: data.val.records, features: f.val },
-      };
-      runs.push(await runHead({ ...clip, id: 'clip-linear', train: { records: data.train.records, features: f.train } }));
-      if (f.trainAugmented) {
-        runs.push(
-          await runHead({
-            ...clip,
-            id: 'clip-linear-rotated',
-            label: 'CLIP + linear layers, rotated training images',
-            description: `${clip.description}; trained on features of images rotated up to 30 degrees (augmentation ablation)`,
-            train: { records: data.train.records, features: f.trainAugmented },
-          }),
-        );
-      }
-    }
-    if (o.models.includes('paligemma')) {
-      const embedded = o.data === undefined && o.paligemmaModel === undefined;
-      const epochs = o.paligemmaEpochs ?? (o.smoke ? 1 : embedded ? 6 : 10);
-      runs.push(
-        await runPaligemma(data, {
-          out: o.out,
-          source: embedded ? undefined : (o.paligemmaModel ?? PALIGEMMA_DEFAULT_SOURCE),
-          // the tiny random model needs a larger step than the seed report's lr 1e-4 for the 3B model
-          config: { epochs, seed: o.seed, device: o.device, ...(o.threads ? { threads: o.threads } : {}), ...(embedded ? { lr: 3e-3, batchSize: 8, gradAccum: 1 } : {}) },
-          ...(o.offline ? { offline: true } : {}),
-          log: o.log,
-        }),
-      );
-    }
+    // registry order, whatever the order of --models
+    for (const id of COMPARE_MODELS) if (o.models.includes(id)) runs.push(...(await train(id, COMPARISON[id], ctx)));
     return await writeComparison(o.out, {
       dataset: data.info,
       annotations: data.annotations,
@@ -130,6 +199,7 @@ export async function runCompare(o: CompareOptions): Promise<ComparisonSummary> 
       seed: o.seed,
     });
   } finally {
+    await hashes.save();
     await data.close();
   }
 }

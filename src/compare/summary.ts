@@ -76,6 +76,8 @@ export async function writeComparison(out: string, c: ComparisonInputs): Promise
       config: run.config,
       seed: run.seed,
       ...(run.prompt ? { prompt: run.prompt } : {}),
+      ...(run.answerSelection ? { answerSelection: run.answerSelection } : {}),
+      run: run.run,
       ...(run.history ? { history: run.history } : {}),
       predictions: run.predictions,
       records: [...c.records],

@@ -2,7 +2,7 @@
  * Answering questions with PaliGemma, batch by batch: prompt layout and pixels (processor), image prefill, greedy
  * decoding (at most `maxNewTokens` new tokens, stop at eos), and optionally the answerability confidence.
  * - answer: the generated text up to eos (special tokens dropped), passed through the official VizWiz normaliser
- *   (src/eval/normalize.ts: lowercase, punctuation, number words, articles, contractions). The metric normalises
+ *   (src/text/normalize.ts: lowercase, punctuation, number words, articles, contractions). The metric normalises
  *   predictions again, which leaves a normalised answer as it is, so the submission holds exactly the string that is
  *   scored; `raw` keeps the text as generated.
  * - answerable = 1 - P("unanswerable"), where P is the probability that the model generates exactly the tokens of

@@ -3,6 +3,8 @@
  * errors that name the field):
  *   LoRA r 8, alpha 8, dropout 0, targets q/k/v/o/gate/up/down      the HF PaliGemma recipe (PEFT matching)
  *   lr 1e-4, epochs 10, target = most common answer                the seed report
+ *   ties among the most common answers: answerSelection 'deuser'   what `vizwiz finetune` has always done (Deuser et
+ *                                                                  al.); `vizwiz compare` passes the seed's 'seed'
  *   AdamW, weight decay 1e-6                                       the HF recipe
  *   batch 4 x 4 accumulated micro-batches (effective 16)           the HF recipe
  *   warmup 5% of the updates then cosine decay; clip 1.0           big_vision
@@ -14,6 +16,7 @@
 import { DEFAULT_TARGET_MODULES, validateLoraConfig } from '../models/lora/config.js';
 import { promptTemplate } from '../models/paligemma/prompt.js';
 import { checkSchedule, SCHEDULES, type ScheduleKind } from '../train/schedule.js';
+import { ANSWER_SELECTIONS, type AnswerSelection } from '../data/answer-selection.js';
 import { DEVICES, type Device } from '../engine/device.js';
 import { VizWizError } from '../errors.js';
 
@@ -44,6 +47,8 @@ export interface FinetuneConfig {
   weightDecay: number;
   /** Training answer: the most common one (selectAnswer) or one of the ten drawn anew each epoch. */
   target: TargetMode;
+  /** How 'most-common' breaks ties among the ten answers (training targets and the validation loss's targets). */
+  answerSelection: AnswerSelection;
   /** Prompt template id (src/models/paligemma/prompt.ts). */
   prompt: string;
   seed: number;
@@ -68,6 +73,7 @@ export const FINETUNE_DEFAULTS: FinetuneConfig = {
   warmup: 0.05,
   weightDecay: 1e-6,
   target: 'most-common',
+  answerSelection: 'deuser',
   prompt: 'answer-en-v1',
   seed: 0,
   maxNewTokens: 8,
@@ -101,6 +107,9 @@ export function finetuneConfig(o: FinetuneConfigInput = {}): FinetuneConfig {
   if (!(c.clip >= 0) || !Number.isFinite(c.clip)) throw bad(`clip must be a number >= 0 (0 = off), got ${c.clip}`);
   if (!(c.weightDecay >= 0) || !Number.isFinite(c.weightDecay)) throw bad(`weightDecay must be >= 0, got ${c.weightDecay}`);
   if (!(TARGET_MODES as readonly string[]).includes(c.target)) throw bad(`target must be one of ${TARGET_MODES.join(', ')}, got "${c.target}"`);
+  if (!(ANSWER_SELECTIONS as readonly string[]).includes(c.answerSelection)) {
+    throw bad(`answerSelection must be one of ${ANSWER_SELECTIONS.join(', ')}, got "${c.answerSelection}"`);
+  }
   if (!(SCHEDULES as readonly string[]).includes(c.schedule)) throw bad(`schedule must be one of ${SCHEDULES.join(', ')}, got "${c.schedule}"`);
   if (!DEVICES.includes(c.device)) throw bad(`device must be one of ${DEVICES.join(', ')}, got "${c.device}"`);
   if (c.threads !== undefined) positiveInt(c.threads, 'threads');

@@ -113,6 +113,7 @@ export async function finetunePaligemma(o: FinetuneOptions): Promise<FinetuneRes
         validator = await Validator.create(model, set, proc, o.val.records, new PixelLoader(o.val.images, size), {
           batchSize: config.evalBatchSize,
           maxNewTokens: config.maxNewTokens,
+          answerSelection: config.answerSelection,
           session,
         });
       } catch (e) {
@@ -122,7 +123,7 @@ export async function finetunePaligemma(o: FinetuneOptions): Promise<FinetuneRes
       const epochContext: EpochContext = {
         config,
         records: o.train.records,
-        targets: new TrainingTargets(o.train.records, config.target),
+        targets: new TrainingTargets(o.train.records, config.target, config.answerSelection),
         pixels: new PixelLoader(o.train.images, size),
         proc,
         stepper,

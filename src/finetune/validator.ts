@@ -7,6 +7,7 @@
  * The graphs and sessions are built once; each run only refreshes the merged weights and the adapter arrays.
  */
 
+import type { AnswerSelection } from '../data/answer-selection.js';
 import type { VizWizRecord } from '../data/types.js';
 import type { SessionOptions } from '../engine/graph-session.js';
 import { buildInference } from '../engine/inference.js';
@@ -37,6 +38,8 @@ export interface ValidationResult {
 export interface ValidatorOptions {
   batchSize: number;
   maxNewTokens: number;
+  /** How the loss's target answer is chosen among the ten (the fine-tune's rule). */
+  answerSelection: AnswerSelection;
   session?: SessionOptions;
 }
 
@@ -61,7 +64,7 @@ export class Validator {
     const graph = buildInference(paligemmaLoraModel(m.config, m.prefixes, set), { outputs: [], loss: selectedRowsLoss() });
     // Adapters and base weights are all constant here; the adapter arrays are refreshed in place before each run.
     const lossRunner = await InferenceRunner.create(graph, new Map([...m.weights, ...adapterArrays]), { ...o.session, mutable: adapterArrays.keys() });
-    return new Validator(m, proc, records, pixels, o, merged, generator, lossRunner, adapterArrays, mostCommonAnswers(records));
+    return new Validator(m, proc, records, pixels, o, merged, generator, lossRunner, adapterArrays, mostCommonAnswers(records, o.answerSelection));
   }
 
   async run(adapters: ReadonlyMap<string, Float32Array>): Promise<ValidationResult> {

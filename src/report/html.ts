@@ -4,13 +4,14 @@
  * images and the inline style). Accessible: a language, one h1 and nested headings, tables with captions and header
  * cells with scope, alt text on images, labelled figures, dark text on white (contrast above 7:1).
  */
+import { SELECTION_RULES } from '../data/answer-selection.js';
 import { ANSWER_TYPES } from '../data/types.js';
 import { ACCURACY_METRICS, type AccuracyMetric } from '../eval/accuracy.js';
 import type { ReportDocument } from './document.js';
 import { escapeHtml as e, fmt2, fmtInterval, fmtP, fmtSeconds, fmtSigned, fmtTimings } from './format.js';
 import { answerCounts, GALLERY_CATEGORIES } from './gallery.js';
 import { GALLERY_HEADINGS } from './markdown.js';
-import { historySummary, levelName } from './summary.js';
+import { decidedByLine, historySummary, levelName, SELECTION_STEP_NAMES, selectionCells } from './summary.js';
 
 export interface HtmlAssets {
   /** SVG text of each figure, by figure name. */
@@ -124,6 +125,12 @@ function provenance(doc: ReportDocument): string {
       '<dl>',
       `<dt>seed</dt><dd>${m.seed}</dd>`,
       `<dt>prompt</dt><dd>${m.prompt ? `<code>${e(m.prompt.id)}</code>: <code>${e(m.prompt.template)}</code>` : 'none'}</dd>`,
+      `<dt>answer selection</dt><dd>${
+        m.answerSelection
+          ? `<code>${e(m.answerSelection.rule)}</code> (${e(m.answerSelection.description)}); training targets decided by ${e(decidedByLine(m))}`
+          : 'none'
+      }</dd>`,
+      ...(m.run ? [`<dt>run folder</dt><dd><code>${e(m.run.folder)}</code>, inputs key <code>${e(m.run.key)}</code></dd>`] : []),
       `<dt>timings</dt><dd>${e(fmtTimings(m.timings))}</dd>`,
       '</dl>',
       `<pre aria-label="${e(`configuration of ${m.label}`)}">${e(JSON.stringify(m.config ?? null, null, 2))}</pre>`,
@@ -171,6 +178,15 @@ export function renderHtml(doc: ReportDocument, assets: HtmlAssets): string {
     }),
     () => true,
   );
+  const targets = tableHtml(
+    e('Training targets: the answer-selection rule and how many targets each of its steps decided ("-": not a step of the rule)'),
+    ['model', 'answer selection', ...SELECTION_RULES.map((r) => SELECTION_STEP_NAMES[r])],
+    doc.models.map((m) => {
+      const s = selectionCells(m);
+      return { head: e(m.label), cells: [e(s.rule), ...s.steps] };
+    }),
+    (i) => i >= 1,
+  );
   const figures = doc.figures.map((f) => {
     const svg = assets.svgs.get(f.name) ?? '';
     return `<figure>\n${inlineSvg(svg, f.description)}\n<figcaption>${e(f.title)}: ${e(f.description)}.</figcaption>\n</figure>`;
@@ -206,6 +222,7 @@ ${answerability}
 ${pairwise}
 <h2 id="training">Training</h2>
 ${training}
+${targets}
 <h2 id="figures">Figures</h2>
 ${figures.join('\n')}
 ${gallery(doc, assets.thumbnails)}

@@ -4,11 +4,13 @@
  */
 export {
   checkComparisonInput,
+  type AnswerSelectionSummary,
   type ComparisonInput,
   type DatasetInfo,
   type ModelInput,
   type PromptInfo,
   type ReportOptions,
+  type RunInfo,
 } from './input.js';
 export {
   bootstrapMeanCI,

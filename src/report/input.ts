@@ -5,6 +5,7 @@
  * `vizwiz eval` on the same predictions. `checkComparisonInput` rejects inputs that cannot be compared question by
  * question.
  */
+import type { AnswerSelection, SelectionRule } from '../data/answer-selection.js';
 import type { ImageSource } from '../data/image-source.js';
 import type { Prediction, VizWizRecord } from '../data/types.js';
 import { listNames, VizWizError } from '../errors.js';
@@ -35,6 +36,21 @@ export interface PromptInfo {
   template: string;
 }
 
+/** How a model's training targets were chosen among the ten answers, and how many each step decided. */
+export interface AnswerSelectionSummary {
+  rule: AnswerSelection;
+  /** The rule in words. */
+  description: string;
+  /** Training targets decided by each step (majority, dataset frequency, Levenshtein, code-point order). */
+  decidedBy: Record<SelectionRule, number>;
+}
+
+/** Where a model's cached run lives, and the key of the inputs it was computed from. */
+export interface RunInfo {
+  folder: string;
+  key: string;
+}
+
 export interface ModelInput {
   /** Short stable id (file names, JSON keys), e.g. "clip-linear". */
   id: string;
@@ -45,6 +61,9 @@ export interface ModelInput {
   config: unknown;
   seed: number;
   prompt?: PromptInfo;
+  /** For models trained on one target per question. */
+  answerSelection?: AnswerSelectionSummary;
+  run?: RunInfo;
   /** Per-epoch training record (history.json); valAccuracy in percent, official metric. */
   history?: EpochRecord[];
   /** Validation predictions, aligned with `records`. */

@@ -6,12 +6,13 @@
  * from the user (labels, questions, answers, paths, prompts) goes through mdCell or mdCode, so it can never become a
  * link, an image or HTML in the reader's viewer.
  */
+import { SELECTION_RULES } from '../data/answer-selection.js';
 import { ANSWER_TYPES } from '../data/types.js';
 import { ACCURACY_METRICS, type AccuracyMetric } from '../eval/accuracy.js';
 import type { ReportDocument } from './document.js';
 import { fmt2, fmtInterval, fmtP, fmtSeconds, fmtSigned, fmtTimings, mdCell, mdCode } from './format.js';
 import { answerCounts, GALLERY_CATEGORIES, type GalleryCategory } from './gallery.js';
-import { historySummary, levelName } from './summary.js';
+import { decidedByLine, historySummary, levelName, SELECTION_STEP_NAMES, selectionCells } from './summary.js';
 
 export const GALLERY_HEADINGS: Record<GalleryCategory, string> = {
   disagreement: 'Models disagree',
@@ -120,6 +121,10 @@ function provenanceSection(doc: ReportDocument): string[] {
     out.push('', `### ${mdCell(m.label)} (${mdCode(m.id)})`, '', mdCell(m.description), '');
     out.push(`- seed: ${m.seed}`);
     out.push(`- prompt: ${m.prompt ? `${mdCode(m.prompt.id)}: ${mdCode(m.prompt.template.replace(/\n/g, '\\n'))}` : 'none'}`);
+    const s = m.answerSelection;
+    const selection = s ? `${mdCode(s.rule)} (${mdCell(s.description)}); training targets decided by ${decidedByLine(m)}` : 'none';
+    out.push(`- answer selection: ${selection}`);
+    if (m.run) out.push(`- run folder: ${mdCode(m.run.folder)}, inputs key ${mdCode(m.run.key)}`);
     out.push(`- timings: ${fmtTimings(m.timings)}`);
     out.push('- configuration:', '', '```json', JSON.stringify(m.config ?? null, null, 2), '```');
   }
@@ -172,6 +177,17 @@ export function renderMarkdown(doc: ReportDocument): string {
       doc.models.map((m) => {
         const h = historySummary(m);
         return [mdCell(m.label), h.epochs, h.bestEpoch, h.bestAccuracy, h.trainLoss, h.valLoss, h.seconds === null ? '-' : fmtSeconds(h.seconds)];
+      }),
+    ),
+    '',
+    'Training targets: the answer-selection rule and how many targets each of its steps decided ("-": not a step of the rule).',
+    '',
+    ...table(
+      ['model', 'answer selection', ...SELECTION_RULES.map((r) => SELECTION_STEP_NAMES[r])],
+      ['l', 'l', ...SELECTION_RULES.map((): 'r' => 'r')],
+      doc.models.map((m) => {
+        const s = selectionCells(m);
+        return [mdCell(m.label), s.rule, ...s.steps];
       }),
     ),
     '',

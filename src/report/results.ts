@@ -16,7 +16,15 @@ import type { Provenance } from '../provenance.js';
 import type { EpochRecord } from '../train/trainer.js';
 import { selectGallery, type Gallery } from './gallery.js';
 import { levelName } from './summary.js';
-import { checkComparisonInput, type ComparisonInput, type DatasetInfo, type PromptInfo, type ReportOptions } from './input.js';
+import {
+  checkComparisonInput,
+  type AnswerSelectionSummary,
+  type ComparisonInput,
+  type DatasetInfo,
+  type PromptInfo,
+  type ReportOptions,
+  type RunInfo,
+} from './input.js';
 import {
   bootstrapMeanCI,
   DEFAULT_STATS,
@@ -51,6 +59,10 @@ export interface ModelResults {
   config: unknown;
   seed: number;
   prompt: PromptInfo | null;
+  /** How the training targets were chosen; null for models without selected targets. */
+  answerSelection: AnswerSelectionSummary | null;
+  /** The cached run the numbers come from; null when not given. */
+  run: RunInfo | null;
   timings: Record<string, number>;
   history: EpochRecord[] | null;
   /** The epoch with the highest val accuracy in `history` (the first such), or null without a history. */
@@ -159,6 +171,8 @@ export function computeResults(
       config: m.config,
       seed: m.seed,
       prompt: m.prompt ?? null,
+      answerSelection: m.answerSelection ?? null,
+      run: m.run ?? null,
       timings: m.timings,
       history: m.history ?? null,
       bestEpoch: bestEpoch(m.history),

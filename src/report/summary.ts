@@ -1,9 +1,35 @@
 /**
- * A model's training history in one table row: epochs run, the best epoch and its val accuracy (the history's metric,
- * official), the last epoch's losses (4 decimals) and the summed epoch time. Models without a history show "-".
+ * A model's training in table rows and lines:
+ * - its history: epochs run, the best epoch and its val accuracy (the history's metric, official), the last epoch's
+ *   losses (4 decimals) and the summed epoch time. Models without a history show "-";
+ * - its training targets: the answer-selection rule and how many targets each step decided ("-" for a step the rule
+ *   does not have, or for a model without selected targets).
  */
+import { SELECTION_RULES, SELECTION_STEPS, type SelectionRule } from '../data/answer-selection.js';
 import { fmt2 } from './format.js';
 import type { ModelResults } from './results.js';
+
+/** Column titles of the selection steps. */
+export const SELECTION_STEP_NAMES: Readonly<Record<SelectionRule, string>> = {
+  majority: 'majority',
+  'dataset-frequency': 'dataset frequency',
+  levenshtein: 'Levenshtein',
+  'code-point-order': 'code-point order',
+};
+
+/** The rule and one cell per step (SELECTION_RULES order). */
+export function selectionCells(model: Pick<ModelResults, 'answerSelection'>): { rule: string; steps: string[] } {
+  const s = model.answerSelection;
+  if (!s) return { rule: '-', steps: SELECTION_RULES.map(() => '-') };
+  return { rule: s.rule, steps: SELECTION_RULES.map((r) => (SELECTION_STEPS[s.rule].includes(r) ? String(s.decidedBy[r]) : '-')) };
+}
+
+/** "majority 40, Levenshtein 7, code-point order 1": the counts of the rule's own steps. */
+export function decidedByLine(model: Pick<ModelResults, 'answerSelection'>): string {
+  const s = model.answerSelection;
+  if (!s) return '';
+  return SELECTION_STEPS[s.rule].map((r) => `${SELECTION_STEP_NAMES[r]} ${s.decidedBy[r]}`).join(', ');
+}
 
 export interface HistorySummary {
   epochs: string;

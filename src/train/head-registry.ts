@@ -23,17 +23,23 @@ export interface HeadSpec {
 export interface TrainableHead {
   /** Graph input of the question: from the feature file's `text`, or the trainer's bag-of-words. */
   question: { input: string; source: 'features' | 'bag-of-words' };
-  /** Hidden size when the configuration leaves it unset. */
+  /** Hidden size when the configuration leaves it unset (0 = one linear layer). */
   defaultHidden: number;
+  /** The head's graph and loss; `config.hidden` unset means `defaultHidden`. */
   build(dims: HeadDims, config: TrainConfig): HeadSpec;
 }
 
-export const TRAINABLE_HEADS: Readonly<Record<HeadName, TrainableHead>> = {
+/** A registry entry: `build` gets the hidden size already resolved against `defaultHidden`. */
+interface HeadEntry extends Omit<TrainableHead, 'build'> {
+  build(dims: HeadDims, config: TrainConfig, hidden: number): HeadSpec;
+}
+
+const ENTRIES: Readonly<Record<HeadName, HeadEntry>> = {
   'clip-linear': {
     question: { input: 'text_feat', source: 'features' },
+    // Deuser et al.: 512 hidden units
     defaultHidden: 512,
-    build(dims, c) {
-      const hidden = c.hidden ?? 512;
+    build(dims, c, hidden) {
       const config = {
         imageDim: dims.image,
         textDim: dims.text,
@@ -50,12 +56,13 @@ export const TRAINABLE_HEADS: Readonly<Record<HeadName, TrainableHead>> = {
   },
   baseline: {
     question: { input: 'question_bow', source: 'bag-of-words' },
+    // the seed report's baseline: one linear classifier over image features + question bag-of-words
     defaultHidden: 0,
-    build(dims, c) {
+    build(dims, c, hidden) {
       const config = {
         imageDim: dims.image,
         questionDim: dims.text,
-        hidden: c.hidden ?? 0,
+        hidden,
         numAnswers: dims.answers,
         dropout: c.dropout,
         answerableWeight: c.lossWeights.answerable,
@@ -64,3 +71,15 @@ export const TRAINABLE_HEADS: Readonly<Record<HeadName, TrainableHead>> = {
     },
   },
 };
+
+export const TRAINABLE_HEADS: Readonly<Record<HeadName, TrainableHead>> = Object.fromEntries(
+  Object.entries(ENTRIES).map(([name, entry]) => [
+    name,
+    { ...entry, build: (dims: HeadDims, c: TrainConfig) => entry.build(dims, c, c.hidden ?? entry.defaultHidden) },
+  ]),
+) as Record<HeadName, TrainableHead>;
+
+/** Whether the head reads question features (`text` in the feature file) rather than making its own. */
+export function readsTextFeatures(head: HeadName): boolean {
+  return TRAINABLE_HEADS[head].question.source === 'features';
+}

@@ -2,7 +2,7 @@
  * Training labels from VizWiz records: the selected target answer's class (or -1 when it is outside the answer
  * vocabulary), the official answer type's index, and answerability.
  */
-import { countAnswerFrequencies, selectTargets, type AnswerFrequencies } from '../data/answer-selection.js';
+import { countAnswerFrequencies, selectTargets, type AnswerFrequencies, type AnswerSelection } from '../data/answer-selection.js';
 import { ANSWER_TYPES, type VizWizRecord } from '../data/types.js';
 import { AnswerVocabulary, type VocabularyOptions } from '../data/vocabulary.js';
 
@@ -15,8 +15,13 @@ export interface Labels {
   answerable: Float32Array;
 }
 
-export function labelRecords(records: readonly VizWizRecord[], vocab: AnswerVocabulary, frequencies: AnswerFrequencies): Labels {
-  const targets = selectTargets(records, frequencies);
+export function labelRecords(
+  records: readonly VizWizRecord[],
+  vocab: AnswerVocabulary,
+  frequencies: AnswerFrequencies,
+  selection: AnswerSelection,
+): Labels {
+  const targets = selectTargets(records, selection, frequencies);
   return {
     answer: Int32Array.from(targets, (t) => vocab.indexOf(t.answer) ?? -1),
     type: Int32Array.from(records, (r) => ANSWER_TYPES.indexOf(r.answer_type)),
@@ -28,9 +33,10 @@ export function labelRecords(records: readonly VizWizRecord[], vocab: AnswerVoca
 export function buildAnswerVocabulary(
   train: readonly VizWizRecord[],
   options: VocabularyOptions,
+  selection: AnswerSelection,
 ): { vocab: AnswerVocabulary; frequencies: AnswerFrequencies } {
   const frequencies = countAnswerFrequencies(train);
-  const targets = selectTargets(train, frequencies).map((t) => t.answer);
+  const targets = selectTargets(train, selection, frequencies).map((t) => t.answer);
   return { vocab: AnswerVocabulary.build(targets, options), frequencies };
 }
 

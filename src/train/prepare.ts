@@ -89,7 +89,7 @@ export function prepareHead(
   checkRows(train);
   checkRows(val);
   const kind = TRAINABLE_HEADS[config.head];
-  const { vocab, frequencies } = buildAnswerVocabulary(train.records, config.answers);
+  const { vocab, frequencies } = buildAnswerVocabulary(train.records, config.answers, config.answerSelection);
   const questionVocab =
     kind.question.source === 'bag-of-words'
       ? QuestionVocabulary.build(
@@ -122,7 +122,7 @@ export function prepareHead(
       ...(questionVocab ? { questions: questionVocab.toJSON() } : {}),
       trainDataHash: dataHash(train.records),
     },
-    train: { inputs: trainInputs, labels: labelRecords(train.records, vocab, frequencies) },
-    val: { inputs: valInputs, labels: labelRecords(val.records, vocab, frequencies) },
+    train: { inputs: trainInputs, labels: labelRecords(train.records, vocab, frequencies, config.answerSelection) },
+    val: { inputs: valInputs, labels: labelRecords(val.records, vocab, frequencies, config.answerSelection) },
   };
 }

@@ -31,12 +31,27 @@ describe('vizwiz compare --smoke', () => {
         assert.deepEqual(printed.answerability, m.answerability);
       }
     }
+    // the seed report's answer selection and the baseline's learning rate, written per model
+    for (const m of results.models) {
+      assert.equal(m.answerSelection.rule, 'seed', m.id);
+      const decided = Object.values(m.answerSelection.decidedBy as Record<string, number>).reduce((a, b) => a + b, 0);
+      assert.equal(decided, 48, m.id);
+      assert.equal(m.answerSelection.decidedBy['dataset-frequency'], 0);
+    }
+    const baseline = results.models.find((m: { id: string }) => m.id === 'baseline');
+    assert.equal(baseline.config.lr, 0.005);
+    assert.equal(baseline.config.answerSelection, 'seed');
     const paligemma = results.models.find((m: { id: string }) => m.id === 'paligemma');
+    assert.equal(paligemma.config.answerSelection, 'seed');
     assert.deepEqual(paligemma.prompt, { id: 'answer-en-v1', template: 'answer en {question}' });
     assert.equal(paligemma.history.length, 1);
     // the report: markdown table rows carry the same numbers; the HTML is self-contained
     const md = await readFile(join(out, 'report.md'), 'utf8');
     for (const m of results.models) assert.ok(md.includes(m.accuracy.official.overall.toFixed(2)), `${m.id} missing from report.md`);
+    for (const m of results.models) {
+      const d = m.answerSelection.decidedBy;
+      assert.ok(md.includes(`| ${m.label} | seed | ${d.majority} | - | ${d.levenshtein} | ${d['code-point-order']} |`), `${m.id} targets row`);
+    }
     const html = await readFile(join(out, 'report.html'), 'utf8');
     assert.doesNotThrow(() => assertSelfContained(html));
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)/);
@@ -49,7 +64,9 @@ describe('vizwiz compare --smoke', () => {
     // a second run reuses every stage: nothing is extracted or trained again
     const again = runVizwiz(['compare', '--smoke', '--out', out, '--threads', '1']);
     assert.equal(again.status, 0, again.stderr);
-    assert.doesNotMatch(again.stderr, /features:|epoch|predictions ->/);
+    assert.doesNotMatch(again.stderr, /rows computed|epoch|predictions ->/);
+    for (const m of results.models) assert.match(again.stderr, new RegExp(`^${m.id}: reused ${m.run.folder}$`, 'm'));
+    assert.equal((again.stderr.match(/^features: .* reused$/gm) ?? []).length, 4);
   });
 });
 
@@ -63,6 +80,12 @@ describe('vizwiz compare options', () => {
     const unknown = runVizwiz(['compare', '--no-such-flag']);
     assert.equal(unknown.status, 2, 'commander usage errors exit 2 too');
     assert.match(unknown.stderr, /^error: unknown option '--no-such-flag'/);
+    const s = runVizwiz(['compare', '--answer-selection', 'vote']);
+    assert.equal(s.stderr, 'vizwiz: --answer-selection must be one of seed, deuser, got "vote"\n(run with --help for usage)\n');
+    const c = runVizwiz(['compare', '--on-corrupt', 'ignore']);
+    assert.equal(c.stderr, 'vizwiz: --on-corrupt must be one of stop, skip, got "ignore"\n(run with --help for usage)\n');
+    const l = runVizwiz(['compare', '--lr', '0']);
+    assert.equal(l.stderr, 'vizwiz: --lr must be a number > 0, got "0"\n(run with --help for usage)\n');
   });
 });
 

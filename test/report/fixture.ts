@@ -125,8 +125,24 @@ export function fixtureInput(images?: ImageSource): ComparisonInput {
     dataset: { name: 'synthetic', path: '/tmp/synthetic', hash: 'sha256:abc123', splits: { train: 100, val: N }, holdout: { fraction: 0.1, seed: 3 } },
     metricNote: 'Validation split of a synthetic set; see the metric variants below.',
     models: [
-      model('oracle', 'Oracle', { history: history(5, 95), prompt: { id: 'answer-en-v1', template: 'answer en {question}\n' } }),
-      model('half', 'Half right', { history: history(3, 50) }),
+      model('oracle', 'Oracle', {
+        history: history(5, 95),
+        prompt: { id: 'answer-en-v1', template: 'answer en {question}\n' },
+        answerSelection: {
+          rule: 'seed',
+          description: 'the seed rule',
+          decidedBy: { majority: 90, 'dataset-frequency': 0, levenshtein: 8, 'code-point-order': 2 },
+        },
+        run: { folder: '/tmp/synthetic/runs/oracle-0123456789abcdef', key: '0123456789abcdef'.repeat(4) },
+      }),
+      model('half', 'Half right', {
+        history: history(3, 50),
+        answerSelection: {
+          rule: 'deuser',
+          description: 'the deuser rule',
+          decidedBy: { majority: 90, 'dataset-frequency': 7, levenshtein: 2, 'code-point-order': 1 },
+        },
+      }),
       model('prior', 'Prior'),
     ],
     provenance: {

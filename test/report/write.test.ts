@@ -86,6 +86,18 @@ test('the seed table, per-type, answerability and paired rows are exactly as wor
     `| seed | Oracle | Prior | +76.67 | ${ci(RECORDS.map((_, i) => accs('oracle', 'seed')[i]! - accs('prior', 'seed')[i]!))} | 0.000999 | monte-carlo | 23 (23 / 0) |`,
   ];
   for (const row of paired) assert.ok(markdown.split('\n').includes(row), `missing row: ${row}`);
+  // training targets: one row per model, "-" for a step the rule lacks and for a model without selected targets
+  const targets = [
+    '| model | answer selection | majority | dataset frequency | Levenshtein | code-point order |',
+    '| Oracle | seed | 90 | - | 8 | 2 |',
+    '| Half right | deuser | 90 | 7 | 2 | 1 |',
+    '| Prior | - | - | - | - | - |',
+    '- answer selection: `seed` (the seed rule); training targets decided by majority 90, Levenshtein 8, code-point order 2',
+    '- answer selection: `deuser` (the deuser rule); training targets decided by majority 90, dataset frequency 7, Levenshtein 2, code-point order 1',
+    '- answer selection: none',
+    `- run folder: \`/tmp/synthetic/runs/oracle-0123456789abcdef\`, inputs key \`${'0123456789abcdef'.repeat(4)}\``,
+  ];
+  for (const row of targets) assert.ok(markdown.split('\n').includes(row), `missing line: ${row}`);
   const json = report.document.pairwise;
   assert.equal(json[0]!.pValue, 2 / 2 ** 14);
   assert.equal(json.length, 6);
@@ -128,6 +140,8 @@ test('the HTML is self-contained and accessible in structure', async () => {
   assert.ok(!/<script/i.test(html));
   for (const type of ANSWER_TYPES) assert.ok(html.includes(`${type} (n=`));
   assert.ok(html.includes('<td class="num">94.67</td>'));
+  assert.ok(html.includes('<tr><th scope="row">Half right</th><td>deuser</td><td class="num">90</td><td class="num">7</td><td class="num">2</td><td class="num">1</td></tr>'));
+  assert.ok(html.includes('<dt>answer selection</dt><dd><code>seed</code> (the seed rule); training targets decided by majority 90, Levenshtein 8, code-point order 2</dd>'));
 });
 
 test('the same input writes the same bytes; a rewrite removes stale figures and thumbnails', async () => {

@@ -13,7 +13,7 @@ import { sampleWithFeatures, type SampleWithFeatures } from '../helpers/sample-f
 /** Accuracy of always answering the most common training target. */
 function majorityAccuracy(data: SampleWithFeatures): number {
   const counts = new Map<string, number>();
-  for (const t of selectTargets(data.train.records)) counts.set(t.answer, (counts.get(t.answer) ?? 0) + 1);
+  for (const t of selectTargets(data.train.records, 'deuser')) counts.set(t.answer, (counts.get(t.answer) ?? 0) + 1);
   const majority = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
   return evaluate(data.val.records, data.val.records.map((r) => ({ image: r.image, answer: majority })), {}).overall;
 }

@@ -1,5 +1,5 @@
 /**
- * CLIP as an ImageTextEncoder (src/features/encoder.ts): image and question embeddings of projection_dim values.
+ * CLIP as an ImageTextEncoder (src/models/encoder.ts): image and question embeddings of projection_dim values.
  * Which embedding is written is an option: `normalize: true` (default) writes the L2-normalised projections, what
  * CLIPModel's image_embeds/text_embeds are and what Deuser et al. trained their linear layers on; `normalize: false`
  * writes the projections as CLIPVisionModelWithProjection / CLIPTextModelWithProjection return them.

@@ -4,7 +4,7 @@
  * those training questions that were answerable. It learns nothing from the image, which makes it the floor any
  * real model must clear - and a quick end-to-end check of data, prediction files and evaluation.
  */
-import { countAnswerFrequencies, selectAnswer } from '../../data/answer-selection.js';
+import { countAnswerFrequencies, selectAnswer, type AnswerSelection } from '../../data/answer-selection.js';
 import type { Prediction, VizWizQuestion, VizWizRecord } from '../../data/types.js';
 
 interface Tally {
@@ -46,12 +46,13 @@ export class QuestionPrior {
     private readonly fallback: { answer: string; answerable: number },
   ) {}
 
-  static fit(train: readonly VizWizRecord[]): QuestionPrior {
+  /** Fits on the training records, whose targets are chosen by `selection`. */
+  static fit(train: readonly VizWizRecord[], selection: AnswerSelection): QuestionPrior {
     const frequencies = countAnswerFrequencies(train);
     const overall = newTally();
     const tallies = new Map<string, Tally>();
     for (const r of train) {
-      const target = selectAnswer(r.answers.map((a) => a.answer), frequencies).answer;
+      const target = selectAnswer(r.answers.map((a) => a.answer), frequencies, selection).answer;
       const key = questionKey(r.question);
       let t = tallies.get(key);
       if (!t) tallies.set(key, (t = newTally()));
