@@ -83,7 +83,7 @@ describe('vizwiz finetune --answer-selection', () => {
     assert.equal(finetuneConfig().answerSelection, 'deuser');
     assert.throws(() => finetuneConfig({ answerSelection: 'vote' as never }), { message: 'answerSelection must be one of seed, deuser, got "vote"' });
     const r = runVizwiz(['finetune', '--model', 'paligemma', '--base', 'b', '--train-annotations', 'a', '--train-images', 'i', '--val-annotations', 'c', '--val-images', 'd', '--out', 'e', '--answer-selection', 'vote']);
-    assert.equal(r.status, 1);
-    assert.equal(r.stderr, 'vizwiz: --answer-selection must be one of seed, deuser, got "vote"\n');
+    assert.equal(r.status, 2, 'a usage error');
+    assert.equal(r.stderr, 'vizwiz: --answer-selection must be one of seed, deuser, got "vote"\n(run with --help for usage)\n');
   });
 });
