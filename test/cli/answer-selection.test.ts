@@ -69,8 +69,8 @@ describe('vizwiz train --answer-selection', () => {
     const help = runVizwiz(['train', '--help']);
     assert.match(help.stdout.replace(/\s+/g, ' '), /--answer-selection <rule> training target among the ten answers: seed \(the seed report's rule: majority, then the smallest summed Levenshtein distance, then code-point order\); or deuser \(Deuser et al\.'s rule: .*\) \(default: "deuser"\)/);
     const bad = runVizwiz(['train', '--model', 'baseline', '--train-annotations', 'a', '--train-features', 'b', '--val-annotations', 'c', '--val-features', 'd', '--out', 'e', '--answer-selection', 'vote']);
-    assert.equal(bad.status, 1);
-    assert.equal(bad.stderr, 'vizwiz: --answer-selection must be one of seed, deuser, got "vote"\n');
+    assert.equal(bad.status, 2, 'a usage error');
+    assert.equal(bad.stderr, 'vizwiz: --answer-selection must be one of seed, deuser, got "vote"\n(run with --help for usage)\n');
   });
 });
 
