@@ -9,14 +9,9 @@
 import sharp from 'sharp';
 import type { ImageSource } from '../data/image-source.js';
 import type { AnswerType, VizWizRecord } from '../data/types.js';
-import type { Evaluations } from './results.js';
+import { GALLERY_CATEGORIES, DEFAULT_GALLERY_LIMITS, type GalleryCategory, type GalleryLimits } from './gallery-groups.js';
+import type { Evaluations } from './model-results.js';
 
-export const GALLERY_CATEGORIES = ['disagreement', 'all-correct', 'failure'] as const;
-export type GalleryCategory = (typeof GALLERY_CATEGORIES)[number];
-
-/** Most examples shown per group (defaults 6, 3 and 6). */
-export type GalleryLimits = Partial<Record<GalleryCategory, number>>;
-export const DEFAULT_GALLERY_LIMITS: Record<GalleryCategory, number> = { disagreement: 6, 'all-correct': 3, failure: 6 };
 
 export interface GalleryAnswer {
   id: string;

@@ -9,8 +9,8 @@ import { ANSWER_TYPES } from '../data/types.js';
 import { ACCURACY_METRICS, type AccuracyMetric } from '../eval/accuracy.js';
 import type { ReportDocument } from './document.js';
 import { escapeHtml as e, fmt2, fmtInterval, fmtP, fmtSeconds, fmtSigned, fmtTimings } from './format.js';
-import { answerCounts, GALLERY_CATEGORIES } from './gallery.js';
-import { GALLERY_HEADINGS } from './markdown.js';
+import { answerCounts } from './gallery.js';
+import { GALLERY_CATEGORIES, GALLERY_HEADINGS } from './gallery-groups.js';
 import { decidedByLine, historySummary, levelName, SELECTION_STEP_NAMES, selectionCells } from './summary.js';
 
 export interface HtmlAssets {

@@ -25,17 +25,10 @@ export {
   type SignFlipResult,
   type StatsOptions,
 } from './stats.js';
-export {
-  computeResults,
-  evaluateModels,
-  METRIC_DESCRIPTIONS,
-  type Evaluations,
-  type MetricResult,
-  type ModelResults,
-  type PairwiseResult,
-  type ReportResults,
-} from './results.js';
-export { selectGallery, thumbnail, type Gallery, type GalleryExample, type GalleryLimits } from './gallery.js';
+export { computeResults, evaluateModels, METRIC_DESCRIPTIONS, type ReportResults } from './results.js';
+export type { Evaluations, MetricResult, ModelResults, PairwiseResult } from './model-results.js';
+export { selectGallery, thumbnail, type Gallery, type GalleryExample } from './gallery.js';
+export { GALLERY_CATEGORIES, type GalleryLimits } from './gallery-groups.js';
 export { accuracyBarsSpec, accuracyOverlaySpec, renderFigure, renderSvg, reportFigures, trainingCurvesSpec } from './plots.js';
 export type { FigureFile, ReportDocument } from './document.js';
 export { renderMarkdown } from './markdown.js';

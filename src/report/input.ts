@@ -11,7 +11,7 @@ import type { Prediction, VizWizRecord } from '../data/types.js';
 import { listNames, VizWizError } from '../errors.js';
 import type { Provenance } from '../provenance.js';
 import type { EpochRecord } from '../train/trainer.js';
-import type { GalleryLimits } from './gallery.js';
+import type { GalleryLimits } from './gallery-groups.js';
 import type { StatsOptions } from './stats.js';
 
 export interface DatasetInfo {

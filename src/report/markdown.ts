@@ -11,14 +11,9 @@ import { ANSWER_TYPES } from '../data/types.js';
 import { ACCURACY_METRICS, type AccuracyMetric } from '../eval/accuracy.js';
 import type { ReportDocument } from './document.js';
 import { fmt2, fmtInterval, fmtP, fmtSeconds, fmtSigned, fmtTimings, mdCell, mdCode } from './format.js';
-import { answerCounts, GALLERY_CATEGORIES, type GalleryCategory } from './gallery.js';
+import { answerCounts } from './gallery.js';
+import { GALLERY_CATEGORIES, GALLERY_HEADINGS } from './gallery-groups.js';
 import { decidedByLine, historySummary, levelName, SELECTION_STEP_NAMES, selectionCells } from './summary.js';
-
-export const GALLERY_HEADINGS: Record<GalleryCategory, string> = {
-  disagreement: 'Models disagree',
-  'all-correct': 'All models right',
-  failure: 'Failure cases: every model wrong',
-};
 
 function table(header: readonly string[], align: readonly ('l' | 'r')[], rows: readonly (readonly string[])[]): string[] {
   return [

@@ -12,7 +12,8 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import type { EpochRecord } from '../train/trainer.js';
-import type { ModelResults, ReportResults } from './results.js';
+import type { ModelResults } from './model-results.js';
+import type { ReportResults } from './results.js';
 
 export interface FigureSpec {
   /** File stem under figures/, e.g. "curves-baseline". */

@@ -9,95 +9,20 @@
  */
 import { ANSWER_TYPES, type AnswerType } from '../data/types.js';
 import { ACCURACY_METRICS, type AccuracyMetric } from '../eval/accuracy.js';
-import type { AnswerabilityScores } from '../eval/answerability.js';
 import { evaluate, type EvaluationResult } from '../eval/evaluate.js';
 import { pyRound } from '../eval/python-float.js';
 import type { Provenance } from '../provenance.js';
-import type { EpochRecord } from '../train/trainer.js';
 import { selectGallery, type Gallery } from './gallery.js';
+import type { BestEpoch, Evaluations, MetricResult, ModelResults, PairwiseResult, StatisticsInfo } from './model-results.js';
+import type { EpochRecord } from '../train/trainer.js';
 import { levelName } from './summary.js';
-import {
-  checkComparisonInput,
-  type AnswerSelectionSummary,
-  type ComparisonInput,
-  type DatasetInfo,
-  type PromptInfo,
-  type ReportOptions,
-  type RunInfo,
-} from './input.js';
-import {
-  bootstrapMeanCI,
-  DEFAULT_STATS,
-  pairedComparison,
-  type Interval,
-  type SignFlipMethod,
-} from './stats.js';
+import { checkComparisonInput, type ComparisonInput, type DatasetInfo, type ReportOptions } from './input.js';
+import { bootstrapMeanCI, DEFAULT_STATS, pairedComparison } from './stats.js';
 
 export const METRIC_DESCRIPTIONS: Record<AccuracyMetric, string> = {
   official: 'official VizWiz accuracy: min(1, matches/3) averaged over the 10 leave-one-out subsets of 9 annotators',
   seed: "seed report's formula: min(1, matches/3) over all 10 answers",
 };
-
-export interface MetricResult {
-  metric: AccuracyMetric;
-  /** Percent, 2 decimals, as `vizwiz eval` reports it. */
-  overall: number;
-  /** Percentile bootstrap interval of `overall`, percent, 2 decimals. */
-  ci: Interval;
-  perAnswerType: Record<AnswerType, number | null>;
-}
-
-export interface BestEpoch {
-  epoch: number;
-  valAccuracy: number;
-}
-
-export interface ModelResults {
-  id: string;
-  label: string;
-  description: string;
-  config: unknown;
-  seed: number;
-  prompt: PromptInfo | null;
-  /** How the training targets were chosen; null for models without selected targets. */
-  answerSelection: AnswerSelectionSummary | null;
-  /** The cached run the numbers come from; null when not given. */
-  run: RunInfo | null;
-  timings: Record<string, number>;
-  history: EpochRecord[] | null;
-  /** The epoch with the highest val accuracy in `history` (the first such), or null without a history. */
-  bestEpoch: BestEpoch | null;
-  /** Overall and per-type accuracy in each metric variant. */
-  accuracy: Record<AccuracyMetric, MetricResult>;
-  /** Percent, 2 decimals; null when a prediction lacks an `answerable` confidence. */
-  answerability: AnswerabilityScores | null;
-}
-
-export interface PairwiseResult {
-  metric: AccuracyMetric;
-  a: string;
-  b: string;
-  /** Mean accuracy of a minus that of b, percentage points, 2 decimals. */
-  difference: number;
-  /** Paired percentile bootstrap interval of the difference, points, 2 decimals. */
-  ci: Interval;
-  /** Two-sided paired sign-flip test. */
-  pValue: number;
-  test: SignFlipMethod;
-  /** Questions where the models' accuracies differ, where a scores higher, where b does. */
-  nonZero: number;
-  aBetter: number;
-  bBetter: number;
-}
-
-export interface StatisticsInfo {
-  resamples: number;
-  seed: number;
-  level: number;
-  exactLimit: number;
-  interval: string;
-  test: string;
-}
 
 export interface ReportResults {
   title: string;
@@ -114,8 +39,6 @@ export interface ReportResults {
   provenance: Provenance;
 }
 
-/** Both metric variants of each model, in model order: the `evaluate` results the report is built on. */
-export type Evaluations = Record<AccuracyMetric, EvaluationResult>[];
 
 const pct = (x: number): number => pyRound(100 * x, 2);
 

@@ -7,7 +7,7 @@
  */
 import { SELECTION_RULES, SELECTION_STEPS, type SelectionRule } from '../data/answer-selection.js';
 import { fmt2 } from './format.js';
-import type { ModelResults } from './results.js';
+import type { ModelResults } from './model-results.js';
 
 /** Column titles of the selection steps. */
 export const SELECTION_STEP_NAMES: Readonly<Record<SelectionRule, string>> = {

@@ -17,7 +17,7 @@ import { writeJsonAtomic } from '../io/atomic-write.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { VizWizRecord } from '../data/types.js';
 import { BatchAssembler, batchesOf, stackBatches } from './batches.js';
-import { saveBest, shapeLookup, type BestEpoch } from './checkpoint.js';
+import { saveBest, shapeLookup } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 import { decodeAnswers, sigmoid } from './decode.js';
 import { HeadEvaluator } from './evaluate-head.js';
