@@ -153,7 +153,7 @@ class Bench {
     const t0 = performance.now();
     const res: PartResult = { status: 'ok', seconds: 0, metrics: new Map() };
     return new Promise((resolve) => {
-      const proc = spawn(command, args, { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+      const proc = spawn(command, args, { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' } });
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
