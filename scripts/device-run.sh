@@ -92,7 +92,13 @@ else
     if [ -n "$f" ]; then icd="$f (found by the loader)"; break; fi
   done
   if [ -z "$icd" ]; then
-    f=$(timeout 20 find /usr/local/nvidia /usr/share /etc /usr/lib /usr/lib64 /usr/local /opt -maxdepth 6 -name 'nvidia_icd*.json' 2>/dev/null | head -n1 || true)
+    # Where the NVIDIA container runtime mounts the driver first, then a bounded search (remembered per unpack).
+    f=$(ls /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd*.json /usr/local/nvidia/etc/vulkan/icd.d/nvidia_icd*.json 2>/dev/null | head -n1 || true)
+    [ -n "$f" ] || { [ -f "$home/.icd" ] && f=$(cat "$home/.icd"); } || true
+    if [ -z "$f" ] || [ ! -f "$f" ]; then
+      f=$(timeout 20 find /usr/local/nvidia /usr/share /etc /usr/lib /usr/lib64 /usr/local /opt -maxdepth 6 -name 'nvidia_icd*.json' 2>/dev/null | head -n1 || true)
+      [ -z "$f" ] || echo "$f" >"$home/.icd"
+    fi
     if [ -z "$f" ]; then
       # A driver without its JSON: describe libGLX_nvidia.so.0 (the NVIDIA Vulkan driver library) ourselves.
       glx=$(ldconfig -p 2>/dev/null | awk '/libGLX_nvidia\.so\.0 /{print $NF; exit}')
