@@ -15,8 +15,12 @@ import { readFile } from 'node:fs/promises';
 import type { Device } from '../src/engine/device.js';
 import { adam } from '../src/engine/optim.js';
 import { readSafetensors, type TensorData } from '../src/engine/safetensors.js';
-import { f32, InferenceRunner, TrainSession } from '../src/engine/session.js';
-import { buildInference, buildTrainStep, gradName } from '../src/engine/train-step.js';
+import { Tensor } from '../src/engine/tensor.js';
+import { InferenceRunner } from '../src/engine/inference-runner.js';
+import { TrainSession } from '../src/engine/train-session.js';
+import { buildInference } from '../src/engine/inference.js';
+import { buildTrainStep } from '../src/engine/train-step.js';
+import { gradName } from '../src/engine/names.js';
 import { parseClipConfig } from '../src/models/clip/config.js';
 import { clipModelFor, clipVisionModel } from '../src/models/clip/model.js';
 import { GemmaKvDecoder } from '../src/models/gemma/kv-decoder.js';
@@ -112,7 +116,7 @@ async function clipVision(dir: string, device: Device, whole: boolean): Promise<
   const runner = await InferenceRunner.create(buildInference(model, { outputs: Object.values(rename) }), params, { device });
   try {
     const px = get(inputs, 'pixel_values');
-    const out = await runner.run({ pixel_values: f32(px.data as Float32Array, px.shape) });
+    const out = await runner.run({ pixel_values: Tensor.f32(px.data as Float32Array, px.shape) });
     const errors: Errors = {};
     for (const [golden, ours] of Object.entries(rename)) errors[golden] = absErr(out[ours]?.data as Float32Array | undefined, floats(outputs, golden));
     return errors;
@@ -132,7 +136,7 @@ export const GOLDENS: readonly Golden[] = [
       const runner = await InferenceRunner.create(buildInference(siglipVisionModel(m.config, { prefix: m.prefix })), m.weights, { device });
       try {
         const px = get(inputs, 'pixel_values');
-        const out = await runner.run({ pixel_values: f32(px.data as Float32Array, px.shape) });
+        const out = await runner.run({ pixel_values: Tensor.f32(px.data as Float32Array, px.shape) });
         const names = [...outputs.keys()].filter((k) => k === 'last_hidden_state' || k === 'pooler_output' || k.startsWith('hidden_states.'));
         return Object.fromEntries(names.map((k) => [k, absErr(out[k]?.data as Float32Array | undefined, floats(outputs, k))]));
       } finally {

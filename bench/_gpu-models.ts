@@ -13,8 +13,9 @@ import type { Device } from '../src/engine/device.js';
 import type { ModelDef, ParamSpec } from '../src/engine/model.js';
 import * as op from '../src/engine/ops/index.js';
 import { Rng } from '../src/engine/rng.js';
-import { f32, InferenceRunner } from '../src/engine/session.js';
-import { buildInference } from '../src/engine/train-step.js';
+import { Tensor } from '../src/engine/tensor.js';
+import { InferenceRunner } from '../src/engine/inference-runner.js';
+import { buildInference } from '../src/engine/inference.js';
 import { parseClipConfig } from '../src/models/clip/config.js';
 import { createClipEncoder } from '../src/models/clip/encoder.js';
 import { clipVisionModel } from '../src/models/clip/model.js';
@@ -88,11 +89,11 @@ export async function probe(ctx: PartContext): Promise<void> {
     name: 'probe',
     params: [{ name: 'w', shape: [n, n], init: { kind: 'normal', std: 0.02 } }],
     inputs: [{ name: 'x', dtype: 'float32', shape: ['B', n] }],
-    forward: (c) => ({ y: op.matmul(c.input('x'), c.param('w')) }), // (B, n)
+    forward: (c) => ({ y: op.matmul(c.input('x'), c.weight('w')) }), // (B, n)
   };
   const graph = buildInference(model);
   const params = new Map([['w', randomFloats(n * n, 1, 0.05)]]);
-  const x = f32(randomFloats(n * n, 2), [n, n]);
+  const x = Tensor.f32(randomFloats(n * n, 2), [n, n]);
   const cpu = await InferenceRunner.create(graph, params, { device: 'cpu' });
   const [ref, cpuS] = await timed(() => cpu.run({ x }));
   await cpu.dispose();
@@ -134,10 +135,10 @@ async function ensureDevice(ctx: PartContext): Promise<void> {
     name: 'device_check',
     params: [{ name: 'w', shape: [4, 4], init: { kind: 'constant', value: 1 } }],
     inputs: [{ name: 'x', dtype: 'float32', shape: ['B', 4] }],
-    forward: (c) => ({ y: op.matmul(c.input('x'), c.param('w')) }),
+    forward: (c) => ({ y: op.matmul(c.input('x'), c.weight('w')) }),
   };
   const runner = await InferenceRunner.create(buildInference(model), new Map([['w', new Float32Array(16).fill(1)]]), { device: ctx.device });
-  await runner.run({ x: f32(new Float32Array(16).fill(1), [4, 4]) });
+  await runner.run({ x: Tensor.f32(new Float32Array(16).fill(1), [4, 4]) });
   await runner.dispose();
 }
 
