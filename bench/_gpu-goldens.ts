@@ -3,7 +3,7 @@
  * PEFT 0.12 / plain PyTorch outputs) run through the library on that device, and the largest absolute error of every
  * output is printed, one JSON line per golden:
  *   {"name":"gpu-golden-<id>","device":..,"ok":..,"max_abs_err":{output: err},"tol":{output: tol},"seconds":..}
- * `tol` is the CPU golden tolerance of DESIGN.md (test/helpers/tolerance.ts; 1e-4 relative for gradients); `ok` says
+ * `tol` is the CPU golden tolerance (docs/decisions/005-golden-tolerances.md, test/helpers/tolerance.ts; 1e-4 relative for gradients); `ok` says
  * whether every error is within it. This is a measurement, not a test: a device may need looser tolerances (issue 12
  * item 1 decides them), so nothing here fails the bench. Feeds are plain arrays given to library functions (no
  * onnxruntime import here); each golden is independent, and an error in one is reported on its line.

@@ -1,5 +1,5 @@
 /**
- * The golden tolerances of DESIGN.md, shared by every golden test: float32 outputs within 1e-4 absolute, 1e-5 where
+ * The golden tolerances (docs/decisions/005-golden-tolerances.md), shared by every golden test: float32 outputs within 1e-4 absolute, 1e-5 where
  * the values are O(1).
  */
 import assert from 'node:assert/strict';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { CONTRACTIONS, normalizeAnswer, processDigitArticle, processPunctuation } from '../../src/eval/index.js';
 
 const cases: [string, string][] = [
-  // REFERENCE.md examples
+  // examples from the VizWiz evaluation's documentation
   ['Yes.', 'yes'],
   ['Two', '2'],
   ['a dog', 'dog'],

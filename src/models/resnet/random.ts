@@ -1,6 +1,6 @@
 /**
  * Seeded random ResNet weights for tests and benchmarks, from a shape list: a parameter manifest like
- * ../shared/golden/manifests/resnet50.json (`parameters` + `buffers`; integer buffers such as num_batches_tracked are
+ * test/fixtures/manifests/resnet50.json (`parameters` + `buffers`; integer buffers such as num_batches_tracked are
  * skipped) or `resnetStateShapes(config)`. Tensors are drawn in list order from one stream, so a seed gives the same
  * weights everywhere. Scales keep activations O(1) through the whole network (no overflow, no denormals that would
  * distort timings): convs N(0, 2 / fan_in) (Kaiming), BatchNorm gamma U(0.5, 1), beta N(0, 0.1^2), running mean

@@ -1,6 +1,6 @@
 /**
  * Shared by the Gemma tests: the golden folders (`$VIZWIZ_GOLDEN_DIR/<name>`, default the project's fixtures), tensor
- * access, comparisons with the DESIGN.md tolerances, and feeds for the full-forward graph.
+ * access, comparisons with the golden tolerances (docs/decisions/005-golden-tolerances.md), and feeds for the full-forward graph.
  */
 
 import assert from 'node:assert/strict';

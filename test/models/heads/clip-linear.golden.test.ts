@@ -2,7 +2,7 @@
  * Golden test of the clip-linear head against the plain-PyTorch reference (golden/head): forward outputs, every loss,
  * every parameter gradient, and the parameters after one Adam step and one AdamW step. The folder is
  * `$VIZWIZ_GOLDEN_DIR/head` (default: the project's copy in test/fixtures/head); every dim is read from the files.
- * Tolerances (DESIGN.md): outputs within 1e-5 absolute where values are O(1), else 1e-4; gradients within 1e-4
+ * Tolerances (docs/decisions/005-golden-tolerances.md): outputs within 1e-5 absolute where values are O(1), else 1e-4; gradients within 1e-4
  * relative to the tensor's largest entry.
  */
 

@@ -3,7 +3,7 @@
  * the golden has (`features.stem`, `features.layer1..N`, `features.pooled`), with BatchNorm folded at load time
  * (the encoder's path) and as eval-mode BatchNormalization nodes, weights as initializers and as fed inputs.
  * The folder is `$VIZWIZ_GOLDEN_DIR/resnet50_tiny` (default: the project's copy in test/fixtures); the architecture
- * comes from the weights and the input size from inputs.safetensors. Tolerance (DESIGN.md): 1e-4 absolute, 1e-5 where
+ * comes from the weights and the input size from inputs.safetensors. Tolerance (docs/decisions/005-golden-tolerances.md): 1e-4 absolute, 1e-5 where
  * the tensor's values are O(1) (largest |value| <= 1).
  */
 
