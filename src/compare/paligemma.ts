@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { OnCorrupt } from '../features/extract.js';
 import { finetuneConfig, finetunePaligemma, predictPaligemma, type FinetuneConfigInput, type FinetuneResult } from '../finetune/index.js';
 import { listNames } from '../errors.js';
-import { promptTemplate } from '../models/paligemma/index.js';
+import { promptTemplate } from '../models/paligemma/prompt.js';
 import { resolveModelSource } from '../models/sources/resolve.js';
 import type { EpochRecord } from '../train/trainer.js';
 import { CheckedImageSource } from './checked-images.js';

@@ -5,7 +5,7 @@
  */
 import { ANSWER_TYPES } from '../data/types.js';
 import type { LossDef, ModelDef } from '../engine/model.js';
-import { HEADS } from '../models/heads/index.js';
+import { HEADS } from '../models/heads/registry.js';
 import type { HeadName, TrainConfig } from './config.js';
 
 export interface HeadDims {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { finetunePaligemma, predictPaligemma, type FinetuneResult } from '../../src/finetune/index.js';
-import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, loadAdapter, paligemmaLinears } from '../../src/models/lora/index.js';
+import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, loadAdapter } from '../../src/models/lora/peft-io.js';
+import { paligemmaLinears } from '../../src/models/lora/targets.js';
 import { loadPaligemmaCheckpoint } from '../../src/models/paligemma/weights.js';
 import { tinyFinetuneData, type TinyFinetuneData } from '../helpers/tiny-paligemma.js';
 

@@ -15,7 +15,7 @@ import { buildInference } from '../../../src/engine/inference.js';
 import { buildTrainStep } from '../../../src/engine/train-step.js';
 import { gradName } from '../../../src/engine/names.js';
 import { clipLinearHead, clipLinearLoss, clipLinearParams, CLIP_LINEAR_DEFAULTS } from '../../../src/models/heads/clip-linear.js';
-import { HEADS } from '../../../src/models/heads/index.js';
+import { HEADS } from '../../../src/models/heads/registry.js';
 
 test('VizWiz size: 4,549,689 parameters under the golden names', () => {
   const specs = clipLinearParams(CLIP_LINEAR_DEFAULTS);

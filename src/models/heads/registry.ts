@@ -16,5 +16,3 @@ export const HEADS: { readonly [K in HeadId]: { model(c: Partial<HeadConfigs[K]>
   'clip-linear': { model: clipLinearHead, loss: clipLinearLoss },
 };
 
-export { baselineHead, baselineLoss, clipLinearHead, clipLinearLoss };
-export type { BaselineConfig, ClipLinearConfig };
