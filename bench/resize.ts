@@ -14,7 +14,7 @@ import { decodeJpeg, round, syntheticJpegs } from './_common.js';
 interface Case {
   name: string;
   crop: number;
-  preprocess(image: RgbImage, out: Float32Array): void;
+  preprocess(image: RgbImage, out: Float32Array<ArrayBuffer>): void;
 }
 
 const CASES: Case[] = [
