@@ -48,7 +48,7 @@ export function horizontalPass(src: Uint8Array, inWidth: number, inHeight: numbe
 
 /**
  * Vertical pass: `src` holds rows of `stride` bytes, its row 0 being input row `first`; one output row per tap window,
- * 4 input rows per step into an int32 accumulator row.
+ * 4 input rows per sweep along the row, partial sums of longer windows kept in an int32 row between sweeps.
  */
 export function verticalPass(src: Uint8Array, stride: number, first: number, taps: Taps): Uint8Array {
   const { start, weights, width } = taps;
@@ -56,6 +56,7 @@ export function verticalPass(src: Uint8Array, stride: number, first: number, tap
   const out = new Uint8ClampedArray(outHeight * stride);
   const acc = new Int32Array(stride);
   for (let i = 0; i < outHeight; i++) {
+    const o = i * stride;
     for (let b = 0; b < width; b += 4) {
       const t = i * width + b;
       const ka = weights[t] as number;
@@ -66,14 +67,16 @@ export function verticalPass(src: Uint8Array, stride: number, first: number, tap
       const r1 = r0 + stride;
       const r2 = r1 + stride;
       const r3 = r2 + stride;
-      const base = b === 0 ? HALF : 0;
+      // The first group of 4 rows starts the sum at HALF, the last one writes the output byte; a window of 4 rows
+      // (bilinear down to half size, the ImageNet case) does both and never touches the accumulator row.
+      const isFirst = b === 0;
+      const isLast = b + 4 === width;
       for (let x = 0; x < stride; x++) {
-        const s = (src[r0 + x] as number) * ka + (src[r1 + x] as number) * kb + (src[r2 + x] as number) * kc + (src[r3 + x] as number) * kd;
-        acc[x] = (b === 0 ? base : (acc[x] as number)) + s;
+        const s = (isFirst ? HALF : (acc[x] as number)) + (src[r0 + x] as number) * ka + (src[r1 + x] as number) * kb + (src[r2 + x] as number) * kc + (src[r3 + x] as number) * kd;
+        if (isLast) out[o + x] = s >> PRECISION_BITS;
+        else acc[x] = s;
       }
     }
-    const o = i * stride;
-    for (let x = 0; x < stride; x++) out[o + x] = (acc[x] as number) >> PRECISION_BITS;
   }
   return new Uint8Array(out.buffer);
 }
