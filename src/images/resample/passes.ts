@@ -2,7 +2,7 @@
  * The two separable passes of Pillow's 8-bit resampler (Resample.c ImagingResampleHorizontal_8bpc / Vertical_8bpc)
  * on packed RGB, 4 taps per step over the padded taps of taps.ts. Each output value is (HALF + sum of pixel x weight)
  * >> 22, clamped to 0..255 as Pillow's clip8 does; writing into a Uint8ClampedArray does the clamping, and sums stay
- * below 2^31 (weights sum to 1 in 22-bit fixed point, the negative lobes of bicubic add a few percent), so `>>` is exact.
+ * below 2^31 (weights sum to 1 in 22-bit fixed point; the positive ones of bicubic to under 1.14), so `>>` is exact.
  */
 
 import { PRECISION_BITS, type Taps } from './taps.js';
