@@ -2,11 +2,12 @@
  * CLIP's image preprocessing, as transformers' CLIPImageProcessor does it for openai/clip-vit-large-patch14-336:
  * resize the short side to `resize` with Pillow-exact bicubic (long side = int(resize * long / short)), centre crop
  * `crop` x `crop` (top = (h - crop) // 2), scale to [0, 1] (float64 multiply by 1/255, rounded to float32), normalise
- * ((x - mean) / std in float32), channels first. Values match transformers' pixel_values bit for bit.
+ * ((x - mean) / std in float32), channels first. Values match transformers' pixel_values bit for bit. Only the crop
+ * window of the resize is computed (the resampler's region), which is what the crop would keep.
  */
 
 import type { RgbImage } from '../../images/rgb.js';
-import { resizeBicubic } from './pil-resize.js';
+import { pilResize, type Region } from '../../images/resample/pil-resize.js';
 
 export interface ClipPreprocessConfig {
   resize: number; // short side after resizing: 336
@@ -28,11 +29,15 @@ export function shortSideSize(width: number, height: number, short: number): { w
   return { width: Math.trunc((short * width) / height), height: short };
 }
 
+/** The centre `size` x `size` window of a width x height image at least that large (top = (height - size) // 2). */
+function centerWindow(width: number, height: number, size: number): Region {
+  if (width < size || height < size) throw new Error(`cannot crop ${size}x${size} from a ${width}x${height} image`);
+  return { x: Math.floor((width - size) / 2), y: Math.floor((height - size) / 2), width: size, height: size };
+}
+
 /** Crops the centre `size` x `size` of an image at least that large. */
 export function centerCrop(image: RgbImage, size: number): RgbImage {
-  if (image.width < size || image.height < size) throw new Error(`cannot crop ${size}x${size} from a ${image.width}x${image.height} image`);
-  const top = Math.floor((image.height - size) / 2);
-  const left = Math.floor((image.width - size) / 2);
+  const { x: left, y: top } = centerWindow(image.width, image.height, size);
   const data = new Uint8Array(size * size * 3);
   for (let y = 0; y < size; y++) {
     const from = ((top + y) * image.width + left) * 3;
@@ -61,5 +66,6 @@ export function clipPreprocess(image: RgbImage, out: Float32Array, c: ClipPrepro
     throw new Error(`RGB image ${image.width}x${image.height} needs ${image.width * image.height * 3} bytes, got ${image.data.length}`);
   }
   const size = shortSideSize(image.width, image.height, c.resize);
-  normalizeToChw(centerCrop(resizeBicubic(image, size.width, size.height), c.crop), out, c.mean, c.std);
+  const crop = pilResize(image, { ...size, filter: 'bicubic', region: centerWindow(size.width, size.height, c.crop) });
+  normalizeToChw(crop, out, c.mean, c.std);
 }

@@ -5,6 +5,5 @@ export { loadResnetWeights, type LoadResnetOptions, type ResnetWeights, type Res
 export { convBnPairs, foldBatchNorm } from './fold.js';
 export { resnetForward, resnetGraphShapes, resnetModel, type ResnetModelOptions, type WeightFn } from './model.js';
 export { manifestShapes, randomResnetWeights, type ShapeManifest } from './random.js';
-export { bilinearCoefficients, resizeBilinear, resizeRegion, type Region } from './resize.js';
 export { IMAGENET_PREPROCESS, cropOffset, preprocessImagenet, resizedSize, type ImagenetPreprocess } from './preprocess.js';
 export { createResnetEncoder, type ResnetEncoder, type ResnetEncoderOptions } from './encoder.js';

@@ -4,12 +4,12 @@
  *   (offsets int(round((size - 224) / 2)), Python's half-to-even round) -> ToTensor (/ 255) ->
  *   Normalize(mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225)), CHW float32.
  * The arithmetic is float32 step by step as torch does it: x = f32(f32(v / 255) - mean) / std. Only the cropped
- * window of the resize is computed (resize.ts). Images smaller than the crop after resizing are padded with
- * black (byte 0) as CenterCrop does (only possible with crop > resize).
+ * window of the resize is computed (the resampler's region). Images smaller than the crop after resizing are padded
+ * with black (byte 0) as CenterCrop does (only possible with crop > resize).
  */
 
 import type { RgbImage } from '../../images/rgb.js';
-import { resizeRegion } from './resize.js';
+import { pilResize } from '../../images/resample/pil-resize.js';
 
 export interface ImagenetPreprocess {
   /** Short side after resizing: 256. */
@@ -54,7 +54,7 @@ export function preprocessImagenet(img: RgbImage, out: Float32Array, p: Imagenet
   const y0 = Math.max(0, top);
   const x1 = Math.min(w, left + p.crop);
   const y1 = Math.min(h, top + p.crop);
-  const rgb = resizeRegion(img, w, h, { x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
+  const rgb = pilResize(img, { width: w, height: h, filter: 'bilinear', region: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } }).data;
   const lut = channelTables(p);
   if (x1 - x0 !== p.crop || y1 - y0 !== p.crop) {
     // CenterCrop pads the PIL image with black (byte 0) before ToTensor and Normalize.

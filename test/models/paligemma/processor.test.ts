@@ -9,7 +9,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resizeBicubic } from '../../../src/models/clip/pil-resize.js';
+import { pilResize } from '../../../src/images/resample/pil-resize.js';
 import { paligemmaConfigFromHf, type PaliGemmaConfig } from '../../../src/models/paligemma/config.js';
 import { PaliGemmaProcessor } from '../../../src/models/paligemma/processor.js';
 import { ANSWER_EN_V1, promptTemplate, renderPrompt } from '../../../src/models/paligemma/prompt.js';
@@ -83,7 +83,7 @@ test('SigLIP preprocessing: Pillow bicubic resize to S x S, then (x / 255 - 0.5)
   const data = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 37) % 256);
   const size = config.vision.imageSize;
   const out = siglipPreprocess({ data, width: w, height: h }, size);
-  const resized = resizeBicubic({ data, width: w, height: h }, size, size);
+  const resized = pilResize({ data, width: w, height: h }, { width: size, height: size, filter: 'bicubic' });
   for (const [c, y, x] of [[0, 0, 0], [1, 3, 9], [2, size - 1, size - 1]] as const) {
     const v = resized.data[(y * size + x) * 3 + c] as number;
     assert.equal(out[c * size * size + y * size + x], Math.fround(Math.fround(v * (1 / 255)) - 0.5) / 0.5);

@@ -1,10 +1,10 @@
 /**
  * ImageNet preprocessing against Pillow 9.4 + torchvision's eval transform (fixture pil_preprocess.json, made by
- * test/fixtures/resnet50_tiny/make_pil_preprocess.py): Pillow BILINEAR resizes byte for byte (down, up, one axis,
- * images narrower than the filter),
- * the full Resize -> CenterCrop -> ToTensor -> Normalize chain with exact float32 values on a 13x9 image, and the
- * 256/224 geometry (including Python's half-to-even crop offset) with a hash of the crop on larger images.
- * Plus hand-computed crop/normalise arithmetic and CenterCrop's padding on a uniform image.
+ * test/fixtures/resnet50_tiny/make_pil_preprocess.py): the full Resize -> CenterCrop -> ToTensor -> Normalize chain
+ * with exact float32 values on a 13x9 image, and the 256/224 geometry (including Python's half-to-even crop offset)
+ * with a hash of the crop window of the bilinear resize on larger images. Plus hand-computed crop/normalise arithmetic
+ * and CenterCrop's padding on a uniform image. (The fixture's plain Pillow BILINEAR resizes are the resampler's own
+ * tests, in test/images/pil-resize.test.ts.)
  */
 
 import { test } from 'node:test';
@@ -14,12 +14,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RgbImage } from '../../../src/models/encoder.js';
 import { cropOffset, IMAGENET_PREPROCESS, preprocessImagenet, resizedSize } from '../../../src/models/resnet/preprocess.js';
-import { resizeBilinear, resizeRegion } from '../../../src/models/resnet/resize.js';
+import { pilResize } from '../../../src/images/resample/pil-resize.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 interface Reference {
-  tiny: Record<string, number[]>;
-  small: Record<string, number[]>;
   tiny_pipeline: { geometry: [number, number, number, number]; values: number[] };
   big: Record<string, { geometry: [number, number, number, number]; fnv: number; sum: number }>;
 }
@@ -42,20 +40,6 @@ function fnv(bytes: Uint8Array): number {
   return h;
 }
 
-for (const [size, want] of Object.entries(ref.tiny)) {
-  test(`Pillow BILINEAR resize 13x9 -> ${size}, byte for byte`, () => {
-    const [w, h] = size.split('x').map(Number) as [number, number];
-    assert.deepEqual([...resizeBilinear(synth(13, 9), w, h).data], want);
-  });
-}
-
-for (const [size, want] of Object.entries(ref.small)) {
-  test(`Pillow BILINEAR resize 3x2 -> ${size} (filter windows wider than the image), byte for byte`, () => {
-    const [w, h] = size.split('x').map(Number) as [number, number];
-    assert.deepEqual([...resizeBilinear(synth(3, 2), w, h).data], want);
-  });
-}
-
 test('Resize(8) -> CenterCrop(6) -> ToTensor -> Normalize on 13x9: exact float32 values as torchvision', () => {
   const p = { ...IMAGENET_PREPROCESS, resize: 8, crop: 6 };
   const [w, h, left, top] = ref.tiny_pipeline.geometry;
@@ -72,7 +56,7 @@ for (const [size, want] of Object.entries(ref.big)) {
     const [w, h, left, top] = want.geometry;
     assert.deepEqual(resizedSize(iw, ih, 256), [w, h]);
     assert.deepEqual([cropOffset(w, 224), cropOffset(h, 224)], [left, top]);
-    const crop = resizeRegion(synth(iw, ih), w, h, { x: left, y: top, width: 224, height: 224 });
+    const crop = pilResize(synth(iw, ih), { width: w, height: h, filter: 'bilinear', region: { x: left, y: top, width: 224, height: 224 } }).data;
     assert.equal(crop.reduce((a, b) => a + b, 0), want.sum);
     assert.equal(fnv(crop), want.fnv);
   });
