@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { Rng } from '../src/engine/rng.js';
-import type { RgbImage } from '../src/models/encoder.js';
+import type { RgbImage } from '../src/images/rgb.js';
 import { createResnetEncoder, type ResnetEncoder } from '../src/models/resnet/encoder.js';
 import { manifestShapes, randomResnetWeights, type ShapeManifest } from '../src/models/resnet/random.js';
 import { resnetStateShapes, RESNET50 } from '../src/models/resnet/config.js';

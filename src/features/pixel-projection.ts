@@ -12,7 +12,8 @@ import type { ImageSource } from '../data/image-source.js';
 import { tokenizeQuestion } from '../data/question-encoding.js';
 import type { VizWizQuestion } from '../data/types.js';
 import { readImage } from '../images/decode.js';
-import type { ImageTextEncoder, RgbImage } from '../models/encoder.js';
+import type { RgbImage } from '../images/rgb.js';
+import type { ImageTextEncoder } from '../models/encoder.js';
 import type { FeatureSet } from './feature-file.js';
 
 export interface PixelProjectionOptions {

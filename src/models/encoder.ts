@@ -7,8 +7,6 @@
 import type { Device } from '../engine/device.js';
 import type { RgbImage } from '../images/rgb.js';
 
-export type { RgbImage };
-
 export interface ImageTextEncoder {
   /** Registry id, e.g. 'clip-vit-l14-336', 'resnet50'. */
   readonly id: string;

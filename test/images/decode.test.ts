@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { FolderImageSource } from '../../src/data/image-source.js';
 import { decodeImage, readImage } from '../../src/images/decode.js';
 import { ImageFailure } from '../../src/images/failure.js';
-import type { RgbImage } from '../../src/models/encoder.js';
+import type { RgbImage } from '../../src/images/rgb.js';
 
 const RED = { r: 200, g: 30, b: 10 };
 

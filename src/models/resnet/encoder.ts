@@ -9,7 +9,8 @@
  * difference).
  */
 
-import type { EncoderLoadOptions, ImageTextEncoder, RgbImage } from '../encoder.js';
+import type { RgbImage } from '../../images/rgb.js';
+import type { EncoderLoadOptions, ImageTextEncoder } from '../encoder.js';
 import { buildInference } from '../../engine/inference.js';
 import { InferenceRunner } from '../../engine/inference-runner.js';
 import { Tensor } from '../../engine/tensor.js';

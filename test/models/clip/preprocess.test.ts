@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RgbImage } from '../../../src/models/encoder.js';
+import type { RgbImage } from '../../../src/images/rgb.js';
 import { centerCrop, clipPreprocess, clipPreprocessConfig, CLIP_MEAN, CLIP_STD, normalizeToChw, shortSideSize } from '../../../src/models/clip/preprocess.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'clip', 'preprocess');

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RgbImage } from '../../../src/models/encoder.js';
+import type { RgbImage } from '../../../src/images/rgb.js';
 import { cropOffset, IMAGENET_PREPROCESS, preprocessImagenet, resizedSize } from '../../../src/models/resnet/preprocess.js';
 import { pilResize } from '../../../src/images/resample/pil-resize.js';
 

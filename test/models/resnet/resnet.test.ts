@@ -16,7 +16,7 @@ import { VizWizError } from '../../../src/errors.js';
 import { writeSafetensors, type TensorToWrite } from '../../../src/engine/safetensors.js';
 import { InferenceRunner } from '../../../src/engine/inference-runner.js';
 import { buildInference } from '../../../src/engine/inference.js';
-import type { RgbImage } from '../../../src/models/encoder.js';
+import type { RgbImage } from '../../../src/images/rgb.js';
 import { inferResnetConfig, RESNET50, resnetStateShapes, type ResnetConfig } from '../../../src/models/resnet/config.js';
 import { createResnetEncoder } from '../../../src/models/resnet/encoder.js';
 import { resnetModel } from '../../../src/models/resnet/model.js';
