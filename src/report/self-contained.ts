@@ -39,7 +39,6 @@ export function decodeEntities(text: string): string {
 
 function localUrl(value: string): boolean {
   // Browsers ignore ASCII whitespace and control characters inside URLs ("java\tscript:"), so drop them all.
-  // eslint-disable-next-line no-control-regex
   const v = decodeEntities(value).replace(/[\u0000-\u0020]/g, '').toLowerCase();
   return v.startsWith('data:') || v.startsWith('#');
 }
