@@ -1,0 +1,35 @@
+/**
+ * The contract between the service and a model it serves: a batch of decoded photos with questions in, one answer
+ * per question out, with the model's probability that the question can be answered and, when the model has a
+ * quality head, the probability of each quality flag (QUALITY_FLAGS order). Implementations: a trained head with its
+ * encoder (head-model.ts) and PaliGemma (paligemma-model.ts).
+ */
+import type { Device } from '../engine/index.js';
+import type { RgbImage } from '../features/encoder.js';
+
+export interface AnswerInput {
+  image: RgbImage;
+  question: string;
+}
+
+export interface ModelAnswer {
+  answer: string;
+  /** Probability that the question can be answered from the photo. */
+  answerable: number;
+  /** Quality-flag probabilities (QUALITY_FLAGS order); absent without a quality head. */
+  quality?: Float32Array;
+  /** Top answer score minus the runner-up's (logits); how clear the choice was. */
+  margin?: number;
+}
+
+export interface AnswerModel {
+  /** Short id shown in responses and /v1/models (e.g. 'clip-linear'). */
+  readonly id: string;
+  /** One line for the start-up log: what is served and from where. */
+  readonly description: string;
+  readonly device: Device;
+  /** Whether quality flags come with the answers. */
+  readonly hasQuality: boolean;
+  answer(inputs: readonly AnswerInput[]): Promise<ModelAnswer[]>;
+  dispose(): Promise<void>;
+}
