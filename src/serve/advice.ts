@@ -38,7 +38,9 @@ const UNANSWERABLE = /^\s*unanswerable\s*\.?\s*$/iu;
 
 /** The sentence(s) to read to the user. */
 export function spokenReply(answer: string, answerable: number, issues: readonly QualityIssue[]): string {
-  const advice = issues.map((q) => q.advice);
+  // "Cannot recognise" follows from a named flaw (too dark, blurry...): say what to fix, not both.
+  const named = issues.filter((q) => q.issue !== 'unrecognizable');
+  const advice = (named.length > 0 ? named : issues).map((q) => q.advice);
   if (answerable >= LIKELY && !UNANSWERABLE.test(answer)) {
     const lead = answer.trim() === '' ? 'I have no answer.' : `${capitalise(answer.trim())}.`;
     return [lead, ...(advice.length > 0 ? ['The photo may not be clear:', ...advice] : [])].join(' ');

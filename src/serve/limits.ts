@@ -38,9 +38,9 @@ export function maxBodyBytes(limits: ServeLimits): number {
   return Math.ceil((limits.maxImageBytes * 4) / 3) + 64 * 1024;
 }
 
-/** A size for people: "10 MB", "12.3 MB", "64 KB". */
+/** A size for people: "600 bytes", "1.9 KB", "64 KB", "12.3 MB", "10 MB". */
 export function megabytes(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KB`;
-  const mb = bytes / (1024 * 1024);
-  return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`;
+  if (bytes < 1024) return `${bytes} bytes`;
+  const [value, unit] = bytes < 1024 * 1024 ? [bytes / 1024, 'KB'] : [bytes / (1024 * 1024), 'MB'];
+  return `${Number(value.toFixed(1))} ${unit}`;
 }

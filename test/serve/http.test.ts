@@ -120,7 +120,7 @@ describe('vizwiz serve over HTTP', () => {
         error(415, 'unsupported_media_type', 'the upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, HEIC/AVIF, TIFF); send a photo', 'image')],
       ['an oversize upload', post(`${s.url}/v1/answer`, form(big, 'What is it?', 'image/png')), 413, error(413, 'upload_too_large', 'the photo is over the limit; the limit is 8 KB. Send a smaller photo', 'image')],
       ['an oversize data URL', post(`${s.url}/v1/answer`, JSON.stringify({ image: `data:image/png;base64,${big.toString('base64')}`, question: 'What is it?' }), 'application/json'), 413,
-        error(413, 'upload_too_large', `the photo is ${Math.ceil(big.length / 1024)} KB; the limit is 8 KB. Send a smaller photo`, 'image')],
+        error(413, 'upload_too_large', `the photo is ${Number((big.length / 1024).toFixed(1))} KB; the limit is 8 KB. Send a smaller photo`, 'image')],
       ['too many pixels', post(`${s.url}/v1/answer`, form(fx.photos.clear, 'What is it?')), 422, error(422, 'too_many_pixels', 'the photo is 96 x 96 = 9216 pixels; the limit is 5000. Send a smaller photo', 'image')],
       ['no question', post(`${s.url}/v1/answer`, JSON.stringify({ image: 'AAAA', question: '  ' }), 'application/json'), 422, error(422, 'missing_question', 'the question is empty; ask something about the photo', 'question')],
       ['no photo', post(`${s.url}/v1/answer`, JSON.stringify({ question: 'What is it?' }), 'application/json'), 422, error(422, 'missing_image', 'image: missing (the photo as base64 or a data: URL)', 'image')],
