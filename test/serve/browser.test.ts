@@ -45,10 +45,8 @@ interface AxeViolation {
 
 async function audit(page: Page): Promise<string[]> {
   await page.evaluate(axeSource); // through the DevTools protocol, which the page's CSP does not govern
-  const violations = await page.evaluate(async (tags) => {
-    const axe = (window as unknown as { axe: { run(c: unknown, o: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations;
-  }, AXE_TAGS);
+  // Page code as strings: the test is type-checked without the DOM library.
+  const violations = await page.evaluate<AxeViolation[]>(`axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} } }).then((r) => r.violations)`);
   return violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
@@ -63,17 +61,23 @@ async function phone(javaScriptEnabled = true): Promise<{ context: BrowserContex
   return { context, page, cspErrors };
 }
 
+const focused = (page: Page, what: 'id' | 'textContent') => page.evaluate<string>(`document.activeElement ? document.activeElement.${what} : ''`);
+
+/** Waits until the element `id` holds exactly `text`. */
+const holds = (page: Page, id: string, text: string) =>
+  page.waitForFunction(`(document.getElementById(${JSON.stringify(id)}) || {}).textContent === ${JSON.stringify(text)}`, undefined, { timeout: 60_000 });
+
 /** Keyboard only: Tab to the photo, Space opens the file chooser, Tab to the question, type, Tab to Ask, Enter. */
 async function askByKeyboard(page: Page, file: string, question: string): Promise<void> {
   await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'photo');
+  assert.equal(await focused(page, 'id'), 'photo');
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
   await chooser.setFiles(file);
   await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'question');
+  assert.equal(await focused(page, 'id'), 'question');
   await page.keyboard.type(question);
   await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Ask');
+  assert.equal(await focused(page, 'textContent'), 'Ask');
   await page.keyboard.press('Enter');
 }
 
@@ -113,8 +117,8 @@ describe('the page in Chromium', { skip: missing ? `${CHROMIUM} is not installed
     const [want] = await model.answer([{ image: await decodeImage(fx.photos.dark, 'x'), question }]);
     const expected = spokenReply(want!.answer, want!.answerable, likelyIssues(want!.quality));
     await askByKeyboard(page, photoFile, question);
-    await page.waitForFunction((text) => document.getElementById('answer')?.textContent === text, expected, { timeout: 60_000 });
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Ask', 'focus stays where the user was');
+    await holds(page, 'answer', expected);
+    assert.equal(await focused(page, 'textContent'), 'Ask', 'focus stays where the user was');
     assert.equal(await page.locator('#error').textContent(), '');
     assert.deepEqual(await audit(page), []);
     const dir = process.env.VIZWIZ_SCREENSHOT_DIR ?? scratch;
@@ -127,7 +131,7 @@ describe('the page in Chromium', { skip: missing ? `${CHROMIUM} is not installed
     const { context, page, cspErrors } = await phone();
     await askByKeyboard(page, textFile, 'What is this?');
     const message = 'The upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, HEIC/AVIF, TIFF); send a photo.';
-    await page.waitForFunction((text) => document.getElementById('error')?.textContent === text, message, { timeout: 60_000 });
+    await holds(page, 'error', message);
     assert.equal(await page.locator('#error').getAttribute('role'), 'alert');
     assert.equal(await page.locator('#answer').textContent(), '');
     assert.deepEqual(await audit(page), []);
