@@ -80,41 +80,45 @@ function margins(logits: Float32Array, classes: number, skip: number): number[] 
   return out;
 }
 
-export async function loadHeadModel(dir: string, o: HeadModelOptions): Promise<AnswerModel> {
-  const d = await readHeadDescription(dir);
-  const record = d.encoderMetadata ?? (await recordFromResults(dir, d));
+export interface HeadModelParts {
+  /** What model.json says about the head. */
+  description: HeadDescription;
+  params: ReadonlyMap<string, Float32Array>;
+  /** The encoder of its features (owned by the model from now on: disposed with it). */
+  encoder: ImageTextEncoder;
+  /** A quality head (owned likewise). */
+  quality?: PhotoQuality;
+  device: Device;
+  threads?: number;
+  id: string;
+  /** Where the head came from, for the start-up log. */
+  origin: string;
+}
+
+/** A served head from parts in memory (loadHeadModel reads them from a run folder; benchmarks make them up). */
+export async function createHeadModel(p: HeadModelParts): Promise<AnswerModel> {
+  const d = p.description;
   const head = TRAINABLE_HEADS[d.head];
   const fromFeatures = head.question.source === 'features';
-  const session = { device: o.device, ...(o.threads ? { threads: o.threads } : {}) };
+  if (fromFeatures && !p.encoder.encodeTexts) throw new VizWizError('INVALID_CHECKPOINT', `${p.origin}: encoder ${d.encoder} has no text tower for the questions`);
   const vocab = AnswerVocabulary.fromJSON(d.answers);
   const questionVocab = d.questions ? QuestionVocabulary.fromJSON(d.questions) : undefined;
-  const { model, loss } = head.build(d.dims, { ...d.config, epochs: 0, device: o.device });
-  const evaluator = await HeadEvaluator.create(model, loss, vocab.size, await headParams(dir), session);
-  let encoder: ImageTextEncoder | undefined;
-  let quality: PhotoQuality | undefined;
-  try {
-    encoder = await loadRecordedEncoder(record, { ...o, dims: { image: d.dims.image, ...(fromFeatures ? { text: d.dims.text } : {}) }, owner: dir });
-    if (fromFeatures && !encoder.encodeTexts) throw new VizWizError('INVALID_CHECKPOINT', `${dir}: encoder ${d.encoder} has no text tower for the questions`);
-    if (o.quality) quality = await PhotoQuality.load(o.quality, { ...o, shared: { record, encoder } });
-  } catch (err) {
-    await evaluator.dispose();
-    await encoder?.dispose();
-    throw err;
-  }
-  const enc = encoder;
+  const { model, loss } = head.build(d.dims, { ...d.config, epochs: 0, device: p.device });
+  const evaluator = await HeadEvaluator.create(model, loss, vocab.size, p.params, { device: p.device, ...(p.threads ? { threads: p.threads } : {}) });
+  const { encoder, quality } = p;
   const unk = vocab.unknown === 'unk-class' ? vocab.answers.indexOf(UNKNOWN_ANSWER) : -1;
-  const id = o.id ?? d.head;
+  const source = d.encoderMetadata?.source;
   return {
-    id,
-    description: `${d.head} head (${dir}) on ${d.encoder} features${record.source ? ` from ${record.source}` : ''}${quality ? `, quality head ${quality.dir}` : ', no quality head'}`,
-    device: o.device,
+    id: p.id,
+    description: `${d.head} head (${p.origin}) on ${d.encoder} features${source ? ` from ${source}` : ''}${quality ? `, quality head ${quality.dir}` : ', no quality head'}`,
+    device: p.device,
     hasQuality: quality !== undefined,
     async answer(inputs: readonly AnswerInput[]): Promise<ModelAnswer[]> {
       const n = inputs.length;
       const photos = inputs.map((i) => i.image);
       const questions = inputs.map((i) => i.question);
-      const image = await encodePhotos(enc, photos);
-      const text = fromFeatures ? await enc.encodeTexts!(questions) : questionVocab!.encodeAll(questions);
+      const image = await encodePhotos(encoder, photos);
+      const text = fromFeatures ? await encoder.encodeTexts!(questions) : questionVocab!.encodeAll(questions);
       const features = { image_feat: { data: image, rows: n, dim: d.dims.image }, [head.question.input]: { data: text, rows: n, dim: d.dims.text } };
       const out = await evaluator.run(features, n, undefined, n);
       const answers = decodeAnswers(out.answerLogits, vocab);
@@ -129,8 +133,34 @@ export async function loadHeadModel(dir: string, o: HeadModelOptions): Promise<A
     },
     async dispose(): Promise<void> {
       await evaluator.dispose();
-      await enc.dispose();
+      await encoder.dispose();
       await quality?.dispose();
     },
   };
+}
+
+export async function loadHeadModel(dir: string, o: HeadModelOptions): Promise<AnswerModel> {
+  const d = await readHeadDescription(dir);
+  const record = d.encoderMetadata ?? (await recordFromResults(dir, d));
+  const fromFeatures = TRAINABLE_HEADS[d.head].question.source === 'features';
+  const params = await headParams(dir);
+  const encoder = await loadRecordedEncoder(record, { ...o, dims: { image: d.dims.image, ...(fromFeatures ? { text: d.dims.text } : {}) }, owner: dir });
+  let quality: PhotoQuality | undefined;
+  try {
+    if (o.quality) quality = await PhotoQuality.load(o.quality, { ...o, shared: { record, encoder } });
+    return await createHeadModel({
+      description: { ...d, encoderMetadata: record },
+      params,
+      encoder,
+      ...(quality ? { quality } : {}),
+      device: o.device,
+      ...(o.threads ? { threads: o.threads } : {}),
+      id: o.id ?? d.head,
+      origin: dir,
+    });
+  } catch (err) {
+    await encoder.dispose();
+    await quality?.dispose();
+    throw err;
+  }
 }

@@ -8,7 +8,7 @@ export type { AnswerInput, AnswerModel, ModelAnswer } from './answer-model.js';
 export { AnswerService, type AnswerResult } from './answer-service.js';
 export { createServeApp, ServiceState, type ServeAppOptions } from './app.js';
 export { DynamicBatcher, type BatcherOptions } from './batcher.js';
-export { loadHeadModel, type HeadModelOptions } from './head-model.js';
+export { createHeadModel, loadHeadModel, type HeadModelOptions, type HeadModelParts } from './head-model.js';
 export { HttpError } from './http-error.js';
 export { DEFAULT_LIMITS, type ServeLimits } from './limits.js';
 export { loadPaligemmaModel, type PaligemmaModelOptions } from './paligemma-model.js';
