@@ -1,6 +1,6 @@
 /**
  * What the serve benchmarks (and the serve load test) share: the multipart body of one question with a photo, and a
- * bounded loopback load run with autocannon - N connections for S seconds against /v1/answer - that counts status
+ * bounded loopback load run with autocannon - N connections for S seconds (or R requests) against /v1/answer - that counts status
  * codes, checks that every 5xx is a 503 with Retry-After, and reports requests/s, p50/p99 latency and the peak RSS of
  * this process (the server runs in it) sampled every 50 ms.
  */
@@ -21,6 +21,7 @@ export function answerForm(photo: Buffer, question: string): { body: Buffer; con
 
 export interface LoadReport {
   connections: number;
+  /** Wall-clock seconds of the run. */
   seconds: number;
   /** Responses by status code. */
   statuses: Record<string, number>;
@@ -38,7 +39,11 @@ export interface LoadReport {
   peakRssMb: number;
 }
 
-export async function loadRun(o: { url: string; connections: number; seconds: number; photo: Buffer; question: string; timeoutS?: number }): Promise<LoadReport> {
+/**
+ * `seconds`: a fixed duration (requests still in flight at the end are not counted); `amount`: a fixed number of
+ * requests over all connections (for models slower than any sensible duration).
+ */
+export async function loadRun(o: { url: string; connections: number; seconds?: number; amount?: number; photo: Buffer; question: string; timeoutS?: number }): Promise<LoadReport> {
   const { body, contentType } = answerForm(o.photo, o.question);
   const statuses: Record<string, number> = {};
   let retryAfter503 = 0;
@@ -46,11 +51,12 @@ export async function loadRun(o: { url: string; connections: number; seconds: nu
   const rssStart = process.memoryUsage().rss;
   let peak = rssStart;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const started = performance.now();
   try {
     const result = await autocannon({
       url: o.url,
       connections: o.connections,
-      duration: o.seconds,
+      ...(o.amount !== undefined ? { amount: o.amount } : { duration: o.seconds ?? 10 }),
       timeout: o.timeoutS ?? 60,
       requests: [
         {
@@ -67,14 +73,15 @@ export async function loadRun(o: { url: string; connections: number; seconds: nu
       ],
     });
     const ok = statuses[200] ?? 0;
+    const seconds = (performance.now() - started) / 1000;
     return {
       connections: o.connections,
-      seconds: o.seconds,
+      seconds,
       statuses,
       retryAfter503,
       bad5xx,
       errors: result.errors + result.timeouts,
-      rps: ok / o.seconds,
+      rps: ok / seconds,
       p50_ms: result.latency.p50,
       p99_ms: result.latency.p99,
       rssStartMb: rssStart / 2 ** 20,

@@ -2,10 +2,10 @@
  * The service at real model sizes with random weights: the clip-linear head on CLIP ViT-L/14@336 (its parameter
  * manifest, test/fixtures/manifests/clip-vit-large-patch14-336.json; 5,726 answer classes) and PaliGemma-3B
  * (google/paligemma-3b-pt-224's config, float32, with the project's small BPE tokenizer, whose special ids match).
- * For each model the in-process server answers N concurrent loopback clients (autocannon) for S seconds twice: with
+ * For each model the in-process server answers N concurrent loopback clients (autocannon), R requests each, twice: with
  * dynamic batching (--max-batch, default 8) and without (batch 1). Reports answered requests per second, p50/p99
  * latency of both, and the peak RSS of the process.
- * `npm run bench -- serve [--models clip,paligemma] [--seconds 20] [--connections 8] [--threads 2] [--max-batch 8]
+ * `npm run bench -- serve [--models clip,paligemma] [--connections 8] [--requests 4] [--threads 2] [--max-batch 8]
  *   [--clip-layers 24] [--siglip-layers 27] [--gemma-layers 18]` (fewer layers: a reduced, quicker run on a busy
  * machine; the JSON says which). Human-readable lines on stderr; one final JSON line per model on stdout.
  */
@@ -33,7 +33,8 @@ import { loadRun, type LoadReport } from './_serve.js';
 
 interface Options {
   models: string[];
-  seconds: number;
+  /** Requests per client in each run. */
+  requests: number;
   connections: number;
   threads: number;
   maxBatch: number;
@@ -43,12 +44,12 @@ interface Options {
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { models: ['clip', 'paligemma'], seconds: 20, connections: 8, threads: 2, maxBatch: 8, clipLayers: 24, siglipLayers: undefined, gemmaLayers: undefined };
+  const o: Options = { models: ['clip', 'paligemma'], requests: 4, connections: 8, threads: 2, maxBatch: 8, clipLayers: 24, siglipLayers: undefined, gemmaLayers: undefined };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const next = (): string => args[++i] ?? '';
     if (a === '--models') o.models = next().split(',');
-    else if (a === '--seconds') o.seconds = Number(next());
+    else if (a === '--requests') o.requests = Number(next());
     else if (a === '--connections') o.connections = Number(next());
     else if (a === '--threads') o.threads = Number(next());
     else if (a === '--max-batch') o.maxBatch = Number(next());
@@ -118,8 +119,8 @@ async function measure(model: AnswerModel, maxBatch: number, o: Options, photo: 
   });
   await service.ready;
   try {
-    await loadRun({ url: service.url, connections: 1, seconds: 1, photo, question: 'What is this?' }); // warm-up
-    return await loadRun({ url: service.url, connections: o.connections, seconds: o.seconds, photo, question: 'What colour is this shirt?', timeoutS: 600 });
+    await loadRun({ url: service.url, connections: 1, amount: 1, photo, question: 'What is this?', timeoutS: 600 }); // warm-up
+    return await loadRun({ url: service.url, connections: o.connections, amount: o.connections * o.requests, photo, question: 'What colour is this shirt?', timeoutS: 600 });
   } finally {
     await service.shutdown();
   }
@@ -132,11 +133,11 @@ export async function run(args: string[]): Promise<void> {
     const started = performance.now();
     const { model, label } = name === 'clip' ? await clipLinear(o) : name === 'paligemma' ? await paligemma(o) : { model: undefined, label: '' };
     if (!model) throw new Error(`serve bench: unknown model ${name} (clip, paligemma)`);
-    console.error(`serve: ${label}: ready in ${((performance.now() - started) / 1000).toFixed(1)} s; ${o.connections} clients for ${o.seconds} s, ${o.threads} threads`);
+    console.error(`serve: ${label}: ready in ${((performance.now() - started) / 1000).toFixed(1)} s; ${o.connections} clients x ${o.requests} requests, ${o.threads} threads`);
     const batching = await measure(model, o.maxBatch, o, photo!);
-    console.error(`  batching (max ${o.maxBatch}): ${batching.rps.toFixed(2)} answers/s, p50 ${batching.p50_ms} ms, p99 ${batching.p99_ms} ms, statuses ${JSON.stringify(batching.statuses)}`);
+    console.error(`  batching (max ${o.maxBatch}): ${batching.rps.toFixed(3)} answers/s in ${batching.seconds.toFixed(1)} s, p50 ${batching.p50_ms} ms, p99 ${batching.p99_ms} ms, statuses ${JSON.stringify(batching.statuses)}`);
     const single = await measure(model, 1, o, photo!);
-    console.error(`  batch 1: ${single.rps.toFixed(2)} answers/s, p50 ${single.p50_ms} ms, p99 ${single.p99_ms} ms, statuses ${JSON.stringify(single.statuses)}`);
+    console.error(`  batch 1: ${single.rps.toFixed(3)} answers/s in ${single.seconds.toFixed(1)} s, p50 ${single.p50_ms} ms, p99 ${single.p99_ms} ms, statuses ${JSON.stringify(single.statuses)}`);
     await model.dispose();
     const peak = Math.max(batching.peakRssMb, single.peakRssMb, process.resourceUsage().maxRSS / 1024);
     process.stdout.write(
@@ -151,7 +152,7 @@ export async function run(args: string[]): Promise<void> {
         single_p99_ms: single.p99_ms,
         max_batch: o.maxBatch,
         connections: o.connections,
-        seconds: o.seconds,
+        requests: o.connections * o.requests,
         threads: o.threads,
         bad_5xx: batching.bad5xx + single.bad5xx,
         peak_rss_mb: Math.round(peak),
