@@ -1,8 +1,9 @@
 /**
  * The answer pipeline of one request: the question checked, the photo checked and decoded (in parallel with other
- * requests, on libuv's threads), then queued for the model through the dynamic batcher, under one deadline from
- * arrival to answer; the model's output becomes the reply: the answer, answerability, the likely quality issues with
- * their advice, and the sentence to read aloud. The photo and question are held in memory only, for this request.
+ * requests, on libuv's threads) and preprocessed for the model, then queued for the model's call through the dynamic
+ * batcher, under one deadline from arrival to answer; the model's output becomes the reply: the answer,
+ * answerability, the likely quality issues with their advice, and the sentence to read aloud. The photo and question
+ * are held in memory only, for this request.
  */
 import { likelyIssues, spokenReply, type QualityIssue } from './advice.js';
 import type { AnswerInput, AnswerModel, ModelAnswer } from './answer-model.js';
@@ -56,8 +57,10 @@ export class AnswerService {
     }, Math.max(0, this.limits.timeoutMs - (performance.now() - started)));
     try {
       const photo = await readPhoto(image, this.limits);
+      // Preprocessing needs no batch: done now, while the model may be busy with the previous one.
+      const prepared = this.model.prepare ? await this.model.prepare(photo) : undefined;
       if (deadline.signal.aborted) throw deadline.signal.reason;
-      const out = await this.batcher.submit({ image: photo, question }, deadline.signal);
+      const out = await this.batcher.submit({ image: photo, question, ...(prepared ? { prepared } : {}) }, deadline.signal);
       const quality = likelyIssues(out.quality);
       return {
         answer: out.answer,

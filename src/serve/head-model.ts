@@ -12,7 +12,7 @@ import { SafetensorsReader, type Device } from '../engine/index.js';
 import { VizWizError } from '../errors.js';
 import { QuestionVocabulary } from '../data/question-encoding.js';
 import { AnswerVocabulary, UNKNOWN_ANSWER } from '../data/vocabulary.js';
-import type { ImageTextEncoder } from '../features/encoder.js';
+import type { ImageTextEncoder, RgbImage } from '../features/encoder.js';
 import { loadCheckpoint, loadParams } from '../train/checkpoint.js';
 import { decodeAnswers, sigmoid } from '../train/decode.js';
 import { encoderRecord, type EncoderRecord } from '../train/encoder-record.js';
@@ -20,8 +20,8 @@ import { HeadEvaluator } from '../train/evaluate-head.js';
 import { TRAINABLE_HEADS } from '../train/head-registry.js';
 import { readHeadDescription } from '../train/predict.js';
 import type { HeadDescription } from '../train/prepare.js';
-import type { AnswerInput, AnswerModel, ModelAnswer } from './answer-model.js';
-import { encodePhotos } from './encode-photos.js';
+import type { AnswerInput, AnswerModel, ModelAnswer, PreparedPhoto } from './answer-model.js';
+import { encodePhotos, preprocessPhoto } from './encode-photos.js';
 import { PhotoQuality } from './photo-quality.js';
 import { loadRecordedEncoder } from './recorded-encoder.js';
 
@@ -113,17 +113,21 @@ export async function createHeadModel(p: HeadModelParts): Promise<AnswerModel> {
     description: `${d.head} head (${p.origin}) on ${d.encoder} features${source ? ` from ${source}` : ''}${quality ? `, quality head ${quality.dir}` : ', no quality head'}`,
     device: p.device,
     hasQuality: quality !== undefined,
+    async prepare(photo: RgbImage): Promise<PreparedPhoto> {
+      const [pixels, qualityPixels] = await Promise.all([preprocessPhoto(encoder, photo), quality?.prepare(photo)]);
+      return { encoder: pixels, quality: qualityPixels };
+    },
     async answer(inputs: readonly AnswerInput[]): Promise<ModelAnswer[]> {
       const n = inputs.length;
       const photos = inputs.map((i) => i.image);
       const questions = inputs.map((i) => i.question);
-      const image = await encodePhotos(encoder, photos);
+      const image = await encodePhotos(encoder, photos, inputs.map((i) => i.prepared?.encoder));
       const text = fromFeatures ? await encoder.encodeTexts!(questions) : questionVocab!.encodeAll(questions);
       const features = { image_feat: { data: image, rows: n, dim: d.dims.image }, [head.question.input]: { data: text, rows: n, dim: d.dims.text } };
       const out = await evaluator.run(features, n, undefined, n);
       const answers = decodeAnswers(out.answerLogits, vocab);
       const margin = margins(out.answerLogits, vocab.size, unk);
-      const flags = quality ? await quality.assess(photos, image) : undefined;
+      const flags = quality ? await quality.assess(photos, image, inputs.map((i) => i.prepared?.quality)) : undefined;
       return answers.map((answer, i) => ({
         answer,
         answerable: sigmoid(out.answerableLogits[i]!),

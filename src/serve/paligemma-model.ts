@@ -20,7 +20,8 @@ import { PaliGemmaProcessor } from '../models/paligemma/processor.js';
 import { ANSWER_EN_V1, promptTemplate } from '../models/paligemma/prompt.js';
 import { resolveModelSource } from '../models/sources/resolve.js';
 import { siglipPreprocess } from '../models/siglip/preprocess.js';
-import type { AnswerInput, AnswerModel, ModelAnswer } from './answer-model.js';
+import type { AnswerInput, AnswerModel, ModelAnswer, PreparedPhoto } from './answer-model.js';
+import type { RgbImage } from '../features/encoder.js';
 import { PhotoQuality } from './photo-quality.js';
 
 export interface PaligemmaModelOptions {
@@ -100,11 +101,14 @@ export async function loadPaligemmaModel(o: PaligemmaModelOptions): Promise<Answ
     description: `PaliGemma ${loaded.source}${o.adapter !== undefined ? ` with adapter ${o.adapter}` : ' zero-shot'}, prompt ${template.id}${quality ? `, quality head ${quality.dir}` : ', no quality head'}`,
     device: o.device,
     hasQuality: quality !== undefined,
+    async prepare(photo: RgbImage): Promise<PreparedPhoto> {
+      return { siglip: siglipPreprocess(photo, size), quality: await quality?.prepare(photo) };
+    },
     async answer(inputs: readonly AnswerInput[]): Promise<ModelAnswer[]> {
-      const pixels = new BatchPixels(inputs.map((i) => siglipPreprocess(i.image, size)), size);
+      const pixels = new BatchPixels(inputs.map((i) => i.prepared?.siglip ?? siglipPreprocess(i.image, size)), size);
       const questions = inputs.map((i, k) => ({ image: String(k), question: stripPromptPrefix(i.question) }));
       const answers = await answerQuestions(generator, proc, pixels, questions, { batchSize: inputs.length, maxNewTokens: o.maxNewTokens ?? 8, answerability: true });
-      const flags = quality ? await quality.assess(inputs.map((i) => i.image)) : undefined;
+      const flags = quality ? await quality.assess(inputs.map((i) => i.image), undefined, inputs.map((i) => i.prepared?.quality)) : undefined;
       return answers.map((a, i) => ({
         answer: a.raw.trim() || a.answer,
         answerable: a.answerable ?? 1,

@@ -9,7 +9,7 @@ import type { ImageTextEncoder, RgbImage } from '../features/encoder.js';
 import type { EncoderRecord } from '../train/encoder-record.js';
 import { loadQualityHead, type QualityRunRecord } from '../train/quality.js';
 import type { QualityPredictor } from '../train/quality-predictor.js';
-import { encodePhotos } from './encode-photos.js';
+import { encodePhotos, preprocessPhoto } from './encode-photos.js';
 import { loadRecordedEncoder, sameEncoder } from './recorded-encoder.js';
 
 export interface PhotoQualityOptions {
@@ -45,9 +45,17 @@ export class PhotoQuality {
     return this.encoder === undefined;
   }
 
-  /** Flag probabilities per photo (QUALITY_FLAGS order); `sharedFeatures` are the served model's [photos, Di]. */
-  async assess(photos: readonly RgbImage[], sharedFeatures?: Float32Array): Promise<Float32Array[]> {
-    const features = this.encoder ? await encodePhotos(this.encoder, photos) : sharedFeatures;
+  /** The photo preprocessed for the quality head's own encoder (undefined when it reads the model's features). */
+  async prepare(photo: RgbImage): Promise<Float32Array | undefined> {
+    return this.encoder ? preprocessPhoto(this.encoder, photo) : undefined;
+  }
+
+  /**
+   * Flag probabilities per photo (QUALITY_FLAGS order); `sharedFeatures` are the served model's [photos, Di];
+   * `prepared[i]`, what prepare() gave for photo i.
+   */
+  async assess(photos: readonly RgbImage[], sharedFeatures?: Float32Array, prepared: readonly (Float32Array | undefined)[] = []): Promise<Float32Array[]> {
+    const features = this.encoder ? await encodePhotos(this.encoder, photos, prepared) : sharedFeatures;
     if (!features) throw new Error('the quality head reads the served model\'s features, which were not given');
     const probs = await this.predictor.predict(features, photos.length);
     const f = this.record.flags.length;
