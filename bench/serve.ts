@@ -119,7 +119,8 @@ async function measure(model: AnswerModel, maxBatch: number, o: Options, photo: 
   });
   await service.ready;
   try {
-    await loadRun({ url: service.url, connections: 1, amount: 1, photo, question: 'What is this?', timeoutS: 600 }); // warm-up
+    // Warm-up: one round of every client, so the batch shapes the run will see have been planned once.
+    await loadRun({ url: service.url, connections: o.connections, amount: o.connections, photo, question: 'What is this?', timeoutS: 600 });
     return await loadRun({ url: service.url, connections: o.connections, amount: o.connections * o.requests, photo, question: 'What colour is this shirt?', timeoutS: 600 });
   } finally {
     await service.shutdown();
