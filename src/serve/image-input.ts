@@ -16,7 +16,7 @@ const ACCEPTED_FORMATS: Readonly<Record<string, string>> = {
   png: 'PNG',
   webp: 'WebP',
   gif: 'GIF',
-  heif: 'HEIC/AVIF',
+  heif: 'AVIF',
   tiff: 'TIFF',
 };
 const ACCEPTED_LIST = [...new Set(Object.values(ACCEPTED_FORMATS))].join(', ');

@@ -130,7 +130,7 @@ describe('the page in Chromium', { skip: missing ? `${CHROMIUM} is not installed
   it('announces an error through the alert region', async () => {
     const { context, page, cspErrors } = await phone();
     await askByKeyboard(page, textFile, 'What is this?');
-    const message = 'The upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, HEIC/AVIF, TIFF); send a photo.';
+    const message = 'The upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, AVIF, TIFF); send a photo.';
     await holds(page, 'error', message);
     assert.equal(await page.locator('#error').getAttribute('role'), 'alert');
     assert.equal(await page.locator('#answer').textContent(), '');

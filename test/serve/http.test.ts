@@ -117,7 +117,7 @@ describe('vizwiz serve over HTTP', () => {
       ['malformed JSON', post(`${s.url}/v1/answer`, '{"image": ', 'application/json'), 400, error(400, 'invalid_json', 'the body is not valid JSON', '(body)')],
       ['a text body', post(`${s.url}/v1/answer`, 'hello', 'text/plain'), 415, error(415, 'unsupported_media_type', 'send the request as multipart/form-data (a photo file and a question) or as application/json')],
       ['a non-image file', post(`${s.url}/v1/answer`, form(Buffer.from('just text'), 'What is it?', 'text/plain', 'notes.txt')), 415,
-        error(415, 'unsupported_media_type', 'the upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, HEIC/AVIF, TIFF); send a photo', 'image')],
+        error(415, 'unsupported_media_type', 'the upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, AVIF, TIFF); send a photo', 'image')],
       ['an oversize upload', post(`${s.url}/v1/answer`, form(big, 'What is it?', 'image/png')), 413, error(413, 'upload_too_large', 'the photo is over the limit; the limit is 8 KB. Send a smaller photo', 'image')],
       ['an oversize data URL', post(`${s.url}/v1/answer`, JSON.stringify({ image: `data:image/png;base64,${big.toString('base64')}`, question: 'What is it?' }), 'application/json'), 413,
         error(413, 'upload_too_large', `the photo is ${Number((big.length / 1024).toFixed(1))} KB; the limit is 8 KB. Send a smaller photo`, 'image')],
@@ -214,7 +214,7 @@ describe('vizwiz serve over HTTP', () => {
     assert.ok(answered.includes('value="What colour is this?"'));
     const refused = await fetch(`${s.url}/`, { method: 'POST', body: form(Buffer.from('text'), 'What?', 'text/plain', 'a.txt') });
     assert.equal(refused.status, 415);
-    assert.ok((await refused.text()).includes('role="alert" aria-atomic="true">The upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, HEIC/AVIF, TIFF); send a photo.</div>'));
+    assert.ok((await refused.text()).includes('role="alert" aria-atomic="true">The upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, AVIF, TIFF); send a photo.</div>'));
   });
 
   it('logs requests only when asked, and then never the question or the photo', async () => {

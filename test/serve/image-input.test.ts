@@ -20,7 +20,7 @@ describe('photo input', () => {
     const cases: [Uint8Array, number, string][] = [
       [new Uint8Array(0), 422, 'the upload is empty; attach a photo'],
       [new Uint8Array(5000), 413, 'the photo is 4.9 KB; the limit is 4 KB. Send a smaller photo'],
-      [Buffer.from('%PDF-1.4 not a photo'), 415, 'the upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, HEIC/AVIF, TIFF); send a photo'],
+      [Buffer.from('%PDF-1.4 not a photo'), 415, 'the upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, AVIF, TIFF); send a photo'],
       [wide, 422, 'the photo is 200 x 60 = 12000 pixels; the limit is 10000. Send a smaller photo'],
     ];
     for (const [bytes, status, message] of cases) await assert.rejects(readPhoto(bytes, limits), { status, message });
