@@ -40,11 +40,6 @@ export class PhotoQuality {
     return new PhotoQuality(dir, record, predictor, encoder);
   }
 
-  /** Whether it needs the served model's image features. */
-  get readsSharedFeatures(): boolean {
-    return this.encoder === undefined;
-  }
-
   /** The photo preprocessed for the quality head's own encoder (undefined when it reads the model's features). */
   async prepare(photo: RgbImage): Promise<Float32Array | undefined> {
     return this.encoder ? preprocessPhoto(this.encoder, photo) : undefined;

@@ -53,6 +53,9 @@ async function audit(page: Page): Promise<string[]> {
 async function phone(javaScriptEnabled = true): Promise<{ context: BrowserContext; page: Page; cspErrors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, javaScriptEnabled });
   const page = await context.newPage();
+  // Intercept file choosers from the start (interception is switched on by the first listener, asynchronously; the
+  // navigation below orders it before any key press).
+  page.on('filechooser', () => {});
   const cspErrors: string[] = [];
   page.on('console', (m) => {
     if (m.text().includes('Content Security Policy')) cspErrors.push(m.text());
@@ -61,11 +64,18 @@ async function phone(javaScriptEnabled = true): Promise<{ context: BrowserContex
   return { context, page, cspErrors };
 }
 
-const focused = (page: Page, what: 'id' | 'textContent') => page.evaluate<string>(`document.activeElement ? document.activeElement.${what} : ''`);
+/** The focused element's id or text (a selector, not page code: the page's CSP forbids eval). */
+const focused = async (page: Page, what: 'id' | 'textContent') => {
+  const el = page.locator(':focus');
+  return what === 'id' ? await el.getAttribute('id') : await el.textContent();
+};
 
 /** Waits until the element `id` holds exactly `text`. */
 const holds = (page: Page, id: string, text: string) =>
-  page.waitForFunction(`(document.getElementById(${JSON.stringify(id)}) || {}).textContent === ${JSON.stringify(text)}`, undefined, { timeout: 60_000 });
+  page
+    .locator(`#${id}`)
+    .filter({ hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}$`, 'u') })
+    .waitFor({ timeout: 60_000 });
 
 /** Keyboard only: Tab to the photo, Space opens the file chooser, Tab to the question, type, Tab to Ask, Enter. */
 async function askByKeyboard(page: Page, file: string, question: string): Promise<void> {
