@@ -18,6 +18,7 @@ import { finetuneCommand } from './finetune.js';
 import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
 import { sampleCommand } from './sample.js';
+import { serveCommand } from './serve.js';
 import { packageVersion } from '../provenance.js';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     .addCommand(trainCommand())
     .addCommand(finetuneCommand())
     .addCommand(predictCommand())
+    .addCommand(serveCommand())
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   // Subcommands added with addCommand do not inherit these: without them commander exits by itself, with code 1.

@@ -150,8 +150,8 @@ export function parseAnnotationsText(text: string, source: string, kind: Annotat
   return kind === 'answered' ? parseAnnotations(json, source, 'answered', options) : parseAnnotations(json, source, 'questions', options);
 }
 
-/** Reads the file as text, refusing one over the annotation size limit before reading it. */
-async function readText(file: string, options: AnnotationOptions): Promise<string> {
+/** Reads an annotation file (VizWiz or QualityIssues) as text, refusing one over the annotation size limit first. */
+export async function readAnnotationText(file: string, options: AnnotationOptions): Promise<string> {
   const maxBytes = options.maxAnnotationBytes ?? DEFAULT_SIZE_LIMITS.maxAnnotationBytes;
   try {
     const { size } = await stat(file);
@@ -173,12 +173,12 @@ async function readText(file: string, options: AnnotationOptions): Promise<strin
 
 /** Loads a train/val annotation file (every entry must carry 10 answers, answer_type and answerable). */
 export async function loadAnnotations(file: string, options: AnnotationOptions = {}): Promise<VizWizRecord[]> {
-  return parseAnnotationsText(await readText(file, options), file, 'answered', options);
+  return parseAnnotationsText(await readAnnotationText(file, options), file, 'answered', options);
 }
 
 /** Loads any annotation file as questions only (test files, or train/val when answers are not needed). */
 export async function loadQuestions(file: string, options: AnnotationOptions = {}): Promise<VizWizQuestion[]> {
-  return parseAnnotationsText(await readText(file, options), file, 'questions', options);
+  return parseAnnotationsText(await readAnnotationText(file, options), file, 'questions', options);
 }
 
 /** True when a record carries answers (a train/val entry). */

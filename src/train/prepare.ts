@@ -14,6 +14,7 @@ import type { FeatureInputs } from './batches.js';
 import type { TrainConfig } from './config.js';
 import { TRAINABLE_HEADS, type HeadDims, type HeadSpec, type TrainableHead } from './head-registry.js';
 import { buildAnswerVocabulary, labelRecords, type Labels } from './labels.js';
+import { encoderRecord, type EncoderRecord } from './encoder-record.js';
 
 /** What `model.json` holds: enough to rebuild the head for prediction, and to refuse resuming a different run. */
 export interface HeadDescription {
@@ -24,6 +25,8 @@ export interface HeadDescription {
   dims: HeadDims;
   /** The image features' encoder, as the feature file names it. */
   encoder: string;
+  /** The training features' encoder metadata (source, commit, settings), enough to rebuild it for serving. */
+  encoderMetadata?: EncoderRecord;
   answers: VocabularyJson;
   questions?: QuestionVocabularyJson;
   /** sha256 of the training annotations' image names, questions and answers. */
@@ -118,6 +121,7 @@ export function prepareHead(
       config: stable,
       dims,
       encoder: train.features.metadata.encoder ?? 'unknown',
+      encoderMetadata: encoderRecord(train.features.metadata),
       answers: vocab.toJSON(),
       ...(questionVocab ? { questions: questionVocab.toJSON() } : {}),
       trainDataHash: dataHash(train.records),

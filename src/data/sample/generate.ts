@@ -1,7 +1,8 @@
 /**
  * `generateSample`: plans the synthetic dataset, renders and encodes every image, and writes it in the official
  * VizWiz layout, either as folders (Annotations/*.json, train/, val/, test/) or as the released zips
- * (Annotations.zip with Annotations/*.json inside, train.zip with train/VizWiz_train_*.jpg inside, ...).
+ * (Annotations.zip with Annotations/*.json inside, train.zip with train/VizWiz_train_*.jpg inside, ...), plus the
+ * photos' QualityIssues labels for train and val (QualityIssues/*.json, or QualityIssues.zip; see quality.ts).
  */
 
 import path from 'node:path';
@@ -11,6 +12,11 @@ import { resolveSampleOptions, SPLITS, type SampleOptions, type Split } from './
 import { planSample, toQuestion, toRecord, type PlannedItem, type SamplePlan } from './plan.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { mapPool, writeZipAtomic, type ZipEntry } from './write.js';
+import { qualityJson } from './quality.js';
+import { QUALITY_FOLDER } from '../quality-layout.js';
+
+/** Splits that get QualityIssues labels (the release's test labels are hidden too). */
+const QUALITY_SPLITS = ['train', 'val'] as const;
 
 export interface SplitSummary {
   questions: number;
@@ -26,7 +32,7 @@ export interface SampleSummary {
   imageSize: number;
   splits: Record<Split, SplitSummary>;
   byAnswerType: Record<AnswerType, number>;
-  /** Top-level paths written: the three annotation files and image folders, or the four zips. */
+  /** Paths written: the three annotation files, image folders and two quality files, or the five zips. */
   written: string[];
   durationMs: number;
 }
@@ -52,6 +58,11 @@ async function writeFolders(out: string, plan: SamplePlan, concurrency: number):
     await writeFileAtomic(annotations, annotationJson(split, items));
     written.push(annotations, dir);
   }
+  for (const split of QUALITY_SPLITS) {
+    const file = path.join(out, QUALITY_FOLDER, `${split}.json`);
+    await writeFileAtomic(file, qualityJson(plan.splits[split]));
+    written.push(file);
+  }
   return written;
 }
 
@@ -72,7 +83,10 @@ async function writeZips(out: string, plan: SamplePlan, concurrency: number): Pr
   }));
   const annotationsZip = path.join(out, 'Annotations.zip');
   await writeZipAtomic(annotationsZip, annotations);
-  return [annotationsZip, ...written];
+  const quality = QUALITY_SPLITS.map((split) => ({ name: `${QUALITY_FOLDER}/${split}.json`, data: Buffer.from(qualityJson(plan.splits[split])), compress: true }));
+  const qualityZip = path.join(out, `${QUALITY_FOLDER}.zip`);
+  await writeZipAtomic(qualityZip, quality);
+  return [annotationsZip, ...written, qualityZip];
 }
 
 /** Generates the synthetic VizWiz-format dataset and returns what was written. */

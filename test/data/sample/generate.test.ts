@@ -52,7 +52,7 @@ after(async () => {
 describe('generateSample (folder layout)', () => {
   it('writes Annotations/{train,val,test}.json and one JPEG per question in train/, val/, test/', async () => {
     assert.equal(small.layout, 'folder');
-    assert.deepEqual((await readdir(small.out)).sort(), ['Annotations', 'test', 'train', 'val']);
+    assert.deepEqual((await readdir(small.out)).sort(), ['Annotations', 'QualityIssues', 'test', 'train', 'val']);
     assert.deepEqual((await readdir(path.join(small.out, 'Annotations'))).sort(), ['test.json', 'train.json', 'val.json']);
     for (const split of SPLITS) {
       const entries = JSON.parse(await readFile(path.join(small.out, 'Annotations', `${split}.json`), 'utf8')) as { image: string }[];
@@ -63,7 +63,7 @@ describe('generateSample (folder layout)', () => {
     }
     assert.deepEqual({ train: small.splits.train.questions, val: small.splits.val.questions, test: small.splits.test.questions }, { train: 12, val: 4, test: 4 });
     for (const split of SPLITS) for (const count of Object.values(small.splits[split].byAnswerType)) assert.ok(count >= 1);
-    assert.equal(small.written.length, 6);
+    assert.equal(small.written.length, 8);
   });
 
   it('is byte-identical for the same seed and different for another seed', async () => {
@@ -123,7 +123,7 @@ describe('generateSample (zip layout)', () => {
       generateSample({ out: await scratch('zip-a'), n: 20, seed: 7, zip: true }),
       generateSample({ out: await scratch('zip-b'), n: 20, seed: 7, zip: true }),
     ]);
-    assert.deepEqual((await readdir(zipA.out)).sort(), ['Annotations.zip', 'test.zip', 'train.zip', 'val.zip']);
+    assert.deepEqual((await readdir(zipA.out)).sort(), ['Annotations.zip', 'QualityIssues.zip', 'test.zip', 'train.zip', 'val.zip']);
     for (const name of ['Annotations.zip', 'train.zip', 'val.zip', 'test.zip']) {
       assert.equal(sha256(await readFile(path.join(zipA.out, name))), sha256(await readFile(path.join(zipB.out, name))), name);
     }

@@ -1,0 +1,250 @@
+/**
+ * Training the quality head (src/models/heads/quality.ts) on the image features of a split and the VizWiz-
+ * QualityIssues labels of its images: Adam, seeded shuffling and dropout (streams of the run seed and the epoch),
+ * several steps per session.run (a loop graph), validation per-flag AP every epoch and the best epoch's parameters
+ * (by mean AP over the flags present). A finished run is the folder
+ *   OUT/params.safetensors   the best epoch's parameters
+ *   OUT/quality.json         what the head is (flags, threshold, config, feature size, the encoder of its features),
+ *                            its history and its validation scores; written last, so it marks a complete run
+ * Training takes seconds, so an interrupted run simply starts over; a finished one with the same fingerprint (config,
+ * features, labels) is returned as it is, and one with another is retrained.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { adam } from '../engine/optim.js';
+import { buildTrainLoop } from '../engine/train-loop.js';
+import { initParams } from '../engine/init.js';
+import { Rng } from '../engine/rng.js';
+import { TrainSession } from '../engine/train-session.js';
+import { writeSafetensors } from '../engine/safetensors.js';
+import { type Device } from '../engine/device.js';
+import { type SessionOptions } from '../engine/graph-session.js';
+import { epochSeed, STREAMS } from '../engine/epoch-seeds.js';
+import { VizWizError } from '../errors.js';
+import { writeJsonAtomic } from '../io/atomic-write.js';
+import type { QualityRecord } from '../data/quality-annotations.js';
+import { alignQuality, DEFAULT_QUALITY_THRESHOLD, QUALITY_FLAGS, type AlignedQuality, type QualityFlag } from '../data/quality-labels.js';
+import type { FeatureSet } from '../features/feature-file.js';
+import { qualityHead, qualityLoss, QUALITY_TARGET_INPUT } from '../models/heads/quality.js';
+import { provenance, type Provenance } from '../provenance.js';
+import { BatchAssembler, batchesOf, stackBatches } from './batches.js';
+import { loadParams } from './checkpoint.js';
+import { encoderRecord, type EncoderRecord } from './encoder-record.js';
+import { scoreQuality, type QualityEvaluation } from './quality-eval.js';
+import { QualityPredictor } from './quality-predictor.js';
+
+export const QUALITY_FORMAT = 'vizwiz-quality/1';
+
+export interface QualityTrainConfig {
+  epochs: number; // 40
+  batchSize: number; // 32
+  lr: number; // 1e-3, Adam
+  weightDecay: number; // 0
+  hidden: number; // 256
+  dropout: number; // 0.2
+  /** Workers (of 5) needed to count a flag as present. */
+  threshold: number; // 2
+  seed: number;
+  device: Device;
+  threads?: number;
+}
+
+export const QUALITY_TRAIN_DEFAULTS: QualityTrainConfig = {
+  epochs: 40,
+  batchSize: 32,
+  lr: 1e-3,
+  weightDecay: 0,
+  hidden: 256,
+  dropout: 0.2,
+  threshold: DEFAULT_QUALITY_THRESHOLD,
+  seed: 0,
+  device: 'cpu',
+};
+
+/** One split: its rows' image names (annotation order, as the feature rows), their features and quality entries. */
+export interface QualitySplitInput {
+  images: readonly string[];
+  features: FeatureSet;
+  quality: readonly QualityRecord[];
+  /** Where the features came from, for messages. */
+  source: string;
+}
+
+export interface QualityEpoch {
+  epoch: number;
+  trainLoss: number;
+  /** Validation mean AP over the flags present, in [0, 1] (null when no flag is present in validation). */
+  valMeanAP: number | null;
+  seconds: number;
+}
+
+/** quality.json */
+export interface QualityRunRecord {
+  format: typeof QUALITY_FORMAT;
+  flags: QualityFlag[];
+  config: Omit<QualityTrainConfig, 'device' | 'threads'>;
+  dims: { image: number };
+  /** How to rebuild the encoder of the features (encoder-record.ts). */
+  encoder: EncoderRecord;
+  fingerprint: string;
+  bestEpoch: number;
+  history: QualityEpoch[];
+  train: { rows: number; missing: number };
+  /** Validation scores of the best epoch. */
+  evaluation: QualityEvaluation;
+  provenance: Provenance;
+}
+
+export interface QualityTrainOptions {
+  out: string;
+  config?: Partial<QualityTrainConfig>;
+  train: QualitySplitInput;
+  val: QualitySplitInput;
+  log?: (line: string) => void;
+}
+
+function fingerprintOf(config: QualityRunRecord['config'], splits: readonly [FeatureSet, AlignedQuality][]): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(config));
+  for (const [features, labels] of splits) {
+    const image = features.image.data;
+    h.update(new Uint8Array(image.buffer, image.byteOffset, image.byteLength));
+    h.update(new Uint8Array(labels.rows.buffer, labels.rows.byteOffset, labels.rows.byteLength));
+    h.update(new Uint8Array(labels.targets.buffer, labels.targets.byteOffset, labels.targets.byteLength));
+  }
+  return h.digest('hex');
+}
+
+function align(split: QualitySplitInput, threshold: number, role: string): AlignedQuality {
+  if (split.features.image.rows !== split.images.length) {
+    throw new VizWizError('INVALID_FEATURES', `${split.source}: ${split.features.image.rows} feature rows but the ${role} split has ${split.images.length} questions`);
+  }
+  const labels = alignQuality(split.images, split.quality, threshold);
+  if (labels.rows.length === 0) {
+    throw new VizWizError('INVALID_ANNOTATIONS', `no ${role} image has a quality entry (${split.images.length} questions, ${split.quality.length} quality entries): are these the same split's annotations?`);
+  }
+  return labels;
+}
+
+export async function readQualityRecord(dir: string): Promise<QualityRunRecord> {
+  const file = join(dir, 'quality.json');
+  if (!existsSync(file)) throw new VizWizError('NOT_FOUND', `${dir}: no quality.json (train a quality head into it first)`);
+  const record = JSON.parse(await readFile(file, 'utf8')) as QualityRunRecord;
+  if (record.format !== QUALITY_FORMAT) throw new VizWizError('INVALID_CHECKPOINT', `${file}: unknown format ${JSON.stringify(record.format)}`);
+  return record;
+}
+
+/** A trained quality head, ready to predict. */
+export async function loadQualityHead(dir: string, o: SessionOptions = {}): Promise<{ record: QualityRunRecord; predictor: QualityPredictor }> {
+  const record = await readQualityRecord(dir);
+  const model = qualityHead({ imageDim: record.dims.image, hidden: record.config.hidden, flags: record.flags.length, dropout: 0 });
+  return { record, predictor: await QualityPredictor.create(model, await loadParams(join(dir, 'params.safetensors')), o) };
+}
+
+/** Per-flag AP of a trained head on a split (e.g. the comparison's validation split). */
+export async function evaluateQualityHead(dir: string, split: QualitySplitInput, o: SessionOptions = {}): Promise<QualityEvaluation> {
+  const { record, predictor } = await loadQualityHead(dir, o);
+  try {
+    if (split.features.image.dim !== record.dims.image) {
+      throw new VizWizError('INVALID_FEATURES', `${split.source}: image features have ${split.features.image.dim} columns but the quality head in ${dir} expects ${record.dims.image}`);
+    }
+    const labels = align(split, record.config.threshold, 'evaluation');
+    const probs = await predictor.predict(split.features.image.data, split.images.length);
+    return scoreQuality(labels, probs, record.config.threshold);
+  } finally {
+    await predictor.dispose();
+  }
+}
+
+export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityRunRecord> {
+  const config = { ...QUALITY_TRAIN_DEFAULTS, ...o.config };
+  const log = o.log ?? (() => {});
+  const { device: _d, threads: _t, ...stable } = config;
+  const trainLabels = align(o.train, config.threshold, 'training');
+  const valLabels = align(o.val, config.threshold, 'validation');
+  const imageDim = o.train.features.image.dim;
+  if (o.val.features.image.dim !== imageDim) {
+    throw new VizWizError('INVALID_FEATURES', `${o.val.source}: image features have ${o.val.features.image.dim} columns but ${o.train.source} has ${imageDim}`);
+  }
+  const fingerprint = fingerprintOf(stable, [
+    [o.train.features, trainLabels],
+    [o.val.features, valLabels],
+  ]);
+  if (existsSync(join(o.out, 'quality.json'))) {
+    const done = await readQualityRecord(o.out);
+    if (done.fingerprint === fingerprint) return done;
+    log(`quality: ${o.out} holds a head trained on other data or settings; retraining`);
+  }
+
+  const f = QUALITY_FLAGS.length;
+  const headConfig = { imageDim, hidden: config.hidden, flags: f, dropout: config.dropout };
+  const model = qualityHead(headConfig);
+  const graph = buildTrainLoop(model, qualityLoss(headConfig), adam({ weightDecay: config.weightDecay }));
+  const sessionOptions: SessionOptions = { device: config.device, ...(config.threads ? { threads: config.threads } : {}) };
+  const init = initParams(model.params, config.seed);
+  const session = await TrainSession.create(graph, init, { ...sessionOptions, seed: config.seed });
+  const predictor = await QualityPredictor.create(qualityHead({ ...headConfig, dropout: 0 }), init, sessionOptions);
+  const inputs = {
+    image_feat: o.train.features.image,
+    [QUALITY_TARGET_INPUT]: { data: trainLabels.targets, rows: o.train.images.length, dim: f },
+  };
+  const assembler = new BatchAssembler(inputs, undefined, graph.batchInputs.map((i) => i.name));
+  const stepsPerRun = Math.max(1, Math.round(2048 / config.batchSize));
+  const history: QualityEpoch[] = [];
+  let best: { epoch: number; score: number; params: Map<string, Float32Array>; evaluation: QualityEvaluation } | undefined;
+  try {
+    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      const started = performance.now();
+      const order = new Rng(epochSeed(config.seed, epoch, STREAMS.shuffle)).permutation(trainLabels.rows.length).map((i) => trainLabels.rows[i]!);
+      session.reseedDropout(epochSeed(config.seed, epoch, STREAMS.dropout));
+      const batches = [...batchesOf(order, config.batchSize)];
+      let lossSum = 0;
+      for (let i = 0; i < batches.length; ) {
+        // Full batches run stepsPerRun at a time in one loop-graph call; a smaller last batch runs alone.
+        const chunk: Int32Array[] = [];
+        while (i < batches.length && chunk.length < stepsPerRun && batches[i]!.length === config.batchSize) chunk.push(batches[i++]!);
+        if (chunk.length === 0) chunk.push(batches[i++]!);
+        const { losses } = await session.steps(stackBatches(assembler, chunk), chunk.map(() => config.lr));
+        chunk.forEach((rows, k) => (lossSum += losses[graph.lossNames[0]!]![k]! * rows.length));
+      }
+      const trainLoss = lossSum / trainLabels.rows.length;
+      if (!Number.isFinite(trainLoss)) throw new VizWizError('INVALID_ARGUMENT', `quality head training diverged in epoch ${epoch} (loss ${trainLoss}); lower the learning rate`);
+      predictor.setParams(session.parameters());
+      const probs = await predictor.predict(o.val.features.image.data, o.val.images.length);
+      const evaluation = scoreQuality(valLabels, probs, config.threshold);
+      const valMeanAP = evaluation.mean_average_precision;
+      history.push({ epoch, trainLoss, valMeanAP, seconds: (performance.now() - started) / 1000 });
+      // Without any flag present in validation there is nothing to select on: the last epoch is kept.
+      const score = valMeanAP ?? -Infinity;
+      if (!best || score > best.score || valMeanAP === null) {
+        best = { epoch, score, params: new Map([...session.parameters()].map(([k, v]) => [k, Float32Array.from(v)])), evaluation };
+      }
+    }
+  } finally {
+    await session.dispose();
+    await predictor.dispose();
+  }
+  if (!best) throw new VizWizError('INVALID_ARGUMENT', 'the quality head needs at least one epoch');
+  const shapes = new Map(model.params.map((p) => [p.name, p.shape]));
+  await mkdir(o.out, { recursive: true });
+  await writeSafetensors(join(o.out, 'params.safetensors'), new Map([...best.params].map(([k, data]) => [k, { dtype: 'F32' as const, shape: shapes.get(k)!, data }])));
+  const record: QualityRunRecord = {
+    format: QUALITY_FORMAT,
+    flags: [...QUALITY_FLAGS],
+    config: stable,
+    dims: { image: imageDim },
+    encoder: encoderRecord(o.train.features.metadata),
+    fingerprint,
+    bestEpoch: best.epoch,
+    history,
+    train: { rows: trainLabels.rows.length, missing: trainLabels.missing },
+    evaluation: best.evaluation,
+    provenance: provenance(),
+  };
+  await writeJsonAtomic(join(o.out, 'quality.json'), record);
+  const map = best.evaluation.mean_average_precision;
+  log(`quality: best epoch ${best.epoch}/${config.epochs}, validation mean AP ${map === null ? '-' : (100 * map).toFixed(2)} -> ${o.out}`);
+  return record;
+}
