@@ -13,6 +13,7 @@ import { provenance } from '../provenance.js';
 import { loadCompareData, type CompareData } from './data.js';
 import { modelSource, type ModelSourceOptions } from './encoders.js';
 import { encoderFeatures, type EncoderFeatures, type FeatureStageOptions } from './features.js';
+import { runQualityHeads } from './quality.js';
 import { FileHashes } from './file-hashes.js';
 import { runHead, type ModelRun } from './heads.js';
 import { PALIGEMMA_DEFAULT_SOURCE, runPaligemma } from './paligemma.js';
@@ -189,6 +190,7 @@ export async function runCompare(o: CompareOptions): Promise<ComparisonSummary> 
     const runs: ModelRun[] = [];
     // registry order, whatever the order of --models
     for (const id of COMPARE_MODELS) if (o.models.includes(id)) runs.push(...(await train(id, COMPARISON[id], ctx)));
+    const quality = await runQualityHeads(data, ctx.features, { out: o.out, seed: o.seed, ...execution(o), log: o.log });
     return await writeComparison(o.out, {
       dataset: data.info,
       annotations: data.annotations,
@@ -197,6 +199,7 @@ export async function runCompare(o: CompareOptions): Promise<ComparisonSummary> 
       runs,
       provenance: provenance(),
       seed: o.seed,
+      quality,
     });
   } finally {
     await hashes.save();

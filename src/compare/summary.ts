@@ -8,6 +8,7 @@ import type { Provenance } from '../provenance.js';
 import { writeReport, type ReportDocument } from '../report/index.js';
 import type { DatasetInfo } from './data.js';
 import type { ModelRun } from './heads.js';
+import type { QualityReportEntry } from '../report/quality-section.js';
 
 export interface ComparisonInputs {
   dataset: DatasetInfo;
@@ -17,6 +18,8 @@ export interface ComparisonInputs {
   runs: readonly ModelRun[];
   provenance: Provenance;
   seed: number;
+  /** Photo-quality heads of the comparison (compare/quality.ts). */
+  quality: QualityReportEntry[];
 }
 
 export interface ComparisonSummary {
@@ -85,6 +88,7 @@ export async function writeComparison(out: string, c: ComparisonInputs): Promise
     })),
     provenance: c.provenance,
     images: c.images,
+    quality: c.quality,
   });
   return {
     out,

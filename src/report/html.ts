@@ -11,6 +11,7 @@ import type { ReportDocument } from './document.js';
 import { escapeHtml as e, fmt2, fmtInterval, fmtP, fmtSeconds, fmtSigned, fmtTimings } from './format.js';
 import { answerCounts } from './gallery.js';
 import { GALLERY_CATEGORIES, GALLERY_HEADINGS } from './gallery-groups.js';
+import { qualityHtml } from './quality-section.js';
 import { decidedByLine, historySummary, levelName, SELECTION_STEP_NAMES, selectionCells } from './summary.js';
 
 export interface HtmlAssets {
@@ -226,6 +227,7 @@ ${targets}
 <h2 id="figures">Figures</h2>
 ${figures.join('\n')}
 ${gallery(doc, assets.thumbnails)}
+${qualityHtml(doc.quality)}
 ${provenance(doc)}
 </main>
 </body>

@@ -12,6 +12,7 @@ import { listNames, VizWizError } from '../errors.js';
 import type { Provenance } from '../provenance.js';
 import type { EpochRecord } from '../train/trainer.js';
 import type { GalleryLimits } from './gallery-groups.js';
+import type { QualityReportEntry } from './quality-section.js';
 import type { StatsOptions } from './stats.js';
 
 export interface DatasetInfo {
@@ -83,6 +84,8 @@ export interface ComparisonInput {
   provenance: Provenance;
   /** Validation images, for the gallery's thumbnails (none: the gallery has no images). */
   images?: ImageSource;
+  /** Photo-quality heads and their validation scores (the "Photo quality" section), when the data has quality labels. */
+  quality?: QualityReportEntry[];
 }
 
 /** How the report is computed and drawn; every field has a default. */

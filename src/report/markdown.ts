@@ -13,6 +13,7 @@ import type { ReportDocument } from './document.js';
 import { fmt2, fmtInterval, fmtP, fmtSeconds, fmtSigned, fmtTimings, mdCell, mdCode } from './format.js';
 import { answerCounts } from './gallery.js';
 import { GALLERY_CATEGORIES, GALLERY_HEADINGS } from './gallery-groups.js';
+import { qualityMarkdown } from './quality-section.js';
 import { decidedByLine, historySummary, levelName, SELECTION_STEP_NAMES, selectionCells } from './summary.js';
 
 function table(header: readonly string[], align: readonly ('l' | 'r')[], rows: readonly (readonly string[])[]): string[] {
@@ -191,6 +192,7 @@ export function renderMarkdown(doc: ReportDocument): string {
     ...doc.figures.flatMap((f) => [`### ${mdCell(f.title)}`, '', `![${mdCell(f.description)}](${f.png})`, '', `[SVG](${f.svg}) · [PNG](${f.png})`, '']),
     ...gallerySection(doc),
     '',
+    ...qualityMarkdown(doc.quality),
     ...provenanceSection(doc),
     '',
   ];

@@ -19,7 +19,7 @@ export interface QualityReportEntry {
   epochs: number;
 }
 
-/** The report entry of a trained head (quality.json). */
+/** The report entry of a trained head (its results.json). */
 export function qualityReportEntry(id: string, label: string, record: QualityRunRecord): QualityReportEntry {
   return { id, label, evaluation: record.evaluation, bestEpoch: record.bestEpoch, epochs: record.config.epochs };
 }

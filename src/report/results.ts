@@ -13,6 +13,7 @@ import { evaluate, type EvaluationResult } from '../eval/evaluate.js';
 import { pyRound } from '../eval/python-float.js';
 import type { Provenance } from '../provenance.js';
 import { selectGallery, type Gallery } from './gallery.js';
+import type { QualityReportEntry } from './quality-section.js';
 import type { BestEpoch, Evaluations, MetricResult, ModelResults, PairwiseResult, StatisticsInfo } from './model-results.js';
 import type { EpochRecord } from '../train/trainer.js';
 import { levelName } from './summary.js';
@@ -36,6 +37,8 @@ export interface ReportResults {
   models: ModelResults[];
   pairwise: PairwiseResult[];
   gallery: Gallery;
+  /** Photo-quality heads (empty when the data has no quality labels). */
+  quality: QualityReportEntry[];
   provenance: Provenance;
 }
 
@@ -147,6 +150,7 @@ export function computeResults(
     models,
     pairwise,
     gallery: selectGallery(records, evaluations, models.map((m) => m.id), options.gallery),
+    quality: input.quality ?? [],
     provenance: input.provenance,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The quality head as the service uses it: a trained head folder (quality.json + params.safetensors, see
+ * The quality head as the service uses it: a trained head folder (results.json + best/params.safetensors, see
  * src/train/quality.ts) with the encoder of its features. When that is the encoder the served model already runs,
  * the model's image features are reused; otherwise (PaliGemma, or a head on another encoder) the quality head's own
  * encoder is loaded and run on the same photos.

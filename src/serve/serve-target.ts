@@ -15,6 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Device } from '../engine/device.js';
 import { VizWizError } from '../errors.js';
 import { readAdapterMeta, RUN_FORMAT } from '../finetune/run-folder.js';
+import { QUALITY_RECORD } from '../train/quality.js';
 import { readHeadDescription } from '../train/predict.js';
 import type { AnswerModel } from './answer-model.js';
 import { loadHeadModel } from './head-model.js';
@@ -26,7 +27,7 @@ export const DEFAULT_COMPARE_DIR = 'runs/compare';
 const PREFERRED_QUALITY = 'clip-vit-l14-336';
 
 export type ServeTarget =
-  | { kind: 'head'; dir: string; compareRoot?: string }
+  | { kind: 'head'; dir: string; compareRoot?: string; id?: string }
   | { kind: 'paligemma'; base: string; adapter?: string; compareRoot?: string; id?: string };
 
 export interface ServeFlags {
@@ -46,6 +47,22 @@ function comparisonOf(dir: string): string | undefined {
   return basename(parent) === 'runs' && isComparison(dirname(parent)) ? dirname(parent) : undefined;
 }
 
+/** The comparison's results.json: each model's id and run folder. */
+interface ComparisonResults {
+  models?: { id: string; run?: { folder: string } | null; accuracy?: { official?: { overall?: number } } }[];
+}
+
+async function comparisonResults(root: string): Promise<ComparisonResults> {
+  return JSON.parse(await readFile(join(root, 'results.json'), 'utf8')) as ComparisonResults;
+}
+
+/** The id a run is served under: its model id in the comparison holding it (run folders are keyed), else its folder. */
+async function servedId(dir: string, compareRoot: string | undefined): Promise<string> {
+  if (!compareRoot) return basename(dir);
+  const model = (await comparisonResults(compareRoot)).models?.find((m) => m.run && basename(m.run.folder) === basename(dir));
+  return model?.id ?? basename(dir);
+}
+
 async function finetuneTarget(dir: string, compareRoot: string | undefined): Promise<ServeTarget> {
   const run = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { format?: string; base?: string };
   if (run.format !== RUN_FORMAT) throw new VizWizError('INVALID_CHECKPOINT', `${dir}/run.json: not a vizwiz finetune run (format ${JSON.stringify(run.format)})`);
@@ -53,22 +70,23 @@ async function finetuneTarget(dir: string, compareRoot: string | undefined): Pro
   if (!existsSync(join(adapter, 'adapter_config.json'))) throw new VizWizError('INVALID_CHECKPOINT', `${dir}: no best/ adapter yet; let the fine-tune finish an epoch`);
   const base = (await readAdapterMeta(adapter))?.base ?? run.base;
   if (!base) throw new VizWizError('INVALID_CHECKPOINT', `${dir}: the run does not record its base model; serve it with --model paligemma --base SOURCE --adapter ${adapter}`);
-  return { kind: 'paligemma', base: locateSource(base, compareRoot ? [compareRoot] : []), adapter, ...(compareRoot ? { compareRoot } : {}), id: basename(dir) };
+  return { kind: 'paligemma', base: locateSource(base, compareRoot ? [compareRoot] : []), adapter, ...(compareRoot ? { compareRoot } : {}), id: await servedId(dir, compareRoot) };
 }
 
 async function runTarget(dir: string): Promise<ServeTarget> {
   const compareRoot = comparisonOf(dir);
-  if (isHeadRun(dir)) return { kind: 'head', dir, ...(compareRoot ? { compareRoot } : {}) };
+  if (isHeadRun(dir)) return { kind: 'head', dir, ...(compareRoot ? { compareRoot } : {}), id: await servedId(dir, compareRoot) };
   if (isFinetuneRun(dir)) return finetuneTarget(dir, compareRoot);
   throw new VizWizError('NOT_FOUND', `${dir} is not a vizwiz run: expected model.json (vizwiz train), run.json (vizwiz finetune) or results.json (vizwiz compare)`);
 }
 
 /** The best servable model of a comparison, by official accuracy. */
 export async function bestOfComparison(root: string): Promise<ServeTarget> {
-  const results = JSON.parse(await readFile(join(root, 'results.json'), 'utf8')) as { models?: { id: string; accuracy?: { official?: { overall?: number } } }[] };
+  const results = await comparisonResults(root);
   const ranked = [...(results.models ?? [])].sort((a, b) => (b.accuracy?.official?.overall ?? -1) - (a.accuracy?.official?.overall ?? -1));
   for (const m of ranked) {
-    const dir = join(root, 'runs', m.id);
+    // A comparison keys its run folders (runs/<model>-<key>); results.json names each model's.
+    const dir = join(root, 'runs', m.run ? basename(m.run.folder) : m.id);
     if (isHeadRun(dir) || isFinetuneRun(dir)) return runTarget(dir);
   }
   throw new VizWizError('NOT_FOUND', `${root}: no servable model among ${ranked.map((m) => m.id).join(', ') || 'none'} (each needs a folder under ${join(root, 'runs')})`);
@@ -99,12 +117,12 @@ export async function chooseServeTarget(flags: ServeFlags, compareDir = DEFAULT_
 async function defaultQuality(target: ServeTarget): Promise<string | undefined> {
   if (target.kind === 'head' && !target.compareRoot) {
     const own = join(target.dir, 'quality');
-    return existsSync(join(own, 'quality.json')) ? own : undefined;
+    return existsSync(join(own, QUALITY_RECORD)) ? own : undefined;
   }
   if (!target.compareRoot) return undefined;
   const folder = join(target.compareRoot, 'quality');
   if (!existsSync(folder)) return undefined;
-  const found = (await readdir(folder)).filter((name) => existsSync(join(folder, name, 'quality.json'))).sort();
+  const found = (await readdir(folder)).filter((name) => existsSync(join(folder, name, QUALITY_RECORD))).sort();
   const wanted = target.kind === 'head' ? (await readHeadDescription(target.dir)).encoder : found.includes(PREFERRED_QUALITY) ? PREFERRED_QUALITY : found[0];
   return wanted !== undefined && found.includes(wanted) ? join(folder, wanted) : undefined;
 }
@@ -126,6 +144,6 @@ export async function loadServeModel(target: ServeTarget, o: LoadServeOptions): 
     ...(quality ? { quality } : {}),
     ...(target.compareRoot ? { roots: [target.compareRoot] } : {}),
   };
-  if (target.kind === 'head') return loadHeadModel(target.dir, { ...common, id: basename(target.dir) });
+  if (target.kind === 'head') return loadHeadModel(target.dir, { ...common, id: target.id ?? basename(target.dir) });
   return loadPaligemmaModel({ ...common, base: target.base, ...(target.adapter !== undefined ? { adapter: target.adapter } : {}), ...(target.id ? { id: target.id } : {}) });
 }

@@ -1,7 +1,7 @@
 /**
  * Running a quality head: the inference graph of src/models/heads/quality.ts (no dropout) over parameter buffers
  * owned here, so the trainer can refresh them after each epoch with a copy instead of a new session, and a trained
- * head folder (quality.json + params.safetensors, see quality.ts) can be loaded for prediction and serving.
+ * head folder (results.json + best/params.safetensors, see quality.ts) can be loaded for prediction and serving.
  */
 import { buildInference } from '../engine/inference.js';
 import { InferenceRunner } from '../engine/inference-runner.js';
@@ -21,7 +21,8 @@ export class QualityPredictor {
 
   static async create(model: ModelDef, params: ReadonlyMap<string, Float32Array>, o: SessionOptions = {}): Promise<QualityPredictor> {
     const own = new Map([...params].map(([k, v]) => [k, Float32Array.from(v)]));
-    const runner = await InferenceRunner.create(buildInference(model, { outputs: ['quality_logits'] }), own, o);
+    // setParams refreshes the arrays in place: they are fed with every run on any device.
+    const runner = await InferenceRunner.create(buildInference(model, { outputs: ['quality_logits'] }), own, { ...o, mutable: own.keys() });
     const imageDim = Number(model.inputs[0]?.shape[1]);
     return new QualityPredictor(model, own, runner, imageDim);
   }

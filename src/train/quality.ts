@@ -1,39 +1,39 @@
 /**
  * Training the quality head (src/models/heads/quality.ts) on the image features of a split and the VizWiz-
- * QualityIssues labels of its images: Adam, seeded shuffling and dropout (streams of the run seed and the epoch),
- * several steps per session.run (a loop graph), validation per-flag AP every epoch and the best epoch's parameters
- * (by mean AP over the flags present). A finished run is the folder
- *   OUT/params.safetensors   the best epoch's parameters
- *   OUT/quality.json         what the head is (flags, threshold, config, feature size, the encoder of its features),
- *                            its history and its validation scores; written last, so it marks a complete run
- * Training takes seconds, so an interrupted run simply starts over; a finished one with the same fingerprint (config,
- * features, labels) is returned as it is, and one with another is retrained.
+ * QualityIssues labels of its images, on the run skeleton of every training run (run.ts): Adam, seeded shuffling and
+ * dropout (streams of the run seed and the epoch), several steps per session.run (a loop graph), validation per-flag
+ * AP every epoch, the best epoch by mean AP over the flags present. The run folder holds what every run holds
+ * (run.json, history.json, checkpoints, resumable) and
+ *   OUT/best/params.safetensors   the best epoch's parameters
+ *   OUT/results.json              what the head is (flags, threshold, config, feature size, the encoder of its features),
+ *                                 its history and its validation scores; written last, so it marks a complete run
+ * A finished run with the same fingerprint (config, features, labels) is returned as it is; a folder holding another
+ * is cleared and trained again (seconds).
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { adam } from '../engine/optim.js';
 import { buildTrainLoop } from '../engine/train-loop.js';
 import { initParams } from '../engine/init.js';
 import { Rng } from '../engine/rng.js';
 import { TrainSession } from '../engine/train-session.js';
-import { writeSafetensors } from '../engine/safetensors.js';
 import { type Device } from '../engine/device.js';
 import { type SessionOptions } from '../engine/graph-session.js';
 import { epochSeed, STREAMS } from '../engine/epoch-seeds.js';
 import { VizWizError } from '../errors.js';
-import { writeJsonAtomic } from '../io/atomic-write.js';
 import type { QualityRecord } from '../data/quality-annotations.js';
 import { alignQuality, DEFAULT_QUALITY_THRESHOLD, QUALITY_FLAGS, type AlignedQuality, type QualityFlag } from '../data/quality-labels.js';
 import type { FeatureSet } from '../features/feature-file.js';
 import { qualityHead, qualityLoss, QUALITY_TARGET_INPUT } from '../models/heads/quality.js';
 import { provenance, type Provenance } from '../provenance.js';
 import { BatchAssembler, batchesOf, stackBatches } from './batches.js';
-import { loadParams } from './checkpoint.js';
+import { loadParams, saveBest, shapeLookup } from './checkpoint.js';
 import { encoderRecord, type EncoderRecord } from './encoder-record.js';
 import { scoreQuality, type QualityEvaluation } from './quality-eval.js';
 import { QualityPredictor } from './quality-predictor.js';
+import { runTraining, type EpochRecord } from './run.js';
 
 export const QUALITY_FORMAT = 'vizwiz-quality/1';
 
@@ -72,15 +72,16 @@ export interface QualitySplitInput {
   source: string;
 }
 
-export interface QualityEpoch {
-  epoch: number;
+export interface QualityEpoch extends EpochRecord {
   trainLoss: number;
   /** Validation mean AP over the flags present, in [0, 1] (null when no flag is present in validation). */
   valMeanAP: number | null;
+  /** Per-flag validation scores of the epoch. */
+  evaluation: QualityEvaluation;
   seconds: number;
 }
 
-/** quality.json */
+/** results.json of a finished quality head. */
 export interface QualityRunRecord {
   format: typeof QUALITY_FORMAT;
   flags: QualityFlag[];
@@ -128,9 +129,12 @@ function align(split: QualitySplitInput, threshold: number, role: string): Align
   return labels;
 }
 
+/** Where a finished quality head records itself (a folder holding it is a complete head). */
+export const QUALITY_RECORD = 'results.json';
+
 export async function readQualityRecord(dir: string): Promise<QualityRunRecord> {
-  const file = join(dir, 'quality.json');
-  if (!existsSync(file)) throw new VizWizError('NOT_FOUND', `${dir}: no quality.json (train a quality head into it first)`);
+  const file = join(dir, QUALITY_RECORD);
+  if (!existsSync(file)) throw new VizWizError('NOT_FOUND', `${dir}: no ${QUALITY_RECORD} (train a quality head into it first)`);
   const record = JSON.parse(await readFile(file, 'utf8')) as QualityRunRecord;
   if (record.format !== QUALITY_FORMAT) throw new VizWizError('INVALID_CHECKPOINT', `${file}: unknown format ${JSON.stringify(record.format)}`);
   return record;
@@ -140,7 +144,7 @@ export async function readQualityRecord(dir: string): Promise<QualityRunRecord> 
 export async function loadQualityHead(dir: string, o: SessionOptions = {}): Promise<{ record: QualityRunRecord; predictor: QualityPredictor }> {
   const record = await readQualityRecord(dir);
   const model = qualityHead({ imageDim: record.dims.image, hidden: record.config.hidden, flags: record.flags.length, dropout: 0 });
-  return { record, predictor: await QualityPredictor.create(model, await loadParams(join(dir, 'params.safetensors')), o) };
+  return { record, predictor: await QualityPredictor.create(model, await loadParams(join(dir, 'best', 'params.safetensors')), o) };
 }
 
 /** Per-flag AP of a trained head on a split (e.g. the comparison's validation split). */
@@ -172,79 +176,110 @@ export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityR
     [o.train.features, trainLabels],
     [o.val.features, valLabels],
   ]);
-  if (existsSync(join(o.out, 'quality.json'))) {
-    const done = await readQualityRecord(o.out);
-    if (done.fingerprint === fingerprint) return done;
+  const description = { format: QUALITY_FORMAT, config: stable, fingerprint };
+  // Training takes seconds: a folder holding a head of other data or settings is cleared and trained again.
+  if (!(await sameRun(o.out, description))) {
     log(`quality: ${o.out} holds a head trained on other data or settings; retraining`);
+    await rm(o.out, { recursive: true, force: true });
+  } else if (existsSync(join(o.out, QUALITY_RECORD))) {
+    log(`quality: reused ${o.out}`);
+    return readQualityRecord(o.out);
   }
 
   const f = QUALITY_FLAGS.length;
   const headConfig = { imageDim, hidden: config.hidden, flags: f, dropout: config.dropout };
   const model = qualityHead(headConfig);
-  const graph = buildTrainLoop(model, qualityLoss(headConfig), adam({ weightDecay: config.weightDecay }));
+  const shapeOf = shapeLookup(model.params);
   const sessionOptions: SessionOptions = { device: config.device, ...(config.threads ? { threads: config.threads } : {}) };
-  const init = initParams(model.params, config.seed);
-  const session = await TrainSession.create(graph, init, { ...sessionOptions, seed: config.seed });
-  const predictor = await QualityPredictor.create(qualityHead({ ...headConfig, dropout: 0 }), init, sessionOptions);
-  const inputs = {
-    image_feat: o.train.features.image,
-    [QUALITY_TARGET_INPUT]: { data: trainLabels.targets, rows: o.train.images.length, dim: f },
-  };
-  const assembler = new BatchAssembler(inputs, undefined, graph.batchInputs.map((i) => i.name));
-  const stepsPerRun = Math.max(1, Math.round(2048 / config.batchSize));
-  const history: QualityEpoch[] = [];
-  let best: { epoch: number; score: number; params: Map<string, Float32Array>; evaluation: QualityEvaluation } | undefined;
-  try {
-    for (let epoch = 1; epoch <= config.epochs; epoch++) {
-      const started = performance.now();
-      const order = new Rng(epochSeed(config.seed, epoch, STREAMS.shuffle)).permutation(trainLabels.rows.length).map((i) => trainLabels.rows[i]!);
-      session.reseedDropout(epochSeed(config.seed, epoch, STREAMS.dropout));
-      const batches = [...batchesOf(order, config.batchSize)];
-      let lossSum = 0;
-      for (let i = 0; i < batches.length; ) {
-        // Full batches run stepsPerRun at a time in one loop-graph call; a smaller last batch runs alone.
-        const chunk: Int32Array[] = [];
-        while (i < batches.length && chunk.length < stepsPerRun && batches[i]!.length === config.batchSize) chunk.push(batches[i++]!);
-        if (chunk.length === 0) chunk.push(batches[i++]!);
-        const { losses } = await session.steps(stackBatches(assembler, chunk), chunk.map(() => config.lr));
-        chunk.forEach((rows, k) => (lossSum += losses[graph.lossNames[0]!]![k]! * rows.length));
-      }
-      const trainLoss = lossSum / trainLabels.rows.length;
-      if (!Number.isFinite(trainLoss)) throw new VizWizError('INVALID_ARGUMENT', `quality head training diverged in epoch ${epoch} (loss ${trainLoss}); lower the learning rate`);
-      predictor.setParams(session.parameters());
-      const probs = await predictor.predict(o.val.features.image.data, o.val.images.length);
-      const evaluation = scoreQuality(valLabels, probs, config.threshold);
-      const valMeanAP = evaluation.mean_average_precision;
-      history.push({ epoch, trainLoss, valMeanAP, seconds: (performance.now() - started) / 1000 });
-      // Without any flag present in validation there is nothing to select on: the last epoch is kept.
-      const score = valMeanAP ?? -Infinity;
-      if (!best || score > best.score || valMeanAP === null) {
-        best = { epoch, score, params: new Map([...session.parameters()].map(([k, v]) => [k, Float32Array.from(v)])), evaluation };
-      }
-    }
-  } finally {
-    await session.dispose();
-    await predictor.dispose();
-  }
-  if (!best) throw new VizWizError('INVALID_ARGUMENT', 'the quality head needs at least one epoch');
-  const shapes = new Map(model.params.map((p) => [p.name, p.shape]));
-  await mkdir(o.out, { recursive: true });
-  await writeSafetensors(join(o.out, 'params.safetensors'), new Map([...best.params].map(([k, data]) => [k, { dtype: 'F32' as const, shape: shapes.get(k)!, data }])));
-  const record: QualityRunRecord = {
-    format: QUALITY_FORMAT,
-    flags: [...QUALITY_FLAGS],
-    config: stable,
-    dims: { image: imageDim },
-    encoder: encoderRecord(o.train.features.metadata),
-    fingerprint,
-    bestEpoch: best.epoch,
-    history,
-    train: { rows: trainLabels.rows.length, missing: trainLabels.missing },
-    evaluation: best.evaluation,
-    provenance: provenance(),
-  };
-  await writeJsonAtomic(join(o.out, 'quality.json'), record);
-  const map = best.evaluation.mean_average_precision;
-  log(`quality: best epoch ${best.epoch}/${config.epochs}, validation mean AP ${map === null ? '-' : (100 * map).toFixed(2)} -> ${o.out}`);
+  await runTraining<QualityEpoch>({
+    out: o.out,
+    description,
+    conflict: 'a quality head trained on other data or settings',
+    epochs: config.epochs,
+    divergenceHint: `lower the learning rate (now ${config.lr})`,
+    async start(checkpoint) {
+      const graph = buildTrainLoop(model, qualityLoss(headConfig), adam({ weightDecay: config.weightDecay }));
+      const params = checkpoint?.params ?? initParams(model.params, config.seed);
+      const session = await TrainSession.create(graph, params, {
+        ...sessionOptions,
+        seed: config.seed,
+        ...(checkpoint ? { state: checkpoint.optimizer, stepsDone: checkpoint.state.steps } : {}),
+      });
+      const predictor = await QualityPredictor.create(qualityHead({ ...headConfig, dropout: 0 }), params, sessionOptions);
+      const inputs = {
+        image_feat: o.train.features.image,
+        [QUALITY_TARGET_INPUT]: { data: trainLabels.targets, rows: o.train.images.length, dim: f },
+      };
+      const assembler = new BatchAssembler(inputs, undefined, graph.batchInputs.map((i) => i.name));
+      const stepsPerRun = Math.max(1, Math.round(2048 / config.batchSize));
+      return {
+        async epoch(epoch) {
+          const started = performance.now();
+          const order = new Rng(epochSeed(config.seed, epoch, STREAMS.shuffle)).permutation(trainLabels.rows.length).map((i) => trainLabels.rows[i]!);
+          session.reseedDropout(epochSeed(config.seed, epoch, STREAMS.dropout));
+          const batches = [...batchesOf(order, config.batchSize)];
+          let lossSum = 0;
+          let firstStepLoss: number | undefined;
+          for (let i = 0; i < batches.length; ) {
+            // Full batches run stepsPerRun at a time in one loop-graph call; a smaller last batch runs alone.
+            const chunk: Int32Array[] = [];
+            while (i < batches.length && chunk.length < stepsPerRun && batches[i]!.length === config.batchSize) chunk.push(batches[i++]!);
+            if (chunk.length === 0) chunk.push(batches[i++]!);
+            const totals = (await session.steps(stackBatches(assembler, chunk), chunk.map(() => config.lr))).losses[graph.lossNames[0]!]!;
+            firstStepLoss ??= totals[0];
+            chunk.forEach((rows, k) => (lossSum += totals[k]! * rows.length));
+          }
+          predictor.setParams(session.parameters());
+          const evaluation = scoreQuality(valLabels, await predictor.predict(o.val.features.image.data, o.val.images.length), config.threshold);
+          const valMeanAP = evaluation.mean_average_precision;
+          // The skeleton keeps the epoch of the highest valAccuracy: mean AP in percent (0 when no flag is present).
+          const record: QualityEpoch = {
+            epoch,
+            trainLoss: lossSum / trainLabels.rows.length,
+            valMeanAP,
+            valAccuracy: valMeanAP === null ? 0 : 100 * valMeanAP,
+            evaluation,
+            seconds: (performance.now() - started) / 1000,
+          };
+          return { record, firstStepLoss };
+        },
+        async saveBest(record) {
+          await saveBest(o.out, { epoch: record.epoch, valAccuracy: record.valAccuracy }, session.parameters(), shapeOf);
+        },
+        state: () => ({ params: session.parameters(), optimizer: session.optimizerState(), steps: session.stepsDone, shapeOf }),
+        describe: (r) => `quality: epoch ${r.epoch}/${config.epochs}, train loss ${r.trainLoss.toFixed(4)}, val mean AP ${r.valMeanAP === null ? '-' : (100 * r.valMeanAP).toFixed(2)}`,
+        async dispose() {
+          await session.dispose();
+          await predictor.dispose();
+        },
+      };
+    },
+    results: (history, best) => {
+      const bestEpoch = history.find((e) => e.epoch === best?.epoch) ?? history[history.length - 1]!;
+      return {
+        format: QUALITY_FORMAT,
+        flags: [...QUALITY_FLAGS],
+        config: stable,
+        dims: { image: imageDim },
+        encoder: encoderRecord(o.train.features.metadata),
+        fingerprint,
+        bestEpoch: bestEpoch.epoch,
+        history: [...history],
+        train: { rows: trainLabels.rows.length, missing: trainLabels.missing },
+        evaluation: bestEpoch.evaluation,
+        provenance: provenance(),
+      } satisfies QualityRunRecord;
+    },
+  });
+  const record = await readQualityRecord(o.out);
+  const map = record.evaluation.mean_average_precision;
+  log(`quality: best epoch ${record.bestEpoch}/${config.epochs}, validation mean AP ${map === null ? '-' : (100 * map).toFixed(2)} -> ${o.out}`);
   return record;
+}
+
+/** Whether `out` is empty or holds a run of `description` (run.json, train/run-folder.ts). */
+async function sameRun(out: string, description: Readonly<Record<string, unknown>>): Promise<boolean> {
+  const file = join(out, 'run.json');
+  if (!existsSync(file)) return !existsSync(join(out, 'state.json'));
+  return JSON.stringify(JSON.parse(await readFile(file, 'utf8'))) === JSON.stringify(description);
 }

@@ -7,6 +7,7 @@
  * trainer's: the skeleton owns the order of the writes.
  */
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { VizWizError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
@@ -127,6 +128,8 @@ export async function runTraining<E extends EpochRecord>(o: RunOptions<E>): Prom
     await trainer.dispose();
   }
   const completed = lastEpoch >= o.epochs;
-  if (completed) await writeJsonAtomic(join(out, 'results.json'), o.results(history, best));
+  // A run already finished before this call keeps its results.json as written (its provenance included).
+  const results = join(out, 'results.json');
+  if (completed && !(startEpoch >= o.epochs && existsSync(results))) await writeJsonAtomic(results, o.results(history, best));
   return { history, best, completed };
 }

@@ -45,8 +45,16 @@ describe('vizwiz compare --smoke', () => {
     assert.equal(paligemma.config.answerSelection, 'seed');
     assert.deepEqual(paligemma.prompt, { id: 'answer-en-v1', template: 'answer en {question}' });
     assert.equal(paligemma.history.length, 1);
+    // the photo-quality heads, one per encoder of the heads, scored on the 16 validation photos
+    assert.deepEqual(results.quality.map((q: { id: string }) => q.id), ['clip-vit-l14-336', 'resnet50']);
+    for (const q of results.quality) {
+      assert.deepEqual(q.evaluation.flags.map((f: { flag: string }) => f.flag), ['blur', 'too_dark', 'too_bright', 'framing', 'obstruction', 'rotation', 'unrecognizable']);
+      assert.equal(q.evaluation.rows + q.evaluation.missing, 16);
+    }
     // the report: markdown table rows carry the same numbers; the HTML is self-contained
     const md = await readFile(join(out, 'report.md'), 'utf8');
+    assert.match(md, /^## Photo quality$/m);
+    assert.match(md, /^Quality head on clip-vit-l14-336 image features: \d+ validation photos/m);
     for (const m of results.models) assert.ok(md.includes(m.accuracy.official.overall.toFixed(2)), `${m.id} missing from report.md`);
     for (const m of results.models) {
       const d = m.answerSelection.decidedBy;
@@ -54,6 +62,7 @@ describe('vizwiz compare --smoke', () => {
     }
     const html = await readFile(join(out, 'report.html'), 'utf8');
     assert.doesNotThrow(() => assertSelfContained(html));
+    assert.match(html, /<h2 id="quality">Photo quality<\/h2>/);
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)/);
     for (const m of results.models) {
       const { overall, ci } = m.accuracy.official;
@@ -67,6 +76,7 @@ describe('vizwiz compare --smoke', () => {
     assert.doesNotMatch(again.stderr, /rows computed|epoch|predictions ->/);
     for (const m of results.models) assert.match(again.stderr, new RegExp(`^${m.id}: reused ${m.run.folder}$`, 'm'));
     assert.equal((again.stderr.match(/^features: .* reused$/gm) ?? []).length, 4);
+    for (const q of results.quality) assert.match(again.stderr, new RegExp(`^quality: reused ${join(out, 'quality', q.id)}$`, 'm'));
   });
 });
 

@@ -1,17 +1,15 @@
 /**
  * What the serve tests serve: a smoke comparison with the CLIP head only (the embedded default clipped: 120 sample
- * questions, tiny random CLIP of the real architecture, 3 epochs) plus the quality head trained on its CLIP features into quality/clip-vit-l14-336 - the
- * stage the comparison gains when the quality head is wired in - made once per test process. Also a few photos of the
+ * questions, tiny random CLIP of the real architecture, 3 epochs), whose quality stage trains the quality head on its
+ * CLIP features into quality/clip-vit-l14-336, made once per test process. Also a few photos of the
  * sample (clear, dark, blurry, badly framed) as JPEG bytes.
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCompare } from '../../src/compare/run.js';
-import { loadAnnotations } from '../../src/data/annotations.js';
 import { loadSplitQuality } from '../../src/data/quality-layout.js';
 import { planSample } from '../../src/data/sample/index.js';
-import { readFeatures } from '../../src/features/feature-file.js';
 import { trainConfig } from '../../src/train/config.js';
 import { trainQualityHead } from '../../src/train/quality.js';
 import { trainHead } from '../../src/train/trainer.js';
@@ -31,17 +29,11 @@ export const QUALITY_ENCODER = 'clip-vit-l14-336';
 /** Questions of the smoke comparison's sample. */
 const SAMPLE_SIZE = 120;
 
-async function qualitySplit(root: string, split: 'train' | 'val') {
-  const records = await loadAnnotations(join(root, 'annotations', `${split}.json`));
-  const source = join(root, 'features', `${split}.${QUALITY_ENCODER}.safetensors`);
-  return { images: records.map((r) => r.image), features: await readFeatures(source), quality: await loadSplitQuality(join(root, 'data'), split), source };
-}
-
 export function servedComparison(): Promise<ServedComparison> {
   cached ??= (async () => {
     const root = await mkdtemp(join(tmpdir(), 'vizwiz-serve-'));
+    // The comparison also trains the quality head on its CLIP features (compare/quality.ts).
     await runCompare({ out: root, models: ['clip-linear'], device: 'cpu', smoke: true, augment: false, seed: 0, log: () => {} });
-    await trainQualityHead({ out: join(root, 'quality', QUALITY_ENCODER), train: await qualitySplit(root, 'train'), val: await qualitySplit(root, 'val'), config: { epochs: 20 } });
     // The comparison's sample (seed 0); photos from its validation split
     // first, then from train for a defect validation lacks.
     const plan = planSample({ n: SAMPLE_SIZE, seed: 0 });

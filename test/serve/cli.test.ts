@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { bestOfComparison, chooseServeTarget } from '../../src/serve/serve-target.js';
@@ -31,9 +31,13 @@ describe('what vizwiz serve serves', () => {
     const results = JSON.parse(await readFile(join(copy, 'results.json'), 'utf8'));
     results.models.push({ id: 'no-folder', accuracy: { official: { overall: 99 } } }, { id: 'worse', accuracy: { official: { overall: 1 } } });
     await writeFile(join(copy, 'results.json'), JSON.stringify(results));
-    assert.deepEqual(await bestOfComparison(copy), { kind: 'head', dir: join(copy, 'runs', 'clip-linear'), compareRoot: copy });
-    assert.deepEqual(await chooseServeTarget({}, copy), { kind: 'head', dir: join(copy, 'runs', 'clip-linear'), compareRoot: copy });
-    assert.deepEqual(await chooseServeTarget({ run: join(copy, 'runs', 'clip-linear') }), { kind: 'head', dir: join(copy, 'runs', 'clip-linear'), compareRoot: copy });
+    // The comparison keys its run folders (runs/clip-linear-<key>); the model keeps its id.
+    const folder = basename(results.models.find((m: { id: string }) => m.id === 'clip-linear').run.folder);
+    assert.match(folder, /^clip-linear-[0-9a-f]{16}$/);
+    const expected = { kind: 'head', dir: join(copy, 'runs', folder), compareRoot: copy, id: 'clip-linear' };
+    assert.deepEqual(await bestOfComparison(copy), expected);
+    assert.deepEqual(await chooseServeTarget({}, copy), expected);
+    assert.deepEqual(await chooseServeTarget({ run: join(copy, 'runs', folder) }), expected);
   });
 
   it('says how to make a model when there is none, and refuses flags that do not go together', async () => {

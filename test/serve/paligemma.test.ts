@@ -24,8 +24,10 @@ let service: RunningService;
 before(async () => {
   fx = await servedComparison();
   // The same comparison with PaliGemma added (the CLIP stages are cached).
-  await runCompare({ out: fx.root, models: ['clip-linear', 'paligemma'], device: 'cpu', smoke: true, augment: false, seed: 0, log: () => {} });
-  lora = await loadServeModel(await chooseServeTarget({ run: join(fx.root, 'runs', 'paligemma') }), { device: 'cpu' });
+  const compared = await runCompare({ out: fx.root, models: ['clip-linear', 'paligemma'], device: 'cpu', smoke: true, augment: false, seed: 0, log: () => {} });
+  // The comparison keys its run folders; results.json names each model's.
+  const runFolder = compared.document.models.find((m) => m.id === 'paligemma')!.run!.folder;
+  lora = await loadServeModel(await chooseServeTarget({ run: runFolder }), { device: 'cpu' });
   zeroShot = await loadServeModel(await chooseServeTarget({ model: 'paligemma', base: join(fx.root, 'models', 'tiny-paligemma') }), { device: 'cpu', quality: false });
   service = await startService({ host: '127.0.0.1', port: 0, limits: DEFAULT_LIMITS, load: async () => lora });
   await service.ready;
@@ -40,7 +42,7 @@ describe('serving PaliGemma', () => {
   it('serves the fine-tune of a comparison with its adapter and the comparison\'s quality head', () => {
     assert.equal(lora.id, 'paligemma');
     assert.equal(lora.hasQuality, true);
-    assert.match(lora.description, /^PaliGemma .*models\/tiny-paligemma with adapter .*runs\/paligemma\/best, prompt answer-en-v1, quality head .*quality\/clip-vit-l14-336$/u);
+    assert.match(lora.description, /^PaliGemma .*models\/tiny-paligemma with adapter .*runs\/paligemma-[0-9a-f]{16}\/best, prompt answer-en-v1, quality head .*quality\/clip-vit-l14-336$/u);
     assert.equal(zeroShot.id, 'paligemma');
     assert.equal(zeroShot.hasQuality, false);
     assert.match(zeroShot.description, /^PaliGemma .*tiny-paligemma zero-shot, prompt answer-en-v1, no quality head$/u);

@@ -59,10 +59,10 @@ describe('quality head training', () => {
   });
 
   it('returns a finished run with the same fingerprint as it is, and retrains when the settings change', async () => {
-    const before = (await stat(join(out, 'params.safetensors'))).mtimeMs;
+    const before = (await stat(join(out, 'best', 'params.safetensors'))).mtimeMs;
     const same = await trainQualityHead({ out, train, val, config: { epochs: 25 } });
     assert.deepEqual(same, record);
-    assert.equal((await stat(join(out, 'params.safetensors'))).mtimeMs, before);
+    assert.equal((await stat(join(out, 'best', 'params.safetensors'))).mtimeMs, before);
     const lines: string[] = [];
     const other = await trainQualityHead({ out, train, val, config: { epochs: 2 }, log: (l) => lines.push(l) });
     assert.equal(other.history.length, 2);
