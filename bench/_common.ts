@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { Rng } from '../src/engine/rng.js';
+import { Rng } from '../src/random/rng.js';
 import type { RgbImage } from '../src/images/rgb.js';
 
 export const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');

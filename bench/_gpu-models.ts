@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { Device } from '../src/engine/device.js';
 import type { ModelDef, ParamSpec } from '../src/engine/model.js';
 import * as op from '../src/engine/ops/index.js';
-import { Rng } from '../src/engine/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { Tensor } from '../src/engine/tensor.js';
 import { InferenceRunner } from '../src/engine/inference-runner.js';
 import { buildInference } from '../src/engine/inference.js';

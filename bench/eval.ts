@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { ANSWER_TYPES, type Prediction, type VizWizRecord } from '../src/data/types.js';
 import { evaluate } from '../src/eval/index.js';
 import { writeJsonAtomic } from '../src/io/atomic-write.js';
-import { mulberry32 } from '../src/data/sample/prng.js';
+import { Rng } from '../src/random/rng.js';
 
 const QUESTIONS = 4319;
 const RUNS = 7;
@@ -21,7 +21,8 @@ function pick<T>(rand: () => number, items: readonly T[]): T {
 }
 
 function synthetic(): { records: VizWizRecord[]; predictions: Prediction[] } {
-  const rand = mulberry32(4319);
+  const rng = new Rng(4319);
+  const rand = (): number => rng.next();
   const records: VizWizRecord[] = [];
   const predictions: Prediction[] = [];
   for (let i = 0; i < QUESTIONS; i++) {

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { Rng } from '../src/engine/rng.js';
+import { Rng } from '../src/random/rng.js';
 import type { ImageTextEncoder } from '../src/models/encoder.js';
 import type { RgbImage } from '../src/images/rgb.js';
 import { createClipEncoder } from '../src/models/clip/encoder.js';

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { Rng } from '../src/engine/rng.js';
+import { Rng } from '../src/random/rng.js';
 import type { RgbImage } from '../src/images/rgb.js';
 import { createResnetEncoder, type ResnetEncoder } from '../src/models/resnet/encoder.js';
 import { manifestShapes, randomResnetWeights, type ShapeManifest } from '../src/models/resnet/random.js';

@@ -18,7 +18,7 @@ import { Graph } from '../src/engine/graph.js';
 import { initParams } from '../src/engine/init.js';
 import { matmul } from '../src/engine/ops/matmul.js';
 import { adam } from '../src/engine/optim.js';
-import { Rng } from '../src/engine/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { GraphSession } from '../src/engine/graph-session.js';
 import { TrainSession } from '../src/engine/train-session.js';
 import { buildTrainLoop } from '../src/engine/train-loop.js';

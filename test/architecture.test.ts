@@ -16,6 +16,7 @@ const src = fileURLToPath(new URL('../src', import.meta.url));
 const LAYERS: Readonly<Record<string, number>> = {
   errors: 0,
   text: 0,
+  random: 0,
   io: 1,
   provenance: 1,
   data: 2,

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VizWizError } from '../errors.js';
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../random/rng.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import type { ImageSource } from '../data/image-source.js';
 import { loadSplitRecords, openSplitImages } from '../data/layout.js';

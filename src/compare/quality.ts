@@ -42,6 +42,7 @@ export async function runQualityHeads(data: CompareData, features: ReadonlyMap<s
       train: { images: data.train.records.map((r) => r.image), features: f.train.set, quality, source: f.train.file },
       val: { images: data.val.records.map((r) => r.image), features: f.val.set, quality, source: f.val.file },
       log: o.log,
+      name: `quality.${encoder}`,
     });
     entries.push(qualityReportEntry(encoder, `Quality head on ${encoder} image features`, record));
   }

@@ -6,7 +6,7 @@
 
 import { resolveShape, type DimBindings } from './batch-dims.js';
 import type { DropoutSite } from './model.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../random/rng.js';
 import { Tensor, type Tensors } from './tensor.js';
 
 /** Fills `out` with an inverted-dropout mask: 0 with probability p, else 1/(1-p). */

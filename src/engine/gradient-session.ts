@@ -10,7 +10,7 @@ import { drawDropoutMasks } from './dropout.js';
 import { GraphSession, type SessionOptions } from './graph-session.js';
 import type { GradientsGraph } from './gradients-graph.js';
 import { gradName } from './names.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../random/rng.js';
 import { Tensor, type Tensors } from './tensor.js';
 import { placementFor, placeWeights } from './weights.js';
 

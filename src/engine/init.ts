@@ -1,7 +1,7 @@
 /** Parameter initialisation from ParamSpecs with a seeded PRNG (torch-default schemes, see model.ts). */
 
 import type { ParamSpec } from './model.js';
-import { Rng } from './rng.js';
+import { Rng } from '../random/rng.js';
 
 /** Fresh float32 parameters; parameters are drawn in spec order from one stream, so the same seed gives the same model. */
 export function initParams(specs: readonly ParamSpec[], seed: number): Map<string, Float32Array> {

@@ -12,7 +12,7 @@ import { bindBatchDims, type DimBindings } from './batch-dims.js';
 import { drawDropoutMasks } from './dropout.js';
 import { GraphSession, type SessionOptions } from './graph-session.js';
 import { gradName, newName, slotName } from './names.js';
-import { Rng } from './rng.js';
+import { Rng } from '../random/rng.js';
 import { Tensor, type Tensors } from './tensor.js';
 import type { TrainStepGraph } from './train-step.js';
 import { placementFor, placeWeights } from './weights.js';

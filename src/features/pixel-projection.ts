@@ -7,7 +7,7 @@
  * src/images, so both paths give the same features).
  */
 import sharp from 'sharp';
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../random/rng.js';
 import type { ImageSource } from '../data/image-source.js';
 import { tokenizeQuestion } from '../data/question-encoding.js';
 import type { VizWizQuestion } from '../data/types.js';

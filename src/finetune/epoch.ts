@@ -5,7 +5,7 @@
  */
 
 import type { VizWizRecord } from '../data/types.js';
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../random/rng.js';
 import { VizWizError } from '../errors.js';
 import type { PaliGemmaProcessor } from '../models/paligemma/processor.js';
 import { learningRate, type ScheduleConfig } from '../train/schedule.js';

@@ -10,7 +10,7 @@ import { slotName } from '../engine/names.js';
 import { adamw } from '../engine/optim.js';
 import { buildOptimizerUpdate } from '../engine/optimizer-graph.js';
 import { OptimizerSession } from '../engine/optimizer-session.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../random/rng.js';
 import type { LoraSet } from '../models/lora/adapters.js';
 import { LoraGradients } from '../models/lora/gradients.js';
 import type { PaliGemmaBatch } from '../models/paligemma/feeds.js';

@@ -8,7 +8,7 @@
 
 import { countAnswerFrequencies, selectAnswer, type AnswerSelection } from '../data/answer-selection.js';
 import type { VizWizRecord } from '../data/types.js';
-import type { Rng } from '../engine/rng.js';
+import type { Rng } from '../random/rng.js';
 import { normalizeAnswer } from '../text/normalize.js';
 import { FINETUNE_DEFAULTS, type TargetMode } from './config.js';
 

@@ -17,7 +17,7 @@
  *   count as hits despite floating-point rounding. No adjustment for multiple comparisons is made.
  * The same seed gives every model and every pair the same resampled questions (common random numbers).
  */
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../random/rng.js';
 import { VizWizError } from '../errors.js';
 
 export interface StatsOptions {

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { adam } from '../engine/optim.js';
 import { buildTrainLoop } from '../engine/train-loop.js';
 import { initParams } from '../engine/init.js';
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../random/rng.js';
 import { TrainSession } from '../engine/train-session.js';
 import { type Device } from '../engine/device.js';
 import { type SessionOptions } from '../engine/graph-session.js';
@@ -104,6 +104,8 @@ export interface QualityTrainOptions {
   train: QualitySplitInput;
   val: QualitySplitInput;
   log?: (line: string) => void;
+  /** Prefix of the log lines (default "quality"; the comparison names the encoder: "quality.resnet50"). */
+  name?: string;
 }
 
 function fingerprintOf(config: QualityRunRecord['config'], splits: readonly [FeatureSet, AlignedQuality][]): string {
@@ -164,6 +166,7 @@ export async function evaluateQualityHead(dir: string, split: QualitySplitInput,
 
 export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityRunRecord> {
   const config = { ...QUALITY_TRAIN_DEFAULTS, ...o.config };
+  const name = o.name ?? 'quality';
   const log = o.log ?? (() => {});
   const { device: _d, threads: _t, ...stable } = config;
   const trainLabels = align(o.train, config.threshold, 'training');
@@ -179,10 +182,10 @@ export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityR
   const description = { format: QUALITY_FORMAT, config: stable, fingerprint };
   // Training takes seconds: a folder holding a head of other data or settings is cleared and trained again.
   if (!(await sameRun(o.out, description))) {
-    log(`quality: ${o.out} holds a head trained on other data or settings; retraining`);
+    log(`${name}: ${o.out} holds a head trained on other data or settings; retraining`);
     await rm(o.out, { recursive: true, force: true });
   } else if (existsSync(join(o.out, QUALITY_RECORD))) {
-    log(`quality: reused ${o.out}`);
+    log(`${name}: reused ${o.out}`);
     return readQualityRecord(o.out);
   }
 
@@ -197,6 +200,7 @@ export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityR
     conflict: 'a quality head trained on other data or settings',
     epochs: config.epochs,
     divergenceHint: `lower the learning rate (now ${config.lr})`,
+    log,
     async start(checkpoint) {
       const graph = buildTrainLoop(model, qualityLoss(headConfig), adam({ weightDecay: config.weightDecay }));
       const params = checkpoint?.params ?? initParams(model.params, config.seed);
@@ -247,7 +251,7 @@ export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityR
           await saveBest(o.out, { epoch: record.epoch, valAccuracy: record.valAccuracy }, session.parameters(), shapeOf);
         },
         state: () => ({ params: session.parameters(), optimizer: session.optimizerState(), steps: session.stepsDone, shapeOf }),
-        describe: (r) => `quality: epoch ${r.epoch}/${config.epochs}, train loss ${r.trainLoss.toFixed(4)}, val mean AP ${r.valMeanAP === null ? '-' : (100 * r.valMeanAP).toFixed(2)}`,
+        describe: (r) => `${name}: epoch ${r.epoch}/${config.epochs}, train loss ${r.trainLoss.toFixed(4)}, val mean AP ${r.valMeanAP === null ? '-' : (100 * r.valMeanAP).toFixed(2)}`,
         async dispose() {
           await session.dispose();
           await predictor.dispose();
@@ -273,7 +277,7 @@ export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityR
   });
   const record = await readQualityRecord(o.out);
   const map = record.evaluation.mean_average_precision;
-  log(`quality: best epoch ${record.bestEpoch}/${config.epochs}, validation mean AP ${map === null ? '-' : (100 * map).toFixed(2)} -> ${o.out}`);
+  log(`${name}: best epoch ${record.bestEpoch}/${config.epochs}, validation mean AP ${map === null ? '-' : (100 * map).toFixed(2)} -> ${o.out}`);
   return record;
 }
 

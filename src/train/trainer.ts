@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { adam, adamw } from '../engine/optim.js';
 import { initParams } from '../engine/init.js';
-import { Rng } from '../engine/rng.js';
+import { Rng } from '../random/rng.js';
 import { epochSeed, STREAMS } from '../engine/epoch-seeds.js';
 import { TrainSession } from '../engine/train-session.js';
 import { buildTrainLoop } from '../engine/train-loop.js';

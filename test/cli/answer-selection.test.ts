@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { writeFeatures } from '../../src/features/feature-file.js';
 import { finetuneConfig } from '../../src/finetune/config.js';
 import { TrainingTargets } from '../../src/finetune/targets.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import { runVizwiz } from '../helpers/cli.js';
 import { record } from '../helpers/records.js';
 

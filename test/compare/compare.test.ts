@@ -76,7 +76,7 @@ describe('vizwiz compare --smoke', () => {
     assert.doesNotMatch(again.stderr, /rows computed|epoch|predictions ->/);
     for (const m of results.models) assert.match(again.stderr, new RegExp(`^${m.id}: reused ${m.run.folder}$`, 'm'));
     assert.equal((again.stderr.match(/^features: .* reused$/gm) ?? []).length, 4);
-    for (const q of results.quality) assert.match(again.stderr, new RegExp(`^quality: reused ${join(out, 'quality', q.id)}$`, 'm'));
+    for (const q of results.quality) assert.match(again.stderr, new RegExp(`^quality.${q.id}: reused ${join(out, 'quality', q.id)}$`, 'm'));
   });
 });
 

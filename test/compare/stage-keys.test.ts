@@ -47,7 +47,7 @@ function stages(lines: readonly string[]): Record<string, string> {
   for (const line of lines) {
     const feature = /^features: (\S+) -> .*\/(train|val)\.\S+-[0-9a-f]{16}\.safetensors (reused|\(\d+ rows computed\))$/.exec(line);
     if (feature) did[`${feature[2]}.${feature[1]}`] = feature[3] === 'reused' ? 'reused' : 'computed';
-    const model = /^([a-z-]+): (reused|fitted|epoch 1\/)/.exec(line);
+    const model = /^([a-z-]+|quality\.[a-z0-9-]+): (reused|fitted|epoch 1\/)/.exec(line);
     if (model && !(model[1]! in did)) did[model[1]!] = model[2] === 'epoch 1/' ? 'trained' : model[2]!;
   }
   return did;
@@ -65,6 +65,8 @@ const ALL_REUSED = {
   'val.clip-vit-l14-336': 'reused',
   'clip-linear': 'reused',
   paligemma: 'reused',
+  'quality.clip-vit-l14-336': 'reused',
+  'quality.resnet50': 'reused',
 };
 
 describe('vizwiz compare: stage keys', () => {
@@ -85,6 +87,8 @@ describe('vizwiz compare: stage keys', () => {
       'val.clip-vit-l14-336': 'computed',
       'clip-linear': 'trained',
       paligemma: 'trained',
+      'quality.clip-vit-l14-336': 'trained',
+      'quality.resnet50': 'trained',
     });
     const again = await compare();
     assert.deepEqual(stages(again.lines), ALL_REUSED);
@@ -148,6 +152,9 @@ describe('vizwiz compare: stage keys', () => {
       baseline: 'trained',
       'clip-linear': 'trained',
       paligemma: 'trained',
+      // the quality heads read the new training features
+      'quality.clip-vit-l14-336': 'trained',
+      'quality.resnet50': 'trained',
     });
     // into a new file; the earlier one stays
     const files = (await readdir(join(out, 'features'))).filter((f) => /^train\.resnet50-[0-9a-f]{16}\.safetensors$/.test(f));
@@ -165,6 +172,8 @@ describe('vizwiz compare: stage keys', () => {
       'val.clip-vit-l14-336': 'computed',
       'clip-linear': 'trained',
       paligemma: 'trained',
+      'quality.clip-vit-l14-336': 'trained',
+      'quality.resnet50': 'trained',
     });
     assert.ok(r.lines.includes(`data: ${join(out, 'data')} holds a sample of 120 questions, seed 0; writing 120 questions, seed 1`));
     assert.ok(r.lines.some((l) => l.startsWith('models: wrote a tiny random clip (seed 2)')));

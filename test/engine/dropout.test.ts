@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fillDropoutMask } from '../../src/engine/dropout.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import { adam } from '../../src/engine/optim.js';
 import { buildInference } from '../../src/engine/inference.js';
 import { buildTrainStep } from '../../src/engine/train-step.js';

@@ -14,7 +14,7 @@ import { Tensor } from '../../src/engine/tensor.js';
 import { DATA_FILE, EXTERNAL_ALIGNMENT, externalLayout, MODEL_FILE } from '../../src/engine/external-data.js';
 import { placementFor } from '../../src/engine/weights.js';
 import { initParams } from '../../src/engine/init.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import { GraphSession } from '../../src/engine/graph-session.js';
 import { InferenceRunner } from '../../src/engine/inference-runner.js';
 import { buildInference } from '../../src/engine/inference.js';

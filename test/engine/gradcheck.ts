@@ -10,7 +10,7 @@ import { Graph, type Value } from '../../src/engine/graph.js';
 import { gradients } from '../../src/engine/autodiff.js';
 import { mul } from '../../src/engine/ops/elementwise.js';
 import { meanAll, reduceSum } from '../../src/engine/ops/reduce.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/random/rng.js';
 
 export interface CheckInput {
   shape: number[];

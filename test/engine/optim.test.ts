@@ -12,7 +12,7 @@ import { Tensor } from '../../src/engine/tensor.js';
 import { Graph } from '../../src/engine/graph.js';
 import { adam, adamw, type Optimizer } from '../../src/engine/optim.js';
 import { readSafetensors } from '../../src/engine/safetensors.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/random/rng.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const goldenHead = path.join(process.env.VIZWIZ_GOLDEN_DIR ?? path.join(here, '..', 'fixtures'), 'head');

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { Tensor } from '../../src/engine/tensor.js';
 import { initParams } from '../../src/engine/init.js';
 import { adam } from '../../src/engine/optim.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import { InferenceRunner } from '../../src/engine/inference-runner.js';
 import { TrainSession } from '../../src/engine/train-session.js';
 import { buildTrainLoop } from '../../src/engine/train-loop.js';

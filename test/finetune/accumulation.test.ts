@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import { LoraStepper } from '../../src/finetune/stepper.js';
 import { PixelLoader } from '../../src/finetune/pixels.js';
 import { mostCommonAnswers } from '../../src/finetune/targets.js';

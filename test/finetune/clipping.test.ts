@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import { clipByGlobalNorm, globalNorm } from '../../src/finetune/gradient-math.js';
 import { PixelLoader } from '../../src/finetune/pixels.js';
 import { LoraStepper } from '../../src/finetune/stepper.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { VizWizError } from '../../src/errors.js';
-import { Rng } from '../../src/engine/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import {
   bootstrapMeanCI,
   bootstrapMeans,

@@ -8,7 +8,7 @@
 import type { AnswerConfidence, VizWizAnswer } from '../types.js';
 import type { Defect } from './degrade.js';
 import type { Draft } from './families.js';
-import type { Rng } from './prng.js';
+import type { Rng } from '../../random/rng.js';
 import { NUMBER_WORDS } from './vocab.js';
 
 /**

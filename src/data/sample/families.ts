@@ -6,7 +6,7 @@
  */
 
 import { COLOURS, INKS, PAPERS, SURFACES, vary, type NamedColour } from './palette.js';
-import type { Rng } from './prng.js';
+import type { Rng } from '../../random/rng.js';
 import type { Outline, RGB } from './raster.js';
 import type { SceneLabel, SceneShape } from './scene.js';
 import { textWidth } from './font.js';
@@ -38,23 +38,23 @@ export interface Draft {
 
 /** A palette colour under this photo's light: slight brightness change and per-channel jitter. */
 function tint(rng: Rng, colour: NamedColour): RGB {
-  return vary(colour.rgb, rng.float(0.9, 1.06), [rng.float(-12, 12), rng.float(-12, 12), rng.float(-12, 12)]);
+  return vary(colour.rgb, rng.uniform(0.9, 1.06), [rng.uniform(-12, 12), rng.uniform(-12, 12), rng.uniform(-12, 12)]);
 }
 
 /** One big object near the centre, covering the middle of the frame. */
 function bigShape(rng: Rng, size: number, colour: RGB): SceneShape {
-  const cx = size / 2 + rng.float(-0.05, 0.05) * size;
-  const cy = size / 2 + rng.float(-0.05, 0.05) * size;
+  const cx = size / 2 + rng.uniform(-0.05, 0.05) * size;
+  const cy = size / 2 + rng.uniform(-0.05, 0.05) * size;
   const kind = rng.pick(['circle', 'square', 'triangle', 'rect'] as const);
   let outline: Outline;
   if (kind === 'rect') {
-    outline = { kind, cx, cy, hw: rng.float(0.27, 0.4) * size, hh: rng.float(0.25, 0.38) * size };
+    outline = { kind, cx, cy, hw: rng.uniform(0.27, 0.4) * size, hh: rng.uniform(0.25, 0.38) * size };
   } else if (kind === 'triangle') {
-    outline = { kind, cx, cy, r: rng.float(0.42, 0.47) * size };
+    outline = { kind, cx, cy, r: rng.uniform(0.42, 0.47) * size };
   } else {
-    outline = { kind, cx, cy, r: rng.float(0.28, 0.38) * size };
+    outline = { kind, cx, cy, r: rng.uniform(0.28, 0.38) * size };
   }
-  return { outline, colour, shade: rng.float(0.05, 0.18) };
+  return { outline, colour, shade: rng.uniform(0.05, 0.18) };
 }
 
 /** `kinds.length` small shapes in distinct cells of a 3x3 grid (so they never overlap). */
@@ -63,11 +63,11 @@ function gridShapes(rng: Rng, size: number, kinds: readonly ShapeName[]): SceneS
   const cells = rng.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 8]).slice(0, kinds.length);
   return kinds.map((kind, i) => {
     const at = cells[i] ?? 0;
-    const r = cell * rng.float(kind === 'triangle' ? 0.34 : 0.26, kind === 'triangle' ? 0.42 : 0.34);
+    const r = cell * rng.uniform(kind === 'triangle' ? 0.34 : 0.26, kind === 'triangle' ? 0.42 : 0.34);
     const room = Math.max(0, cell / 2 - r - 1);
-    const cx = (at % 3 + 0.5) * cell + rng.float(-room, room);
-    const cy = (Math.floor(at / 3) + 0.5) * cell + rng.float(-room, room);
-    return { outline: { kind, cx, cy, r }, colour: tint(rng, rng.pick(COLOURS)), shade: rng.float(0.05, 0.2) };
+    const cx = (at % 3 + 0.5) * cell + rng.uniform(-room, room);
+    const cy = (Math.floor(at / 3) + 0.5) * cell + rng.uniform(-room, room);
+    return { outline: { kind, cx, cy, r }, colour: tint(rng, rng.pick(COLOURS)), shade: rng.uniform(0.05, 0.2) };
   });
 }
 
@@ -80,14 +80,14 @@ function labelScale(size: number, lines: readonly string[]): number {
 /** A coloured product box with a pale printed label in the middle. */
 function productBox(rng: Rng, size: number, lines: readonly string[]): { box: SceneShape; label: SceneLabel } {
   const scale = labelScale(size, lines);
-  const cx = size / 2 + rng.float(-0.04, 0.04) * size;
-  const cy = size / 2 + rng.float(-0.04, 0.04) * size;
+  const cx = size / 2 + rng.uniform(-0.04, 0.04) * size;
+  const cy = size / 2 + rng.uniform(-0.04, 0.04) * size;
   const textW = Math.max(...lines.map((line) => textWidth(line, scale)));
-  const hw = Math.max(rng.float(0.34, 0.44) * size, textW / 2 + 3 * scale + 2);
-  const hh = rng.float(0.3, 0.4) * size;
+  const hw = Math.max(rng.uniform(0.34, 0.44) * size, textW / 2 + 3 * scale + 2);
+  const hh = rng.uniform(0.3, 0.4) * size;
   const colour = tint(rng, rng.pick(COLOURS.filter((c) => c.name !== 'white')));
-  const box: SceneShape = { outline: { kind: 'rect', cx, cy, hw, hh }, colour, shade: rng.float(0.05, 0.15) };
-  const label: SceneLabel = { cx, cy: cy + rng.float(-0.04, 0.04) * size, lines, scale, paper: rng.pick(PAPERS), ink: rng.pick(INKS) };
+  const box: SceneShape = { outline: { kind: 'rect', cx, cy, hw, hh }, colour, shade: rng.uniform(0.05, 0.15) };
+  const label: SceneLabel = { cx, cy: cy + rng.uniform(-0.04, 0.04) * size, lines, scale, paper: rng.pick(PAPERS), ink: rng.pick(INKS) };
   return { box, label };
 }
 
@@ -142,7 +142,7 @@ function countDraft(rng: Rng, size: number, surface: readonly [RGB, RGB]): Draft
     things = 'shapes';
   } else {
     const others = SHAPE_KINDS.filter((k) => k !== target);
-    const extra = rng.int(0, Math.min(3, 9 - n));
+    const extra = rng.between(0, Math.min(3, 9 - n));
     kinds = [...Array.from({ length: n }, () => target), ...Array.from({ length: extra }, () => rng.pick(others))];
     things = SHAPE_NAMES[target];
     question = fill(rng.pick(COUNT_KIND_QUESTIONS), { shapes: things });
@@ -172,7 +172,7 @@ function yesNoDraft(rng: Rng, size: number, surface: readonly [RGB, RGB]): Draft
   }
   const target = rng.pick(SHAPE_KINDS);
   const others = SHAPE_KINDS.filter((k) => k !== target);
-  const count = rng.int(1, 3);
+  const count = rng.between(1, 3);
   const kinds = Array.from({ length: count }, () => rng.pick(others));
   if (yes) kinds[0] = target;
   const question = fill(rng.pick(IS_THERE_QUESTIONS), { shape: target, shapes: SHAPE_NAMES[target] });

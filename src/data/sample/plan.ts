@@ -9,7 +9,7 @@ import { crowdAnswers, unanswerableAnswers } from './answers-noise.js';
 import { captureFor, type Defect, type Degradation } from './degrade.js';
 import { draftFamily, type AnswerableFamily } from './families.js';
 import { resolveSampleOptions, SPLITS, splitSizes, type SampleOptions, type Split } from './options.js';
-import { mixSeed, Rng } from './prng.js';
+import { mixSeed, Rng } from '../../random/rng.js';
 import type { Scene } from './scene.js';
 
 export type FamilySlot = AnswerableFamily | 'unanswerable';
@@ -90,8 +90,8 @@ function planItem(split: Split, index: number, slot: FamilySlot, seed: number, s
   const scene: Scene = {
     size,
     surface: draft.surface,
-    wobble: rng.float(2, 8),
-    phase: rng.float(0, 2 * Math.PI),
+    wobble: rng.uniform(2, 8),
+    phase: rng.uniform(0, 2 * Math.PI),
     shapes: draft.shapes,
     ...(draft.label === undefined ? {} : { label: draft.label }),
     capture,

@@ -4,7 +4,7 @@
  * lighting and sensor noise. `toBuffer` gives the raw 8-bit RGB that sharp encodes.
  */
 
-import type { Rng } from './prng.js';
+import type { Rng } from '../../random/rng.js';
 
 /** An RGB colour, 0-255 per channel. */
 export type RGB = readonly [number, number, number];
@@ -138,8 +138,8 @@ export class Canvas {
   addNoise(rng: Rng, sigma: number): void {
     const d = this.data;
     for (let p = 0; p < d.length; p += 3) {
-      const luma = rng.gaussian() * sigma;
-      for (let c = 0; c < 3; c++) d[p + c] = (d[p + c] ?? 0) + luma + rng.gaussian() * sigma * 0.35;
+      const luma = rng.normal() * sigma;
+      for (let c = 0; c < 3; c++) d[p + c] = (d[p + c] ?? 0) + luma + rng.normal() * sigma * 0.35;
     }
   }
 

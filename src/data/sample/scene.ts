@@ -5,7 +5,7 @@
  */
 
 import { drawText, textHeight, textWidth } from './font.js';
-import { Rng } from './prng.js';
+import { Rng } from '../../random/rng.js';
 import { Canvas, type Outline, type RGB } from './raster.js';
 
 /** One filled object. */

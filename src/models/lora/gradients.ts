@@ -10,7 +10,7 @@ import { buildGradients } from '../../engine/gradients-graph.js';
 import { GradientSession } from '../../engine/gradient-session.js';
 import type { SessionOptions } from '../../engine/graph-session.js';
 import type { ParamSpec } from '../../engine/model.js';
-import type { Rng } from '../../engine/rng.js';
+import type { Rng } from '../../random/rng.js';
 import { VizWizError } from '../../errors.js';
 import type { PaliGemmaConfig } from '../paligemma/config.js';
 import { paligemmaFeeds, type PaliGemmaBatch } from '../paligemma/feeds.js';

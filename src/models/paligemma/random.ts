@@ -4,7 +4,7 @@
  * minutes - LayerNorm weights 1 and biases 0, Gemma's RMSNorm weights 0 (identity), other biases 0.
  */
 
-import { Rng } from '../../engine/rng.js';
+import { Rng } from '../../random/rng.js';
 import type { PaliGemmaConfig } from './config.js';
 import { LEGACY_PREFIXES, paligemmaParamSpecs, type PaliGemmaPrefixes } from './names.js';
 

@@ -7,7 +7,7 @@
  * N(0, 0.1^2), running var U(0.5, 1.5), fc U(+-1/sqrt(in)) as torch's Linear.
  */
 
-import { Rng } from '../../engine/rng.js';
+import { Rng } from '../../random/rng.js';
 
 /** What `randomResnetWeights` needs from a manifest. */
 export interface ShapeManifest {

@@ -7,16 +7,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { VizWizError } from '../../../src/errors.js';
 import { FONT_CHARACTERS, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, textWidth } from '../../../src/data/sample/font.js';
-import { mixSeed, mulberry32, Rng } from '../../../src/data/sample/prng.js';
+import { mixSeed, Rng } from '../../../src/random/rng.js';
 import { Canvas, insideDistance } from '../../../src/data/sample/raster.js';
 import { resolveSampleOptions, slotQuotas, splitSizes } from '../../../src/data/sample/index.js';
 import { PRODUCT_WORDS, SOUP_FLAVOURS } from '../../../src/data/sample/vocab.js';
 
-describe('prng', () => {
+describe('the random-number generator', () => {
   it('repeats exactly for a seed and differs between seeds', () => {
-    const a = Array.from({ length: 5 }, mulberry32(42));
-    const b = Array.from({ length: 5 }, mulberry32(42));
-    const c = Array.from({ length: 5 }, mulberry32(43));
+    const draw = (seed: number) => {
+      const rng = new Rng(seed);
+      return Array.from({ length: 5 }, () => rng.next());
+    };
+    const [a, b, c] = [draw(42), draw(42), draw(43)];
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
     for (const v of a) assert.ok(v >= 0 && v < 1);
@@ -27,11 +29,11 @@ describe('prng', () => {
     assert.equal(seeds.size, 6);
   });
 
-  it('int stays in range and weighted follows the weights', () => {
+  it('between stays in range and weighted follows the weights', () => {
     const rng = new Rng(7);
     const counts = { a: 0, b: 0 };
     for (let i = 0; i < 4000; i++) {
-      const v = rng.int(1, 5);
+      const v = rng.between(1, 5);
       assert.ok(Number.isInteger(v) && v >= 1 && v <= 5);
       counts[rng.weighted([['a', 3], ['b', 1]] as const)]++;
     }

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import { Tensor } from '../../../src/engine/tensor.js';
 import { initParams } from '../../../src/engine/init.js';
-import { Rng } from '../../../src/engine/rng.js';
+import { Rng } from '../../../src/random/rng.js';
 import { InferenceRunner } from '../../../src/engine/inference-runner.js';
 import { buildInference } from '../../../src/engine/inference.js';
 import type { GemmaConfig } from '../../../src/models/gemma/config.js';

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adamw } from '../../../src/engine/optim.js';
-import { Rng } from '../../../src/engine/rng.js';
+import { Rng } from '../../../src/random/rng.js';
 import { loraConfig } from '../../../src/models/lora/config.js';
 import { mergeAdapters } from '../../../src/models/lora/merge.js';
 import { initAdapters, paligemmaLoraSet } from '../../../src/models/lora/paligemma-lora.js';

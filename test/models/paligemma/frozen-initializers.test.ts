@@ -12,7 +12,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rng } from '../../../src/engine/rng.js';
+import { Rng } from '../../../src/random/rng.js';
 import { loraConfig } from '../../../src/models/lora/config.js';
 import { LoraGradients } from '../../../src/models/lora/gradients.js';
 import { initAdapters, paligemmaLoraSet } from '../../../src/models/lora/paligemma-lora.js';

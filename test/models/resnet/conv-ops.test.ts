@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Tensor } from '../../../src/engine/tensor.js';
 import { Graph } from '../../../src/engine/graph.js';
 import { batchNorm, conv2d, flatten, globalAveragePool, maxPool2d } from '../../../src/engine/ops/index.js';
-import { Rng } from '../../../src/engine/rng.js';
+import { Rng } from '../../../src/random/rng.js';
 import { GraphSession } from '../../../src/engine/graph-session.js';
 
 const rng = new Rng(4);

@@ -10,7 +10,7 @@ import { Tensor } from '../../../src/engine/tensor.js';
 import type { Value } from '../../../src/engine/graph.js';
 import type { BuildContext, ModelDef, ParamSpec } from '../../../src/engine/model.js';
 import { initParams } from '../../../src/engine/init.js';
-import { Rng } from '../../../src/engine/rng.js';
+import { Rng } from '../../../src/random/rng.js';
 import { InferenceRunner } from '../../../src/engine/inference-runner.js';
 import { buildInference } from '../../../src/engine/inference.js';
 import { weightsOf } from '../../../src/models/transformer/weights.js';
