@@ -148,11 +148,11 @@ describe('generateSample (zip layout)', () => {
 });
 
 describe('vizwiz sample', () => {
-  it('rejects --n below 4 or not an integer with INVALID_ARGUMENT', async () => {
+  it('rejects --n below 4 or not an integer as a usage error', async () => {
     for (const bad of ['3', '4.5', 'abc', '']) {
       await assert.rejects(
         sampleCommand(() => {}).parseAsync(['--out', 'unused', '--n', bad], { from: 'user' }),
-        (e: unknown) => e instanceof VizWizError && e.code === 'INVALID_ARGUMENT' && e.message === `--n must be an integer >= 4, got "${bad}"`,
+        (e: unknown) => e instanceof VizWizError && e.code === 'USAGE' && e.message === `--n must be an integer >= 4, got "${bad}"`,
       );
     }
   });
