@@ -22,7 +22,7 @@ async function train(head: HeadName, epochs: number, out: string, epochBudget?: 
   const data = await sampleWithFeatures();
   return trainHead({
     out,
-    config: trainConfig(head, { epochs, lr: lr ?? (head === 'baseline' ? 0.002 : 0.005), seed: 5, threads: 1 }),
+    config: trainConfig(head, { epochs, lr: lr ?? 0.005, seed: 5, threads: 1 }),
     train: { records: data.train.records, features: data.train.features, source: data.train.featuresFile },
     val: { records: data.val.records, features: data.val.features, source: data.val.featuresFile },
     ...(epochBudget !== undefined ? { epochBudget } : {}),
@@ -33,25 +33,26 @@ async function train(head: HeadName, epochs: number, out: string, epochBudget?: 
 const withoutTime = (h: EpochRecord[]) => h.map(({ seconds: _s, ...rest }) => rest);
 
 /**
- * How far the best validation accuracy must rise above always answering the majority answer (28.11 on these 90
- * questions, 1.11 points each). Measured with other training seeds (seed 5 gives the same with 1 and 2 threads):
- * clip-linear 45.4-56.3 (seeds 1-7), baseline 35.4-39.8 (seeds 1-17, mean 37.6). A trained model's accuracy moves
+ * How far the best validation accuracy must rise above always answering the majority answer (29.56 on these 90
+ * questions, 1.11 points each), at lr 0.005 (the seed report's). Measured with other training seeds: clip-linear
+ * 45.0-47.2 after 12 epochs (seeds 1, 2, 5), baseline 33.8-37.4 after 15 (seeds 1-7). A trained model's accuracy moves
  * with every rounding difference, so the bars sit several questions under the worst seed.
  */
-const MIN_GAIN: Record<HeadName, number> = { 'clip-linear': 10, baseline: 4 };
+const MIN_GAIN: Record<HeadName, number> = { 'clip-linear': 10, baseline: 2 };
+const EPOCHS: Record<HeadName, number> = { 'clip-linear': 12, baseline: 15 };
 
 describe('training the heads on the sample dataset', () => {
   for (const head of ['clip-linear', 'baseline'] as const) {
     it(`${head}: validation accuracy rises well above the majority answer, and predict reproduces it`, async () => {
       const data = await sampleWithFeatures();
       const out = await mkdtemp(join(tmpdir(), `vizwiz-${head}-`));
-      const result = await train(head, 12, out);
+      const result = await train(head, EPOCHS[head], out);
       assert.equal(result.completed, true);
-      assert.equal(result.history.length, 12);
+      assert.equal(result.history.length, EPOCHS[head]);
       const majority = majorityAccuracy(data);
       const best = result.best!;
       assert.ok(best.valAccuracy > majority + MIN_GAIN[head], `best ${best.valAccuracy} vs majority ${majority}`);
-      assert.ok(result.history[11]!.trainLoss < result.history[0]!.trainLoss);
+      assert.ok(result.history.at(-1)!.trainLoss < result.history[0]!.trainLoss);
 
       const saved = JSON.parse(await readFile(join(out, 'history.json'), 'utf8')) as EpochRecord[];
       assert.deepEqual(withoutTime(saved), withoutTime(result.history));
