@@ -1,7 +1,7 @@
 /**
  * A loopback OpenAI-compatible chat-completions server for the endpoint tests, misbehaving on a script: each request
  * is matched to its question by the image it carries, and `behave(image, attempt)` says what to do - answer, or fail
- * with 429 (with or without Retry-After), 500, a malformed body, a dropped connection, or no answer at all (the
+ * with 429 (with or without Retry-After), 500, 401, a malformed body, a dropped connection, or no answer at all (the
  * client's time-out fires; also used to freeze a run before killing it). It counts, per image, the requests it got and
  * the answers it sent.
  */
@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Behavior = 'ok' | 'slow-ok' | '429' | '429-retry-after' | '500' | 'malformed' | 'drop' | 'hang';
+export type Behavior = 'ok' | 'slow-ok' | '429' | '429-retry-after' | '500' | '401' | 'malformed' | 'drop' | 'hang';
 
 export interface ChaosOptions {
   /** image file name -> its bytes' SHA-256, so requests can be matched to questions. */
@@ -79,6 +79,8 @@ export async function startChaosServer(o: ChaosOptions): Promise<ChaosServer> {
         return json(429, { error: { message: 'slow down' } }, { 'retry-after': '0' });
       case '500':
         return json(500, { error: { message: 'internal error' } });
+      case '401':
+        return json(401, { error: { message: 'invalid api key' } });
       case 'malformed':
         res.writeHead(200, { 'content-type': 'application/json' });
         return void res.end('{"choices": [{"message": {"content": "tru');
