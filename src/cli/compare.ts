@@ -44,12 +44,12 @@ interface CompareCliOptions {
 }
 
 /** The server of the `endpoint` row, or undefined; its options without --endpoint are refused. */
-function endpointSettings(o: CompareCliOptions, models: readonly CompareModel[]): EndpointSettings | undefined {
+function endpointSettings(o: CompareCliOptions, models: readonly CompareModel[], modelsGiven: boolean): EndpointSettings | undefined {
   if (o.endpoint === undefined) {
     for (const [flag, value] of [['--model', o.model], ['--prompt', o.prompt], ['--concurrency', o.concurrency], ['--api-key-env', o.apiKeyEnv]] as const) {
       if (value !== undefined) throw new VizWizError('USAGE', `${flag} applies with --endpoint only`);
     }
-    if (o.models.split(',').some((m) => m.trim() === 'endpoint')) throw new VizWizError('USAGE', '--models endpoint needs --endpoint URL and --model NAME');
+    if (modelsGiven && models.includes('endpoint')) throw new VizWizError('USAGE', '--models endpoint needs --endpoint URL and --model NAME');
     return undefined;
   }
   if (o.model === undefined) throw new VizWizError('USAGE', '--endpoint needs --model NAME, the model the server serves');
@@ -100,9 +100,10 @@ export function compareCommand(): Command {
     .option('--prompt <preset>', `--endpoint: prompt preset, ${PRESET_NAMES.join(', ')} (default paligemma)`)
     .option('--concurrency <n>', '--endpoint: requests in flight at once (default 4)')
     .option('--api-key-env <var>', '--endpoint: the environment variable holding the API key')
-    .action(async (o: CompareCliOptions) => {
+    .action(async (o: CompareCliOptions, command: Command) => {
       const models = o.models.split(',').map((m) => parseChoice(m.trim(), '--models', COMPARE_MODELS)) as CompareModel[];
-      const endpoint = endpointSettings(o, models);
+      // the default --models lists every entry; the endpoint row is then simply left out without --endpoint
+      const endpoint = endpointSettings(o, models, command.getOptionValueSource('models') !== 'default');
       await claimOutputFolder(o.out, 'compare');
       const summary = await runCompare({
         out: o.out,

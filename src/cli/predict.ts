@@ -19,6 +19,7 @@ import { evaluate } from '../eval/evaluate.js';
 import { summarize } from '../eval/format.js';
 import { readFeatures } from '../features/feature-file.js';
 import { paligemmaFingerprint, predictPaligemma } from '../finetune/predict.js';
+import { completionsUrl } from '../endpoint/client.js';
 import { endpointFingerprint, predictEndpoint } from '../endpoint/predict.js';
 import { PRESET_NAMES } from '../endpoint/prompts.js';
 import { resultsPathFor, writeEndpointResults } from '../endpoint/results.js';
@@ -178,6 +179,7 @@ function apiKeyFrom(variable: string | undefined): string | undefined {
 async function predictWithEndpoint({ o, shard }: Job): Promise<Answered> {
   refuse(o, ['checkpoint', 'features', 'base', 'adapter', 'offline', 'batchSize', 'threads'], '--endpoint');
   const endpoint = o.endpoint!;
+  completionsUrl(endpoint); // a bad URL is a usage error before anything is read
   const imagesPath = needed(o.images, '--images', '--endpoint');
   const prompt = parseChoice(o.prompt ?? 'paligemma', '--prompt', PRESET_NAMES);
   const maxTokens = parseWhole(o.maxNewTokens, '--max-new-tokens', 1);

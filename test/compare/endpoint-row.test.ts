@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { runCompare, type CompareOptions } from '../../src/compare/run.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { normalizeAnswer } from '../../src/text/normalize.js';
-import { runVizwiz } from '../helpers/cli.js';
+import { runCli } from '../../src/cli/main.js';
 import { startChaosServer, type ChaosServer } from '../endpoint/chaos-server.js';
 import { endpointFixture, type EndpointFixture } from '../endpoint/fixture.js';
 
@@ -68,7 +68,22 @@ test('the model of an OpenAI-compatible server is a row of the comparison, reuse
   assert.deepEqual(without.document.models.map((m) => m.id), ['question-prior']);
 });
 
-test('compare refuses the endpoint options without --endpoint', () => {
-  const r = runVizwiz(['compare', '--model', 'tiny-vlm', '--out', join(out, 'x')]);
-  assert.deepEqual([r.status, r.stderr], [2, 'vizwiz: --model applies with --endpoint only\n(run with --help for usage)\n']);
+/** Runs the CLI in this process, capturing stderr. */
+async function cli(args: string[]): Promise<{ status: number; stderr: string }> {
+  let stderr = '';
+  const original = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    return { status: await runCli(['node', 'vizwiz', ...args]), stderr };
+  } finally {
+    process.stderr.write = original;
+  }
+}
+
+test('compare refuses the endpoint options without --endpoint, and --endpoint without --model', async () => {
+  const usage = (line: string) => [2, `vizwiz: ${line}\n(run with --help for usage)\n`];
+  const dir = join(out, 'x');
+  assert.deepEqual(Object.values(await cli(['compare', '--model', 'tiny-vlm', '--out', dir])), usage('--model applies with --endpoint only'));
+  assert.deepEqual(Object.values(await cli(['compare', '--models', 'question-prior,endpoint', '--out', dir])), usage('--models endpoint needs --endpoint URL and --model NAME'));
+  assert.deepEqual(Object.values(await cli(['compare', '--endpoint', server.url, '--out', dir])), usage('--endpoint needs --model NAME, the model the server serves'));
 });

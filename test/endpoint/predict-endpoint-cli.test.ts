@@ -11,7 +11,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { readSubmission } from '../../src/eval/submission.js';
-import { runVizwiz } from '../helpers/cli.js';
+import { runCli } from '../../src/cli/main.js';
 import { finished, spawnVizwiz } from '../helpers/cli-async.js';
 import { startChaosServer, type ChaosServer } from './chaos-server.js';
 import { endpointFixture, type EndpointFixture } from './fixture.js';
@@ -79,12 +79,31 @@ test('a run killed with SIGKILL resumes from its cache without asking any answer
   );
 });
 
-test('endpoint options are checked before anything is asked', () => {
-  const base = ['predict', '--annotations', 'a.json', '--out', 'p.json'];
-  const r1 = runVizwiz([...base, '--endpoint', 'http://127.0.0.1:9/v1', '--images', 'x']);
-  assert.deepEqual([r1.status, r1.stderr], [2, 'vizwiz: --endpoint needs --model NAME, the model the server serves\n(run with --help for usage)\n']);
-  const r2 = runVizwiz([...base, '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--images', 'x', '--checkpoint', 'run']);
-  assert.deepEqual([r2.status, r2.stderr], [2, 'vizwiz: --checkpoint does not apply to --endpoint\n(run with --help for usage)\n']);
-  const r3 = runVizwiz([...base, '--checkpoint', 'run', '--features', 'f', '--concurrency', '4']);
-  assert.deepEqual([r3.status, r3.stderr], [2, 'vizwiz: --concurrency does not apply to --model head\n(run with --help for usage)\n']);
+/** Runs the CLI in this process, capturing stderr. */
+async function cli(args: string[]): Promise<[number, string]> {
+  let stderr = '';
+  const original = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    return [await runCli(['node', 'vizwiz', ...args]), stderr];
+  } finally {
+    process.stderr.write = original;
+  }
+}
+
+test('endpoint options are checked before anything is asked', async () => {
+  const usage = (line: string): [number, string] => [2, `vizwiz: ${line}\n(run with --help for usage)\n`];
+  const base = ['predict', '--annotations', 'a.json', '--out', join(fx.dir, 'p.json')];
+  const url = ['--endpoint', 'http://127.0.0.1:9/v1'];
+  assert.deepEqual(await cli([...base, ...url, '--images', 'x']), usage('--endpoint needs --model NAME, the model the server serves'));
+  assert.deepEqual(await cli([...base, ...url, '--model', 'm', '--images', 'x', '--checkpoint', 'run']), usage('--checkpoint does not apply to --endpoint'));
+  assert.deepEqual(await cli([...base, '--checkpoint', 'run', '--features', 'f', '--concurrency', '4']), usage('--concurrency does not apply to --model head'));
+  assert.deepEqual(
+    await cli([...base, '--endpoint', 'localhost:8000', '--model', 'm', '--images', 'x']),
+    usage('--endpoint must be an http(s) URL such as http://localhost:8000/v1, got "localhost:8000"'),
+  );
+  assert.deepEqual(
+    await cli([...base, ...url, '--model', 'm', '--images', 'x', '--api-key-env', 'VIZWIZ_TEST_UNSET_KEY']),
+    usage('--api-key-env VIZWIZ_TEST_UNSET_KEY: the environment variable VIZWIZ_TEST_UNSET_KEY is not set'),
+  );
 });
