@@ -21,7 +21,9 @@ export type VizWizErrorCode =
   /** A file or folder cannot be written (permissions, read-only or full disk, a file where a folder should be). */
   | 'FILE_SYSTEM'
   /** Another run holds the lock on the output folder or file. */
-  | 'IN_USE';
+  | 'IN_USE'
+  /** An inference server refused a request, or kept failing after every retry. */
+  | 'ENDPOINT';
 
 export class VizWizError extends Error {
   readonly code: VizWizErrorCode;

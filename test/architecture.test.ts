@@ -1,8 +1,8 @@
 /**
  * The house rules of the source tree, checked on every run: only src/engine imports onnxruntime-node; imports go
- * downward only through the layers (bottom: errors, text, io, data, eval, images; then engine, models, features,
- * train and finetune, report, compare and serve, cli, and the public index at the top); no import cycle between
- * folders or between files (type-only imports count too).
+ * downward only through the layers (bottom: errors, text, io, data, eval, images, shards; then engine, models,
+ * features, train, finetune and endpoint, report, compare and serve, cli, and the public index at the top); no import
+ * cycle between folders or between files (type-only imports count too).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,11 +22,13 @@ const LAYERS: Readonly<Record<string, number>> = {
   data: 2,
   images: 2,
   eval: 3,
+  shards: 3,
   engine: 4,
   models: 5,
   features: 6,
   train: 7,
   finetune: 8,
+  endpoint: 8,
   report: 9,
   compare: 10,
   serve: 10,

@@ -1,7 +1,8 @@
 /**
  * `vizwiz compare [--data DIR] [--models baseline,clip-linear] [--out DIR] [--device ...] [--smoke] [--holdout F]
- * [--augment] [--answer-selection seed|deuser] [--on-corrupt stop|skip]`: the whole comparison with caching and
- * resumption at every stage (see src/compare/run.ts).
+ * [--augment] [--answer-selection seed|deuser] [--on-corrupt stop|skip] [--endpoint URL --model NAME]`: the whole
+ * comparison with caching and resumption at every stage (see src/compare/run.ts); --endpoint adds the model an
+ * OpenAI-compatible server serves as one more row.
  */
 import { Command } from 'commander';
 import { ANSWER_SELECTIONS, SELECTION_DESCRIPTIONS } from '../data/answer-selection.js';
@@ -9,6 +10,9 @@ import { parseDevice } from '../engine/device.js';
 import type { OnCorrupt } from '../features/extract.js';
 import { describeModes, HEAD_DEFAULTS, PALIGEMMA_DEFAULTS } from '../compare/registry.js';
 import { COMPARE_ANSWER_SELECTION, COMPARE_MODELS, runCompare, type CompareModel } from '../compare/run.js';
+import { PRESET_NAMES } from '../endpoint/prompts.js';
+import type { EndpointSettings } from '../compare/endpoint.js';
+import { VizWizError } from '../errors.js';
 import { claimOutputFolder } from './output.js';
 import { availableDevice, parseChoice, parseNumber, parseWhole } from './options.js';
 
@@ -32,6 +36,33 @@ interface CompareCliOptions {
   resnetModel?: string;
   paligemmaModel?: string;
   offline?: boolean;
+  endpoint?: string;
+  model?: string;
+  prompt?: string;
+  concurrency?: string;
+  apiKeyEnv?: string;
+}
+
+/** The server of the `endpoint` row, or undefined; its options without --endpoint are refused. */
+function endpointSettings(o: CompareCliOptions, models: readonly CompareModel[], modelsGiven: boolean): EndpointSettings | undefined {
+  if (o.endpoint === undefined) {
+    for (const [flag, value] of [['--model', o.model], ['--prompt', o.prompt], ['--concurrency', o.concurrency], ['--api-key-env', o.apiKeyEnv]] as const) {
+      if (value !== undefined) throw new VizWizError('USAGE', `${flag} applies with --endpoint only`);
+    }
+    if (modelsGiven && models.includes('endpoint')) throw new VizWizError('USAGE', '--models endpoint needs --endpoint URL and --model NAME');
+    return undefined;
+  }
+  if (o.model === undefined) throw new VizWizError('USAGE', '--endpoint needs --model NAME, the model the server serves');
+  if (!models.includes('endpoint')) throw new VizWizError('USAGE', '--endpoint adds the endpoint row: keep endpoint in --models');
+  const apiKey = o.apiKeyEnv !== undefined ? process.env[o.apiKeyEnv] : undefined;
+  if (o.apiKeyEnv !== undefined && !apiKey) throw new VizWizError('USAGE', `--api-key-env ${o.apiKeyEnv}: the environment variable ${o.apiKeyEnv} is not set`);
+  return {
+    url: o.endpoint,
+    model: o.model,
+    prompt: parseChoice(o.prompt ?? 'paligemma', '--prompt', PRESET_NAMES),
+    ...(o.concurrency !== undefined ? { concurrency: parseWhole(o.concurrency, '--concurrency', 1, 1024) } : {}),
+    ...(apiKey ? { apiKey } : {}),
+  };
 }
 
 export function compareCommand(): Command {
@@ -64,8 +95,15 @@ export function compareCommand(): Command {
     .option('--resnet-model <source>', 'ResNet-50 weights: folder or hf:org/repo (default hf:timm/resnet50.tv_in1k)')
     .option('--paligemma-model <source>', 'PaliGemma base: folder or hf:org/repo (default hf:google/paligemma-3b-pt-224)')
     .option('--offline', 'never use the network: models must be cached or local')
-    .action(async (o: CompareCliOptions) => {
+    .option('--endpoint <url>', "one more row: the model of an OpenAI-compatible server (e.g. vLLM's http://localhost:8000/v1)")
+    .option('--model <name>', '--endpoint: the model name the server serves')
+    .option('--prompt <preset>', `--endpoint: prompt preset, ${PRESET_NAMES.join(', ')} (default paligemma)`)
+    .option('--concurrency <n>', '--endpoint: requests in flight at once (default 4)')
+    .option('--api-key-env <var>', '--endpoint: the environment variable holding the API key')
+    .action(async (o: CompareCliOptions, command: Command) => {
       const models = o.models.split(',').map((m) => parseChoice(m.trim(), '--models', COMPARE_MODELS)) as CompareModel[];
+      // the default --models lists every entry; the endpoint row is then simply left out without --endpoint
+      const endpoint = endpointSettings(o, models, command.getOptionValueSource('models') !== 'default');
       await claimOutputFolder(o.out, 'compare');
       const summary = await runCompare({
         out: o.out,
@@ -87,6 +125,7 @@ export function compareCommand(): Command {
         ...(o.paligemmaModel !== undefined ? { paligemmaModel: o.paligemmaModel } : {}),
         ...(o.paligemmaEpochs !== undefined ? { paligemmaEpochs: parseWhole(o.paligemmaEpochs, '--paligemma-epochs', 1) } : {}),
         ...(o.offline ? { offline: true } : {}),
+        ...(endpoint ? { endpoint } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       process.stdout.write(`${summary.table}\n\nresults: ${summary.out}/results.json\n`);

@@ -1,9 +1,10 @@
 /**
  * `vizwiz extract --encoder clip-vit-l14-336|resnet50|pixel-projection --annotations A --images DIR|ZIP --out F
- *  [--device cpu|cuda|webgpu] [--batch-size B] [--model SOURCE] [--on-corrupt stop|skip] [--offline]`: writes the
- * feature file that `vizwiz train` and `vizwiz predict` read (`image` [N, Di], `text` [N, Dt] for encoders with a
- * text tower, rows in annotation order). A thin layer over the encoder registry and extractFeatures: rerunning an
- * interrupted command resumes it. pixel-projection keeps its own options (--image-dim, --text-dim, --seed).
+ *  [--device cpu|cuda|webgpu] [--batch-size B] [--model SOURCE] [--on-corrupt stop|skip] [--offline] [--shard i/n]`:
+ * writes the feature file that `vizwiz train` and `vizwiz predict` read (`image` [N, Di], `text` [N, Dt] for encoders
+ * with a text tower, rows in annotation order). A thin layer over the encoder registry and extractFeatures: rerunning
+ * an interrupted command resumes it. pixel-projection keeps its own options (--image-dim, --text-dim, --seed).
+ * `--shard i/n` (or auto/n in a Kubernetes Indexed Job or a Slurm array) writes one shard for `vizwiz merge`.
  */
 import { Command } from 'commander';
 import { loadQuestions } from '../data/annotations.js';
@@ -13,6 +14,7 @@ import { VizWizError } from '../errors.js';
 import { extractFeatures, type OnCorrupt } from '../features/extract.js';
 import { encoderIds, loadEncoder } from '../features/registry.js';
 import { PIXEL_PROJECTION_DEFAULTS } from '../features/pixel-projection.js';
+import { parseShard, shardLabel } from '../shards/spec.js';
 import { claimOutputFile } from './output.js';
 import { availableDevice, parseChoice, parseWhole } from './options.js';
 
@@ -30,6 +32,7 @@ interface ExtractCliOptions {
   imageDim?: string;
   textDim?: string;
   seed?: string;
+  shard?: string;
 }
 
 /** pixel-projection's own options as architecture overrides; refused for other encoders. */
@@ -61,12 +64,14 @@ export function extractCommand(): Command {
     .option('--image-dim <n>', `image feature size (pixel-projection, default ${PIXEL_PROJECTION_DEFAULTS.imageDim})`)
     .option('--text-dim <n>', `question feature size (pixel-projection, default ${PIXEL_PROJECTION_DEFAULTS.textDim})`)
     .option('--seed <s>', `projection seed (pixel-projection, default ${PIXEL_PROJECTION_DEFAULTS.seed})`)
+    .option('--shard <i/n>', 'extract only shard i of n (0-based), or auto/n from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID; join the shards with vizwiz merge')
     .action(async (o: ExtractCliOptions) => {
       parseChoice(o.encoder, '--encoder', encoderIds());
       const onCorrupt = parseChoice<OnCorrupt>(o.onCorrupt, '--on-corrupt', ['stop', 'skip']);
       const batchSize = parseWhole(o.batchSize, '--batch-size', 1, 4096);
       const overrides = overridesFrom(o);
       const device = parseDevice(o.device);
+      const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
       await claimOutputFile(o.out, 'extract', { lock: true });
       const questions = await loadQuestions(o.annotations);
       const encoder = await loadEncoder(o.encoder, {
@@ -79,9 +84,10 @@ export function extractCommand(): Command {
       try {
         const images = await openImageSource(o.images);
         try {
-          const r = await extractFeatures({ questions, images, encoder, out: o.out, batchSize, onCorrupt });
-          if (r.upToDate) process.stderr.write(`extract: ${o.out} is up to date (${r.rows} rows); nothing to do\n`);
-          else process.stderr.write(`extract: ${r.rows} rows -> ${o.out}${r.resumedRows > 0 ? ` (${r.resumedRows} resumed)` : ''}\n`);
+          const r = await extractFeatures({ questions, images, encoder, out: o.out, batchSize, onCorrupt, ...(shard ? { shard } : {}) });
+          const rows = shard ? `shard ${shardLabel(shard)}: ${r.rows} of ${r.totalRows} rows` : `${r.rows} rows`;
+          if (r.upToDate) process.stderr.write(`extract: ${o.out} is up to date (${rows}); nothing to do\n`);
+          else process.stderr.write(`extract: ${rows} -> ${o.out}${r.resumedRows > 0 ? ` (${r.resumedRows} resumed)` : ''}\n`);
           if (r.failures.length > 0) {
             process.stderr.write(`extract: ${r.failures.length} image(s) skipped with zero features; listed in ${r.failuresFile}\n`);
           }

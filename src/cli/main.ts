@@ -15,6 +15,7 @@ import { compareCommand } from './compare.js';
 import { evalCommand } from './eval.js';
 import { extractCommand } from './extract.js';
 import { finetuneCommand } from './finetune.js';
+import { mergeCommand } from './merge.js';
 import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
 import { sampleCommand } from './sample.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     .addCommand(finetuneCommand())
     .addCommand(predictCommand())
     .addCommand(serveCommand())
+    .addCommand(mergeCommand())
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   // Subcommands added with addCommand do not inherit these: without them commander exits by itself, with code 1.

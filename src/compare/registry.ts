@@ -13,7 +13,7 @@ import type { FinetuneConfigInput } from '../finetune/config.js';
 import type { HeadName, TrainConfig } from '../train/config.js';
 import type { ModelFamily } from './encoders.js';
 
-export const COMPARE_MODELS = ['question-prior', 'baseline', 'clip-linear', 'paligemma'] as const;
+export const COMPARE_MODELS = ['question-prior', 'baseline', 'clip-linear', 'paligemma', 'endpoint'] as const;
 export type CompareModel = (typeof COMPARE_MODELS)[number];
 
 export type DataMode = 'embedded' | 'real';
@@ -54,7 +54,15 @@ export interface LoraEntry extends EntryBase {
   defaults: ModeDefaults<FinetuneConfigInput>;
 }
 
-export type CompareEntry = PriorEntry | HeadEntry | LoraEntry;
+/**
+ * No training: the model of an OpenAI-compatible server answers (src/endpoint/). A row only when a server is given
+ * (--endpoint URL --model NAME); without one the entry is left out.
+ */
+export interface EndpointEntry extends EntryBase {
+  trainer: 'endpoint';
+}
+
+export type CompareEntry = PriorEntry | HeadEntry | LoraEntry | EndpointEntry;
 
 /** Head training defaults shared by both heads, so the comparison isolates the features (src/train/config.ts). */
 export const HEAD_DEFAULTS: HeadEntry['defaults'] = {
@@ -120,6 +128,12 @@ export const COMPARISON: Readonly<Record<CompareModel, CompareEntry>> = {
     // {source}, {r} and {alpha} are filled in from the run
     description: 'PaliGemma ({source}) fine-tuned with LoRA r {r}, alpha {alpha}; greedy answers',
     defaults: PALIGEMMA_DEFAULTS,
+  },
+  endpoint: {
+    trainer: 'endpoint',
+    // {model}, {url} and {prompt} are filled in from the run
+    label: '{model} (server)',
+    description: 'the model {model} served at {url} (OpenAI-compatible chat completions), prompt {prompt}, greedy answers; no training',
   },
 };
 

@@ -16,6 +16,7 @@ import { encoderFeatures, type EncoderFeatures, type FeatureStageOptions } from 
 import { runQualityHeads } from './quality.js';
 import { FileHashes } from './file-hashes.js';
 import { runHead, type ModelRun } from './heads.js';
+import { runEndpoint, type EndpointSettings } from './endpoint.js';
 import { PALIGEMMA_DEFAULT_SOURCE, runPaligemma } from './paligemma.js';
 import { runQuestionPrior } from './prior.js';
 import {
@@ -25,6 +26,7 @@ import {
   type CompareEntry,
   type CompareModel,
   type DataMode,
+  type EndpointEntry,
   type HeadEntry,
   type LoraEntry,
   type PriorEntry,
@@ -60,6 +62,8 @@ export interface CompareOptions extends ModelSourceOptions {
   /** Unusable images: stop with an error naming them, or skip them (zero features, a blank image for PaliGemma). */
   onCorrupt?: OnCorrupt;
   offline?: boolean;
+  /** An OpenAI-compatible server whose model is one more row (the `endpoint` entry); without it that row is left out. */
+  endpoint?: EndpointSettings;
   log: (line: string) => void;
 }
 
@@ -162,11 +166,15 @@ const fineTune: Trainer<LoraEntry> = async (id, entry, { o, data, hashes, answer
   ];
 };
 
+const askEndpoint: Trainer<EndpointEntry> = async (id, entry, { o, data }) =>
+  o.endpoint ? [await runEndpoint(data, { id, label: entry.label, description: entry.description, out: o.out, endpoint: o.endpoint, log: o.log })] : [];
+
 /** The trainer of each kind of entry. */
 const TRAINERS: { [K in CompareEntry['trainer']]: Trainer<Extract<CompareEntry, { trainer: K }>> } = {
   'question-prior': fitPrior,
   head: trainHeadEntry,
   lora: fineTune,
+  endpoint: askEndpoint,
 };
 
 function train(id: CompareModel, entry: CompareEntry, ctx: StageContext): Promise<ModelRun[]> {

@@ -10,6 +10,10 @@
  * - Unusable images: `onCorrupt: 'stop'` (default) checks every image exists before starting and stops at the first
  *   undecodable one, naming it; `'skip'` gives the row zero image features (its question is still encoded) and lists
  *   it in the file's `failures` metadata and in `<out stem>.failures.json`.
+ * - Shards: with `shard` (i/n), only the rows of that shard (src/shards/assign.ts) are encoded, into a shard file
+ *   with a manifest (shard-file.ts) that `vizwiz merge` joins into the file an unsharded run writes. A shard is a job
+ *   of its own: resumable, up to date when finished, rewritten whole by a retried pod. Failure records and messages
+ *   name rows of the whole annotation file.
  */
 import { assertImagesPresent, type ImageSource } from '../data/image-source.js';
 import type { VizWizQuestion } from '../data/types.js';
@@ -24,6 +28,8 @@ import { extractionFingerprint } from './fingerprint.js';
 import { planBatches, rowsIn, type RowRange } from './plan.js';
 import { resolveProgress, type ProgressReporter } from './progress.js';
 import { removeWorkFolder, WorkFolder, workFolderFor } from './work-folder.js';
+import type { ShardSpec } from '../shards/spec.js';
+import { featureShardJob, shardFileMetadata } from './shard-file.js';
 
 export type OnCorrupt = 'stop' | 'skip';
 
@@ -46,11 +52,16 @@ export interface ExtractOptions {
   metadata?: Readonly<Record<string, string>>;
   /** Notes about resumption and discarded work (default: stderr). */
   log?: (line: string) => void;
+  /** Encode only this shard's rows, into a shard file for `vizwiz merge`. */
+  shard?: ShardSpec;
 }
 
 export interface ExtractResult {
   readonly out: string;
+  /** Rows in `out` (a shard's rows only). */
   readonly rows: number;
+  /** Rows of the whole annotation file. */
+  readonly totalRows: number;
   /** Rows encoded by this run. */
   readonly computedRows: number;
   /** Rows taken from a previous, interrupted run. */
@@ -84,13 +95,32 @@ function stopError(f: ImageFailureRecord): VizWizError {
   );
 }
 
+/**
+ * A single image or text is encoded as a pair (itself twice), first row kept: matrix libraries take another code
+ * path for a one-row product (ONNX Runtime's MLAS on x86-64 does), whose rounding differs in the last bits, and
+ * which rows end up alone in a batch depends on the batching - on the shard, for one. With pairs, a row's features
+ * do not depend on its batch, so merged shards equal an unsharded run byte for byte.
+ */
+async function encodeImagesPaired(encoder: ImageTextEncoder, pixels: Float32Array, count: number): Promise<Float32Array> {
+  if (count !== 1) return encoder.encodeImages(pixels, count);
+  const twice = new Float32Array(pixels.length * 2);
+  twice.set(pixels);
+  twice.set(pixels, pixels.length);
+  return (await encoder.encodeImages(twice, 2)).subarray(0, encoder.imageDim);
+}
+
+async function encodeTextsPaired(encoder: ImageTextEncoder, texts: readonly string[]): Promise<Float32Array> {
+  if (texts.length !== 1) return encoder.encodeTexts!([...texts]);
+  return (await encoder.encodeTexts!([texts[0]!, texts[0]!])).subarray(0, encoder.textDim);
+}
+
 async function encodeBatch(encoder: ImageTextEncoder, batch: PreparedBatch, questions: readonly VizWizQuestion[]): Promise<{ image: Float32Array; text?: Float32Array }> {
   const { start, end } = batch.range;
   const n = end - start;
   const dim = encoder.imageDim;
   const image = new Float32Array(n * dim);
   if (batch.ok.length > 0) {
-    const encoded = await encoder.encodeImages(batch.pixels, batch.ok.length);
+    const encoded = await encodeImagesPaired(encoder, batch.pixels, batch.ok.length);
     if (encoded.length !== batch.ok.length * dim) {
       throw new Error(`encoder ${encoder.id}: encodeImages returned ${encoded.length} values for ${batch.ok.length} images of ${dim}`);
     }
@@ -98,7 +128,7 @@ async function encodeBatch(encoder: ImageTextEncoder, batch: PreparedBatch, ques
   }
   if (encoder.textDim === undefined) return { image };
   const texts = questions.slice(start, end).map((q) => q.question);
-  const text = await encoder.encodeTexts!(texts);
+  const text = await encodeTextsPaired(encoder, texts);
   if (text.length !== n * encoder.textDim) {
     throw new Error(`encoder ${encoder.id}: encodeTexts returned ${text.length} values for ${n} texts of ${encoder.textDim}`);
   }
@@ -106,7 +136,7 @@ async function encodeBatch(encoder: ImageTextEncoder, batch: PreparedBatch, ques
 }
 
 export async function extractFeatures(options: ExtractOptions): Promise<ExtractResult> {
-  const { questions, images, encoder, out } = options;
+  const { images, encoder, out } = options;
   const batchSize = options.batchSize ?? 8;
   const onCorrupt = options.onCorrupt ?? 'stop';
   const decode = options.decode ?? {};
@@ -114,15 +144,21 @@ export async function extractFeatures(options: ExtractOptions): Promise<ExtractR
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new VizWizError('INVALID_ARGUMENT', `batch size must be a whole number >= 1, got ${batchSize}`);
   if (encoder.textDim !== undefined && !encoder.encodeTexts) throw new Error(`encoder ${encoder.id} declares textDim but has no encodeTexts`);
+  const totalRows = options.questions.length;
+  const jobFingerprint = extractionFingerprint(options.questions, encoder, decode);
+  const shard = options.shard ? featureShardJob(options.questions, options.shard, jobFingerprint, encoder, decode) : undefined;
+  const questions = shard?.questions ?? options.questions;
+  const fingerprint = shard?.fingerprint ?? jobFingerprint;
+  /** A row of `questions` as a row of the whole annotation file. */
+  const rowOf = (row: number): number => (shard ? shard.rows[row]! : row);
   const rows = questions.length;
-  const fingerprint = extractionFingerprint(questions, encoder, decode);
 
   const stored = await storedFingerprint(out);
   if (stored?.fingerprint === fingerprint) {
     // Written atomically and only after every batch: complete. A work folder beside it is a removal cut short.
     await removeWorkFolder(workFolderFor(out));
     const failuresFile = failuresPathFor(out);
-    return { out, rows, computedRows: 0, resumedRows: 0, upToDate: true, failures: stored.failures, ...(stored.failures.length > 0 ? { failuresFile } : {}) };
+    return { out, rows, totalRows, computedRows: 0, resumedRows: 0, upToDate: true, failures: stored.failures, ...(stored.failures.length > 0 ? { failuresFile } : {}) };
   }
   if (onCorrupt === 'stop') await assertImagesPresent(questions, images);
 
@@ -144,7 +180,7 @@ export async function extractFeatures(options: ExtractOptions): Promise<ExtractR
     for (let i = 0; i < batches.length; i++) {
       const batch = await next!;
       next = batches[i + 1] ? prepare(batches[i + 1]!) : undefined;
-      if (onCorrupt === 'stop' && batch.failures.length > 0) throw stopError(batch.failures[0]!);
+      if (onCorrupt === 'stop' && batch.failures.length > 0) throw stopError({ ...batch.failures[0]!, row: rowOf(batch.failures[0]!.row) });
       const { image, text } = await encodeBatch(encoder, batch, questions);
       await work.writePart(batch.range, { image, ...(text ? { text } : {}), failures: batch.failures });
       done += batch.range.end - batch.range.start;
@@ -158,15 +194,16 @@ export async function extractFeatures(options: ExtractOptions): Promise<ExtractR
     ...options.metadata,
     encoder: encoder.id,
     ...encoder.metadata,
-    rows: String(rows),
+    rows: String(totalRows),
     image_dim: String(encoder.imageDim),
     ...(encoder.textDim !== undefined ? { text_dim: String(encoder.textDim) } : {}),
-    fingerprint,
+    fingerprint: jobFingerprint,
   };
-  const failures = await assembleFeatures(work, out, metadata);
+  const failures = await assembleFeatures(work, out, shard ? shardFileMetadata(shard, metadata) : metadata, rowOf);
   return {
     out,
     rows,
+    totalRows,
     computedRows: rows - resumedRows,
     resumedRows,
     upToDate: false,

@@ -6,9 +6,13 @@
  * - answerable: 1 - P("unanswerable" + eos | prompt), teacher-forced (see answers.ts for both choices).
  * The adapter is merged into the base weights before inference (W + scaling * B @ A), in place when the base was
  * loaded here, so inference costs what the plain model costs. The prompt template is the adapter's (best/meta.json)
- * unless one is given, else answer-en-v1.
+ * unless one is given, else answer-en-v1. With `shard`, only that shard's questions are answered (src/shards/) for
+ * `vizwiz merge`; `paligemmaFingerprint` is the model half of a shard's manifest. Batches are padded to their longest
+ * prompt, so `answerable` can differ in the last bits with the batch's neighbours: sharded runs equal an unsharded
+ * run byte for byte at batch size 1 (answers practically always at any size).
  */
 
+import { basename, join } from 'node:path';
 import type { ImageSource } from '../data/image-source.js';
 import type { Prediction, VizWizQuestion } from '../data/types.js';
 import type { Device } from '../engine/device.js';
@@ -22,6 +26,11 @@ import { answerQuestions } from './answers.js';
 import { loadBase, type BaseInput } from './base.js';
 import { PixelLoader } from './pixels.js';
 import { readAdapterMeta } from './run-folder.js';
+import { findCheckpoint } from '../models/sources/weight-files.js';
+import { pathExists } from '../io/path-exists.js';
+import { selectShard } from '../shards/assign.js';
+import { fileFingerprint, jsonFingerprint } from '../shards/fingerprint.js';
+import type { ShardSpec } from '../shards/spec.js';
 
 export interface PaligemmaPredictOptions {
   base: BaseInput;
@@ -37,31 +46,76 @@ export interface PaligemmaPredictOptions {
   threads?: number;
   /** Called after each batch with the number of questions answered so far. */
   progress?: (done: number) => void;
+  /** Answer only this shard's questions (in annotation order). */
+  shard?: ShardSpec;
+}
+
+/** The prompt template id a prediction uses: the given one, else the adapter's, else answer-en-v1. */
+export async function predictionPromptId(prompt: string | undefined, adapter: string | undefined): Promise<string> {
+  return prompt ?? (adapter !== undefined ? (await readAdapterMeta(adapter))?.prompt.id : undefined) ?? ANSWER_EN_V1.id;
+}
+
+export interface PaligemmaIdentity {
+  /** The base folder and its source; `commit` for a hub snapshot (then its files are not hashed). */
+  base: { dir: string; source: string; weights: string; commit?: string };
+  adapter?: string;
+  prompt?: string;
+  maxNewTokens: number;
+}
+
+/**
+ * SHA-256 of what decides the answers: the base (a hub commit, or the content of its config, tokenizer and weight
+ * files), the adapter's files, the prompt template and the longest answer. Hashing a local 3B checkpoint reads its
+ * 12 GB once per shard: minutes at most, next to the hours its shard takes.
+ */
+export async function paligemmaFingerprint(o: PaligemmaIdentity): Promise<string> {
+  const files: [string, string][] = [];
+  const add = async (path: string): Promise<void> => {
+    if (await pathExists(path)) files.push([basename(path), await fileFingerprint(path)]);
+  };
+  if (o.base.commit === undefined) {
+    for (const name of ['config.json', 'tokenizer.json', 'tokenizer.model']) await add(join(o.base.dir, name));
+    for (const file of (await findCheckpoint(o.base.weights)).files) await add(file);
+  }
+  const adapter: [string, string][] = [];
+  if (o.adapter !== undefined) {
+    for (const name of ['adapter_config.json', 'adapter_model.safetensors']) {
+      const file = join(o.adapter, name);
+      if (await pathExists(file)) adapter.push([name, await fileFingerprint(file)]);
+    }
+  }
+  const template = promptTemplate(await predictionPromptId(o.prompt, o.adapter));
+  return jsonFingerprint({
+    format: 'paligemma/1',
+    base: o.base.commit !== undefined ? { source: o.base.source, commit: o.base.commit } : { files },
+    adapter,
+    prompt: [template.id, template.template],
+    maxNewTokens: o.maxNewTokens,
+  });
 }
 
 export async function predictPaligemma(o: PaligemmaPredictOptions): Promise<Prediction[]> {
   const base = await loadBase(o.base);
   const { config, prefixes } = base.model;
   let weights: ReadonlyMap<string, Float32Array> = base.model.weights;
-  let promptId = o.prompt;
   if (o.adapter !== undefined) {
     const adapter = await loadAdapter(o.adapter, paligemmaLinears(config, prefixes));
     weights = mergeAdapters(base.model.weights, adapter.set, adapter.tensors, { inPlace: base.loaded });
-    promptId ??= (await readAdapterMeta(o.adapter))?.prompt.id;
   }
-  const template = promptId !== undefined ? promptTemplate(promptId) : ANSWER_EN_V1;
+  const template = promptTemplate(await predictionPromptId(o.prompt, o.adapter));
   const proc = new PaliGemmaProcessor(base.tokenizer, config, { template });
   const session = { device: o.device ?? 'cpu', ...(o.threads ? { threads: o.threads } : {}) };
   const generator = await PaliGemmaGenerator.create(config, prefixes, weights, { session });
   try {
     const pixels = new PixelLoader(o.images, config.vision.imageSize, 0);
-    const answers = await answerQuestions(generator, proc, pixels, o.questions, {
+    const { items: questions } = selectShard(o.questions, o.shard);
+    const answers = await answerQuestions(generator, proc, pixels, questions, {
       batchSize: o.batchSize ?? 16,
       maxNewTokens: o.maxNewTokens ?? 8,
       answerability: true,
       ...(o.progress ? { progress: o.progress } : {}),
     });
-    return o.questions.map((q, i) => ({ image: q.image, answer: answers[i]?.answer ?? '', answerable: answers[i]?.answerable ?? 1 }));
+    return questions.map((q, i) => ({ image: q.image, answer: answers[i]?.answer ?? '', answerable: answers[i]?.answerable ?? 1 }));
   } finally {
     await generator.dispose();
   }

@@ -86,7 +86,7 @@ describe('vizwiz compare options', () => {
     assert.equal(r.status, 2, 'a usage error');
     assert.equal(r.stderr, 'vizwiz: --holdout must be a number > 0 and <= 0.9, got "2"\n(run with --help for usage)\n');
     const m = runVizwiz(['compare', '--models', 'baseline,gpt']);
-    assert.equal(m.stderr, 'vizwiz: --models must be one of question-prior, baseline, clip-linear, paligemma, got "gpt"\n(run with --help for usage)\n');
+    assert.equal(m.stderr, 'vizwiz: --models must be one of question-prior, baseline, clip-linear, paligemma, endpoint, got "gpt"\n(run with --help for usage)\n');
     const unknown = runVizwiz(['compare', '--no-such-flag']);
     assert.equal(unknown.status, 2, 'commander usage errors exit 2 too');
     assert.match(unknown.stderr, /^error: unknown option '--no-such-flag'/);
