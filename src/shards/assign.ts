@@ -2,7 +2,7 @@
  * Which shard a question belongs to: Lamping and Veach's jump consistent hash of the question id (its image name),
  * keyed by the first 8 bytes of the id's SHA-256. Every machine computes the same assignment from the id alone (no
  * shared state, no dependence on row order or on the other ids), the shards are balanced, and going from n to n + 1
- * shards moves only the ~1/(n+1) of the questions that land in the new shard - see docs/decisions/008-shard-assignment.md.
+ * shards moves only the ~1/(n+1) of the questions that land in the new shard - see docs/decisions/009-shard-assignment.md.
  */
 import { createHash } from 'node:crypto';
 import type { ShardSpec } from './spec.js';
