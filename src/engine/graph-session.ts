@@ -46,6 +46,21 @@ export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number | u
   return n;
 }
 
+/** onnxruntime's options for a session with `o` (internal to src/engine: placement.ts probes with the same ones). */
+export function ortSessionOptions(o: SessionOptions): ort.InferenceSession.SessionOptions {
+  const threads = o.threads ?? defaultThreads();
+  return {
+    executionProviders: executionProviders(o.device ?? 'cpu'),
+    graphOptimizationLevel: o.optimization ?? 'all',
+    executionMode: 'sequential',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    interOpNumThreads: 1,
+    logSeverityLevel: o.verbose ? 2 : 3,
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+  };
+}
+
 export class GraphSession {
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -55,17 +70,7 @@ export class GraphSession {
   /** A session over `bytes`, with `initializers` (graph inputs by name) bound into the model first. */
   static async create(bytes: Uint8Array, o: SessionOptions = {}, initializers?: ReadonlyMap<string, Tensor>): Promise<GraphSession> {
     const device = o.device ?? 'cpu';
-    const threads = o.threads ?? defaultThreads();
-    const options: ort.InferenceSession.SessionOptions = {
-      executionProviders: executionProviders(device),
-      graphOptimizationLevel: o.optimization ?? 'all',
-      executionMode: 'sequential',
-      enableCpuMemArena: true,
-      enableMemPattern: true,
-      interOpNumThreads: 1,
-      logSeverityLevel: o.verbose ? 2 : 3,
-      ...(threads ? { intraOpNumThreads: threads } : {}),
-    };
+    const options = ortSessionOptions(o);
     const tmp = initializers?.size && !o.modelDir ? await mkdtemp(join(tmpdir(), 'vizwiz-model-')) : undefined;
     try {
       const bound = initializers?.size
