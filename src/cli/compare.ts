@@ -10,7 +10,7 @@ import type { OnCorrupt } from '../features/extract.js';
 import { describeModes, HEAD_DEFAULTS, PALIGEMMA_DEFAULTS } from '../compare/registry.js';
 import { COMPARE_ANSWER_SELECTION, COMPARE_MODELS, runCompare, type CompareModel } from '../compare/run.js';
 import { claimOutputFolder } from './output.js';
-import { availableDevice, parseChoice, parseNumber, parseWhole } from './options.js';
+import { availableDevice, parseChoice, parseNumber, parseWhole, VERBOSE_OPTION } from './options.js';
 
 interface CompareCliOptions {
   data?: string;
@@ -41,6 +41,7 @@ export function compareCommand(): Command {
     .option('--models <list>', `comma-separated: ${COMPARE_MODELS.join(', ')}`, COMPARE_MODELS.join(','))
     .option('--out <dir>', 'output folder (cached stages are reused; rerun to resume)', 'runs/compare')
     .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
+    .option(...VERBOSE_OPTION)
     .option('--threads <n>', 'CPU threads (default: one per core)')
     .option('--smoke', 'clip every split to a few examples and train briefly (for CI)')
     .option('--holdout <fraction>', 'hold out this fraction of train as validation (the seed report\'s protocol)')

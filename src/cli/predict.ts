@@ -20,7 +20,7 @@ import type { Prediction } from '../data/types.js';
 import { readsTextFeatures } from '../train/head-registry.js';
 import { predictHead, readHeadDescription } from '../train/predict.js';
 import { claimOutputFile } from './output.js';
-import { availableDevice, parseChoice, parseWhole } from './options.js';
+import { availableDevice, parseChoice, parseWhole, VERBOSE_OPTION } from './options.js';
 
 interface PredictCliOptions {
   model: string;
@@ -122,6 +122,7 @@ export function predictCommand(): Command {
     .option('--offline', 'paligemma: never use the network (the base must be local or cached)')
     .option('--batch-size <n>', 'inference batch size (head: 256, paligemma: 16)')
     .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
+    .option(...VERBOSE_OPTION)
     .option('--threads <n>', 'intra-op threads (default: one per core)')
     .action(async (o: PredictCliOptions) => {
       const model = parseChoice(o.model, '--model', MODELS);

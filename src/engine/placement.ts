@@ -260,7 +260,7 @@ export function summarizePlacement(p: GraphPlacement): PlacementSummary {
 export function formatPlacementTable(ps: readonly GraphPlacement[]): string {
   const device = ps[0]?.device ?? 'cpu';
   const rows = ps.map(summarizePlacement).map((s) => [s.graph, String(s.total), String(s.onDevice), String(s.onCpu), String(s.copies), s.cpuOps.length ? formatOpCounts(s.cpuOps) : '-']);
-  const head = ['graph', 'nodes', `on ${device}`, 'on cpu', 'copies', 'ops on the cpu'];
+  const head = ['graph', 'nodes', `on ${device}`, 'left to cpu', 'copies', 'ops left to the cpu'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]): string =>
     cells.map((c, i) => (i === cells.length - 1 ? c : i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');

@@ -13,7 +13,8 @@ import { buildGradients } from '../engine/gradients-graph.js';
 import { buildInference } from '../engine/inference.js';
 import { adam, adamw } from '../engine/optim.js';
 import { buildOptimizerUpdate } from '../engine/optimizer-graph.js';
-import { placementProbe, type PlacementProbe } from '../engine/placement.js';
+import { measurePlacement, placementProbe, type GraphPlacement, type PlacementProbe } from '../engine/placement.js';
+import { VizWizError } from '../errors.js';
 import { buildTrainLoop } from '../engine/train-loop.js';
 import { buildTrainStep } from '../engine/train-step.js';
 import { parseClipConfig } from './clip/config.js';
@@ -121,4 +122,25 @@ export function toolkitGraphs(): CatalogueGraph[] {
       },
     },
   ];
+}
+
+export interface PlacementReportOptions {
+  /** Graph names to place (default all, in catalogue order). */
+  only?: readonly string[];
+  /** Called before each graph is placed (progress). */
+  onGraph?: (name: string, index: number, count: number) => void;
+}
+
+/** Places every graph of the catalogue (or `only` those) on `device`, one child process each. */
+export async function placeToolkitGraphs(device: Device, o: PlacementReportOptions = {}): Promise<GraphPlacement[]> {
+  const all = toolkitGraphs();
+  const unknown = (o.only ?? []).filter((n) => !all.some((g) => g.name === n));
+  if (unknown.length > 0) throw new VizWizError('USAGE', `unknown graph(s) ${unknown.join(', ')}: choose from ${all.map((g) => g.name).join(', ')}`);
+  const chosen = o.only ? all.filter((g) => o.only?.includes(g.name)) : all;
+  const out: GraphPlacement[] = [];
+  for (const [i, g] of chosen.entries()) {
+    o.onGraph?.(g.name, i, chosen.length);
+    out.push(await measurePlacement(g.probe(device), { device }));
+  }
+  return out;
 }

@@ -69,9 +69,9 @@ test('summary, heavy nodes on the CPU, op counts and the table', () => {
   assert.equal(
     formatPlacementTable([p, other]),
     [
-      'graph            nodes  on webgpu  on cpu  copies  ops on the cpu',
-      'lora-train-step     12          9       3       1  Equal, LogSoftmax, Sum',
-      'resnet50            90         90       0       0  -',
+      'graph            nodes  on webgpu  left to cpu  copies  ops left to the cpu',
+      'lora-train-step     12          9            3       1  Equal, LogSoftmax, Sum',
+      'resnet50            90         90            0       0  -',
     ].join('\n'),
   );
 });
