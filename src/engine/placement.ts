@@ -147,7 +147,8 @@ function loaderFlags(execArgv: readonly string[]): string[] {
 
 /**
  * Runs the child with its stdout and stderr written to files in `dir`: onnxruntime writes its log with C stdio, and
- * into a pipe (which Node makes non-blocking) a long log loses whatever does not fit while the reader lags.
+ * into a pipe - which the child's Node runtime makes non-blocking - the writes that find it full are lost (seen: logs
+ * cut short at random points).
  */
 async function runChild(args: string[], dir: string, timeoutMs: number): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   const [out, err] = await Promise.all([open(join(dir, 'stdout.log'), 'w'), open(join(dir, 'stderr.log'), 'w')]);
