@@ -14,7 +14,7 @@ import { PRESET_NAMES } from '../endpoint/prompts.js';
 import type { EndpointSettings } from '../compare/endpoint.js';
 import { VizWizError } from '../errors.js';
 import { claimOutputFolder } from './output.js';
-import { availableDevice, parseChoice, parseNumber, parseWhole } from './options.js';
+import { availableDevice, parseChoice, parseNumber, parseWhole, VERBOSE_OPTION } from './options.js';
 
 interface CompareCliOptions {
   data?: string;
@@ -72,6 +72,7 @@ export function compareCommand(): Command {
     .option('--models <list>', `comma-separated: ${COMPARE_MODELS.join(', ')}`, COMPARE_MODELS.join(','))
     .option('--out <dir>', 'output folder (cached stages are reused; rerun to resume)', 'runs/compare')
     .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
+    .option(...VERBOSE_OPTION)
     .option('--threads <n>', 'CPU threads (default: one per core)')
     .option('--smoke', 'clip every split to a few examples and train briefly (for CI)')
     .option('--holdout <fraction>', 'hold out this fraction of train as validation (the seed report\'s protocol)')

@@ -16,7 +16,7 @@ import { encoderIds, loadEncoder } from '../features/registry.js';
 import { PIXEL_PROJECTION_DEFAULTS } from '../features/pixel-projection.js';
 import { parseShard, shardLabel } from '../shards/spec.js';
 import { claimOutputFile } from './output.js';
-import { availableDevice, parseChoice, parseWhole } from './options.js';
+import { availableDevice, parseChoice, parseWhole, VERBOSE_OPTION } from './options.js';
 
 interface ExtractCliOptions {
   encoder: string;
@@ -56,6 +56,7 @@ export function extractCommand(): Command {
     .requiredOption('--images <path>', 'image folder or zip file')
     .requiredOption('--out <file>', 'output .safetensors file (work in progress is kept in <file>.parts/)')
     .option('--device <device>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
+    .option(...VERBOSE_OPTION)
     .option('--batch-size <n>', 'images per encoder call', '8')
     .option('--model <source>', 'weights: a local folder or hf:org/repo[@revision] (default: the encoder\'s)')
     .option('--on-corrupt <mode>', 'missing or undecodable image: stop, or skip (zero features; listed in a .failures.json beside --out)', 'stop')

@@ -15,7 +15,7 @@ import { resolveModelSource } from '../models/sources/resolve.js';
 import { PROMPT_TEMPLATES } from '../models/paligemma/prompt.js';
 import { SCHEDULES } from '../train/schedule.js';
 import { claimOutputFolder } from './output.js';
-import { availableDevice, parseChoice, parseNumber, parseWhole } from './options.js';
+import { availableDevice, parseChoice, parseNumber, parseWhole, VERBOSE_OPTION } from './options.js';
 
 interface FinetuneCliOptions {
   model: string;
@@ -91,6 +91,7 @@ export function finetuneCommand(): Command {
     .option('--eval-batch-size <n>', 'validation batch size', String(D.evalBatchSize))
     .option('--no-zero-shot', 'skip validating the base model before training')
     .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, D.device)
+    .option(...VERBOSE_OPTION)
     .option('--threads <n>', 'intra-op threads (default: one per core)')
     .option('--offline', 'never use the network: the base must be local or cached (also VIZWIZ_OFFLINE=1)')
     .action(async (o: FinetuneCliOptions) => {

@@ -4,14 +4,16 @@
  * VizWizError) exits 2; a VizWizError (bad input, missing file) or a file-system error of the user's disk or paths
  * (src/io/fs-errors.ts: permissions, read-only or full disk, a file where a folder should be) prints one line on
  * stderr and exits 1; anything else is a bug and prints its stack. Run locks taken by the command
- * (src/cli/output.ts) are released when it ends, however it ends.
+ * (src/cli/output.ts) are released when it ends, however it ends, and its --verbose switch is undone.
  */
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { VizWizError } from '../errors.js';
 import { fileSystemError } from '../io/fs-errors.js';
 import { releaseHeldLocks } from '../io/run-lock.js';
+import { endVerboseSessions, verboseSessions } from './options.js';
 import { compareCommand } from './compare.js';
+import { doctorCommand } from './doctor.js';
 import { evalCommand } from './eval.js';
 import { extractCommand } from './extract.js';
 import { finetuneCommand } from './finetune.js';
@@ -35,8 +37,10 @@ export function buildProgram(): Command {
     .addCommand(predictCommand())
     .addCommand(serveCommand())
     .addCommand(mergeCommand())
+    .addCommand(doctorCommand())
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .hook('preAction', (_program, command) => verboseSessions(command.opts().verbose === true));
   // Subcommands added with addCommand do not inherit these: without them commander exits by itself, with code 1.
   for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
@@ -66,6 +70,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     throw err;
   } finally {
+    endVerboseSessions();
     releaseHeldLocks();
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Parsing of CLI option values shared by the subcommands. Bad values are user errors that name the option.
+ * Parsing of CLI option values shared by the subcommands (bad values are user errors that name the option), and the
+ * `--verbose` switch of the commands that run onnxruntime sessions.
  */
 import { checkDevice, parseDevice, type Device } from '../engine/device.js';
 import { VizWizError } from '../errors.js';
@@ -56,4 +57,27 @@ export function parseNumber(raw: string, flag: string, bounds: { min?: number; a
 export function parseChoice<T extends string>(raw: string, flag: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(raw)) return raw as T;
   throw new VizWizError('USAGE', `${flag} must be one of ${choices.join(', ')}, got "${raw}"`);
+}
+
+/** The `--verbose` option of the commands that take --device. */
+export const VERBOSE_OPTION = ['--verbose', "print onnxruntime's warnings (e.g. nodes a GPU provider leaves to the CPU)"] as const;
+
+let savedVerbose: { value: string | undefined } | null = null;
+
+/**
+ * `--verbose`: the sessions the command creates print onnxruntime's warnings, through the engine's default
+ * (VIZWIZ_VERBOSE=1, read at session creation) - a diagnostic switch, not a setting: it stays out of configs and keys.
+ */
+export function verboseSessions(on: boolean): void {
+  if (!on || savedVerbose) return;
+  savedVerbose = { value: process.env.VIZWIZ_VERBOSE };
+  process.env.VIZWIZ_VERBOSE = '1';
+}
+
+/** Restores VIZWIZ_VERBOSE when the command ends. */
+export function endVerboseSessions(): void {
+  if (!savedVerbose) return;
+  if (savedVerbose.value === undefined) delete process.env.VIZWIZ_VERBOSE;
+  else process.env.VIZWIZ_VERBOSE = savedVerbose.value;
+  savedVerbose = null;
 }

@@ -33,7 +33,7 @@ import { parseShard, shardLabel, type ShardSpec } from '../shards/spec.js';
 import { readsTextFeatures } from '../train/head-registry.js';
 import { headFingerprint, predictHead, readHeadDescription } from '../train/predict.js';
 import { claimOutputFile } from './output.js';
-import { availableDevice, parseChoice, parseWhole } from './options.js';
+import { availableDevice, parseChoice, parseWhole, VERBOSE_OPTION } from './options.js';
 
 interface PredictCliOptions {
   model: string;
@@ -257,6 +257,7 @@ export function predictCommand(): Command {
     .option('--offline', 'paligemma: never use the network (the base must be local or cached)')
     .option('--batch-size <n>', 'inference batch size (head: 256, paligemma: 16)')
     .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
+    .option(...VERBOSE_OPTION)
     .option('--threads <n>', 'intra-op threads (default: one per core)')
     .option('--endpoint <url>', "an OpenAI-compatible server's base URL (e.g. http://localhost:8000/v1 for vLLM); --model names its model")
     .option('--concurrency <n>', '--endpoint: requests in flight at once (default 4)')

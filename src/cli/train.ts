@@ -13,7 +13,7 @@ import { readsTextFeatures, TRAINABLE_HEADS } from '../train/head-registry.js';
 import { SCHEDULES } from '../train/schedule.js';
 import { trainHead } from '../train/trainer.js';
 import { claimOutputFolder } from './output.js';
-import { availableDevice, parseChoice, parseNumber, parseWhole } from './options.js';
+import { availableDevice, parseChoice, parseNumber, parseWhole, VERBOSE_OPTION } from './options.js';
 
 interface TrainCliOptions {
   model: string;
@@ -75,6 +75,7 @@ export function trainCommand(): Command {
       D.answerSelection,
     )
     .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, D.device)
+    .option(...VERBOSE_OPTION)
     .option('--threads <n>', 'intra-op threads (default: one per core)')
     .action(async (o: TrainCliOptions) => {
       const head = parseChoice(o.model, '--model', HEAD_NAMES);

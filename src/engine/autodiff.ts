@@ -2,7 +2,7 @@
  * Reverse-mode automatic differentiation over a Graph: walks the nodes from the loss back to the requested values,
  * applies one gradient rule per node (grad/registry.ts), and sums the gradients of values with several consumers.
  * Only nodes that lie between the requested values and the loss are differentiated, so inputs such as features and
- * labels never get gradient work.
+ * labels never get gradient work; nor do gradient stops (ops/stop-gradient.ts), whose outputs count as constants.
  */
 
 import type { Value } from './graph.js';
@@ -20,7 +20,7 @@ export function gradients(loss: Value, wrt: readonly Value[], seed?: Value): Map
   const nodes = graph.nodes.slice(); // rules append nodes; walk only the forward part
   const dependsOnWrt = new Set<Value>(wrt);
   for (const n of nodes) {
-    if (nonDifferentiable.has(n.opType)) continue;
+    if (nonDifferentiable.has(n.opType) || graph.isGradientStop(n)) continue;
     if (n.inputs.some((i) => i !== null && dependsOnWrt.has(i))) for (const o of n.outputs) dependsOnWrt.add(o);
   }
   if (!dependsOnWrt.has(loss)) throw new Error(`the loss ${loss.toString()} does not depend on any of the requested values`);
@@ -43,7 +43,7 @@ export function gradients(loss: Value, wrt: readonly Value[], seed?: Value): Map
 
   for (let k = nodes.length - 1; k >= 0; k--) {
     const node = nodes[k];
-    if (!node || nonDifferentiable.has(node.opType)) continue;
+    if (!node || nonDifferentiable.has(node.opType) || graph.isGradientStop(node)) continue;
     const needs = node.inputs.map((i) => i !== null && dependsOnWrt.has(i));
     if (!needs.some(Boolean)) continue;
     const dy = node.outputs.map((o) => total(o));

@@ -1,8 +1,9 @@
 /**
  * The one module that creates onnxruntime sessions: `GraphSession` runs an encoded graph on a device with engine
  * tensors in and out (same buffers, no copies at the boundary). Options: device, threads (default VIZWIZ_THREADS or
- * one per core), optimisation level, ORT's log level (warnings only with `verbose`), and initializers bound into the
- * model before creation (external-data.ts: embedded, or an external data file past a threshold).
+ * one per core), optimisation level, ORT's log level (warnings only with `verbose`, default VIZWIZ_VERBOSE=1), and
+ * initializers bound into the model before creation (external-data.ts: embedded, or an external data file past a
+ * threshold).
  */
 
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,7 +22,10 @@ export interface SessionOptions {
   /** Intra-op threads (default: VIZWIZ_THREADS, else onnxruntime's choice, one per core). */
   threads?: number;
   optimization?: 'disabled' | 'basic' | 'extended' | 'all'; // 'all'
-  /** Print onnxruntime's warnings (e.g. nodes a GPU provider leaves to the CPU); default errors only. */
+  /**
+   * Print onnxruntime's warnings (e.g. nodes a GPU provider leaves to the CPU); default: VIZWIZ_VERBOSE=1 (what the
+   * CLI's --verbose sets), else errors only.
+   */
   verbose?: boolean;
   /**
    * Where weights that do not train live: 'inputs' (fed with every run over the caller's buffers - free on the CPU)
@@ -46,6 +50,26 @@ export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number | u
   return n;
 }
 
+/** onnxruntime's options for a session with `o` (internal to src/engine: placement.ts probes with the same ones). */
+export function ortSessionOptions(o: SessionOptions): ort.InferenceSession.SessionOptions {
+  const threads = o.threads ?? defaultThreads();
+  return {
+    executionProviders: executionProviders(o.device ?? 'cpu'),
+    graphOptimizationLevel: o.optimization ?? 'all',
+    executionMode: 'sequential',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    interOpNumThreads: 1,
+    logSeverityLevel: (o.verbose ?? defaultVerbose()) ? 2 : 3,
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+  };
+}
+
+/** Whether sessions print onnxruntime's warnings when a caller does not say: the `VIZWIZ_VERBOSE` variable is 1. */
+export function defaultVerbose(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.VIZWIZ_VERBOSE === '1';
+}
+
 export class GraphSession {
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -55,17 +79,7 @@ export class GraphSession {
   /** A session over `bytes`, with `initializers` (graph inputs by name) bound into the model first. */
   static async create(bytes: Uint8Array, o: SessionOptions = {}, initializers?: ReadonlyMap<string, Tensor>): Promise<GraphSession> {
     const device = o.device ?? 'cpu';
-    const threads = o.threads ?? defaultThreads();
-    const options: ort.InferenceSession.SessionOptions = {
-      executionProviders: executionProviders(device),
-      graphOptimizationLevel: o.optimization ?? 'all',
-      executionMode: 'sequential',
-      enableCpuMemArena: true,
-      enableMemPattern: true,
-      interOpNumThreads: 1,
-      logSeverityLevel: o.verbose ? 2 : 3,
-      ...(threads ? { intraOpNumThreads: threads } : {}),
-    };
+    const options = ortSessionOptions(o);
     const tmp = initializers?.size && !o.modelDir ? await mkdtemp(join(tmpdir(), 'vizwiz-model-')) : undefined;
     try {
       const bound = initializers?.size

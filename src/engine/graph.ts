@@ -74,6 +74,8 @@ export class Graph {
   private readonly constants: { value: Value; data: ConstData }[] = [];
   private readonly scalarCache = new Map<string, Value>();
   private readonly names: NameRegistry;
+  /** Nodes whose outputs autodiff treats as constants (ops/stop-gradient.ts). */
+  private readonly gradientStops = new Set<Node>();
 
   constructor(
     readonly name = 'graph',
@@ -172,6 +174,16 @@ export class Graph {
   op(opType: string, inputs: readonly (Value | null)[], out: OutputSpec, attrs: Readonly<Record<string, NodeAttr>> = {}): Value {
     const [v] = this.addNode(opType, inputs, [out], attrs);
     return v as Value;
+  }
+
+  /** Marks the node producing `v` as a gradient stop: autodiff passes no gradient through it (torch's detach). */
+  stopGradientAt(v: Value): void {
+    if (!v.producer || v.graph !== this) throw new Error(`stopGradientAt: ${v.name} is not produced by a node of graph '${this.name}'`);
+    this.gradientStops.add(v.producer);
+  }
+
+  isGradientStop(n: Node): boolean {
+    return this.gradientStops.has(n);
   }
 
   /** Marks `v` as a graph output called `name` (renaming it, or through an Identity when it cannot be renamed). */

@@ -13,6 +13,8 @@ import { Graph } from '../../src/engine/graph.js';
 import { adam, adamw, type Optimizer } from '../../src/engine/optim.js';
 import { readSafetensors } from '../../src/engine/safetensors.js';
 import { Rng } from '../../src/random/rng.js';
+import { onTestDevice } from '../helpers/device.js';
+import { TOL } from '../helpers/tolerance.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const goldenHead = path.join(process.env.VIZWIZ_GOLDEN_DIR ?? path.join(here, '..', 'fixtures'), 'head');
@@ -31,7 +33,7 @@ async function updater(opt: Optimizer, shapes: Map<string, readonly number[]>) {
     g.output(`new.m.${name}`, u.state[0]!);
     g.output(`new.v.${name}`, u.state[1]!);
   }
-  const session = await GraphSession.create(g.encode(), { threads: 1 });
+  const session = await GraphSession.create(g.encode(), onTestDevice({ threads: 1 }));
   return async (feeds: Record<string, Float32Array>, lrValue: number, stepValue: number) => {
     const t: Record<string, Tensor> = { lr: Tensor.f64([lrValue], []), step: Tensor.f64([stepValue], []) };
     for (const [k, v] of Object.entries(feeds)) t[k] = Tensor.f32(v, [...(shapes.get(k.slice(2)) ?? [])]);
@@ -72,9 +74,10 @@ for (const [kind, lr, file] of [
     }
     t.diagnostic(`${mismatches} of ${total} elements differ from the golden bits (max ${worst.toExponential(2)})`);
     // Other torch versions order the update differently (2.x uses lerp): then a rounding-level difference is allowed.
-    // The project's fixture was made with torch 1.13, whose order this optimizer follows exactly.
+    // The project's fixture was made with torch 1.13, whose order this optimizer follows exactly - bit for bit on a
+    // device whose sqrt and division are correctly rounded (the CPU; not WGSL's, which may be 2.5 ULP off).
     assert.ok(worst <= 1e-6, `max diff ${worst}`);
-    if (!process.env.VIZWIZ_GOLDEN_DIR) assert.equal(mismatches, 0);
+    if (!process.env.VIZWIZ_GOLDEN_DIR && TOL.bitExact) assert.equal(mismatches, 0);
   });
 }
 

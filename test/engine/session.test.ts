@@ -18,6 +18,7 @@ import { buildInference } from '../../src/engine/inference.js';
 import { buildTrainStep } from '../../src/engine/train-step.js';
 import { clipLinearHead, clipLinearLoss } from '../../src/models/heads/clip-linear.js';
 import { VizWizError } from '../../src/errors.js';
+import { onTestDevice } from '../helpers/device.js';
 
 const C = { imageDim: 6, textDim: 5, hidden: 7, numAnswers: 9, numTypes: 3, answerableHidden: 4 };
 const B = 4;
@@ -71,8 +72,8 @@ for (const dropout of [false, true]) {
     const single = buildTrainStep(model, loss, adam(), { dropout });
     const loop = buildTrainLoop(model, loss, adam(), { dropout });
     const params = initParams(single.params, 11);
-    const a = await TrainSession.create(single, params, { threads: 1 });
-    const b = await TrainSession.create(loop, params, { threads: 1 });
+    const a = await TrainSession.create(single, params, onTestDevice({ threads: 1 }));
+    const b = await TrainSession.create(loop, params, onTestDevice({ threads: 1 }));
     const data = batches(3);
     const masks = masksFor(single.dropoutSites, new Rng(5));
     const lrs = [0.01, 0.02, 0.005];

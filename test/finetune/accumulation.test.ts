@@ -20,6 +20,7 @@ import { GemmaTokenizer } from '../../src/models/paligemma/tokenizer.js';
 import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../../src/models/paligemma/weights.js';
 import { assertAfterFirstStep } from '../helpers/adam-step.js';
 import { tinyFinetuneData } from '../helpers/tiny-paligemma.js';
+import { onTestDevice } from '../helpers/device.js';
 
 let m: LoadedPaliGemma;
 let proc: PaliGemmaProcessor;
@@ -45,7 +46,7 @@ before(async () => {
 });
 
 async function oneUpdate(microBatch: number) {
-  const stepper = await LoraStepper.create(m, set, { adapters }, { weightDecay: 1e-6, clip: 0, session: { threads: 2 } });
+  const stepper = await LoraStepper.create(m, set, { adapters }, { weightDecay: 1e-6, clip: 0, session: onTestDevice({ threads: 2 }) });
   for (let i = 0; i < examples.length; i += microBatch) await stepper.accumulate(proc.encode(examples.slice(i, i + microBatch), { train: true }));
   const r = await stepper.update(1e-3);
   const after = new Map([...stepper.adapters()].map(([k, v]) => [k, v.slice()]));

@@ -1,7 +1,7 @@
 /** Gradient rules of the elementwise ops; binary ops unbroadcast each operand's gradient back to its shape. */
 
 import type { Value } from '../graph.js';
-import { div, log, mul, neg, pow, sign, sub, where } from '../ops/elementwise.js';
+import { div, greater, less, log, mul, neg, pow, sub, where } from '../ops/elementwise.js';
 import { cast } from '../ops/cast.js';
 import { isFloat } from '../dtype.js';
 import { dy0, input, output, type GradRule } from './types.js';
@@ -74,7 +74,8 @@ export const elementwiseRules: Readonly<Record<string, GradRule>> = {
   Sqrt: unaryRule((g, _x, y) => div(g, mul(y, 2))),
   Exp: unaryRule((g, _x, y) => mul(g, y)),
   Log: unaryRule((g, x) => div(g, x)),
-  Abs: unaryRule((g, x) => mul(g, sign(x))),
+  // sign(x) as (x > 0) - (x < 0): the WebGPU provider has no Sign kernel.
+  Abs: unaryRule((g, x) => mul(g, sub(cast(greater(x, 0), x.dtype), cast(less(x, 0), x.dtype)))),
   Reciprocal: unaryRule((g, _x, y) => neg(mul(g, mul(y, y)))),
   // Integer casts are not differentiable; float casts send the gradient back in the input's precision.
   Cast: (ctx) => [ctx.needs[0] && isFloat(input(ctx, 0).dtype) ? cast(dy0(ctx), input(ctx, 0).dtype) : null],

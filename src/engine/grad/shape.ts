@@ -4,7 +4,7 @@
  * on the sliced axes), Gather along axis 0 (a ScatterND with reduction 'add' into zeros).
  */
 
-import { shapeOf } from '../ops/cast.js';
+import { cast, shapeOf } from '../ops/cast.js';
 import { concat, split, squeeze, unsqueeze } from '../ops/shape.js';
 import { constInts, dy0, input, intAttr, type GradRule } from './types.js';
 import { unbroadcast, zerosLike } from './unbroadcast.js';
@@ -80,7 +80,7 @@ const gatherRule: GradRule = (ctx) => {
   const data = input(ctx, 0); // (V, ..)
   const indices = input(ctx, 1); // (..)
   const g = dy0(ctx); // (.., ..)
-  const idx = unsqueeze(indices, [-1]); // (.., 1)
+  const idx = cast(unsqueeze(indices, [-1]), 'int64'); // (.., 1) int64, as ScatterND requires (Gather takes int32 too)
   const dx = data.graph.op('ScatterND', [zerosLike(data), idx, g], { dtype: data.dtype, shape: data.shape }, {
     reduction: { kind: 'string', value: 'add' },
   });

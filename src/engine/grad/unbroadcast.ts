@@ -6,7 +6,7 @@
 import type { Shape, Value } from '../graph.js';
 import { sameShape } from '../shape.js';
 import { reduceSum } from '../ops/reduce.js';
-import { squeeze } from '../ops/shape.js';
+import { expand, squeeze } from '../ops/shape.js';
 import { shapeOf } from '../ops/cast.js';
 
 export function unbroadcast(g: Value, target: Shape): Value {
@@ -22,11 +22,10 @@ export function unbroadcast(g: Value, target: Shape): Value {
   return r;
 }
 
-/** Zeros with the run-time shape of `like`. */
+/**
+ * Zeros with the run-time shape of `like`: a zero scalar expanded, which runs on the GPU provider (ConstantOfShape
+ * would run on the CPU, and the zeros - as large as an embedding - would be copied to the device every run).
+ */
 export function zerosLike(like: Value): Value {
-  const g = like.graph;
-  const raw = like.dtype === 'float64' ? new Uint8Array(8) : new Uint8Array(4);
-  return g.op('ConstantOfShape', [shapeOf(like)], { dtype: like.dtype, shape: like.shape }, {
-    value: { kind: 'tensor', value: { name: 'value', dtype: like.dtype, dims: [1], raw } },
-  });
+  return expand(like.graph.scalar(0, like.dtype), shapeOf(like), like.shape);
 }

@@ -1,6 +1,6 @@
 /**
- * Elementwise ops with numpy broadcasting: Add, Sub, Mul, Div, Pow, Neg, Sqrt, Exp, Log, Abs, Sign, Where, Sum and
- * comparisons. A plain number operand becomes a cached scalar constant of the other operand's dtype.
+ * Elementwise ops with numpy broadcasting: Add, Sub, Mul, Div, Pow, Neg, Sqrt, Exp, Log, Abs, Sign, Where, sums of
+ * many and comparisons. A plain number operand becomes a cached scalar constant of the other operand's dtype.
  */
 
 import type { Value } from '../graph.js';
@@ -40,13 +40,14 @@ export const sign = (x: Value): Value => unary('Sign', x);
 export const reciprocal = (x: Value): Value => unary('Reciprocal', x);
 export const identity = (x: Value): Value => unary('Identity', x);
 
-/** Elementwise sum of any number of broadcastable tensors (ONNX Sum). */
+/**
+ * Elementwise sum of any number of broadcastable tensors, as Adds in ONNX Sum's order ((x0 + x1) + x2 ..): the WebGPU
+ * provider has no Sum kernel, and this is the one place that sums many (autodiff's gradient accumulation).
+ */
 export function sum(xs: readonly Value[]): Value {
   const first = xs[0];
   if (!first) throw new Error('sum of no tensors');
-  if (xs.length === 1) return first;
-  if (xs.length === 2) return add(first, xs[1] as Value);
-  return first.graph.op('Sum', xs, { dtype: first.dtype, shape: broadcastShapes(...xs.map((x) => x.shape)) });
+  return xs.slice(1).reduce((acc, x) => add(acc, x), first);
 }
 
 function compare(opType: string, a: Operand, b: Operand): Value {

@@ -13,3 +13,4 @@ export * from './indexing.js';
 export * from './trig.js';
 export * from './gather-elements.js';
 export * from './cumsum.js';
+export * from './stop-gradient.js';

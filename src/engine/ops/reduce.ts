@@ -1,4 +1,7 @@
-/** Reductions over static axes (ReduceSum, ReduceMean), with ONNX's keepdims switch. Axes are an int64 input (opset 18+). */
+/**
+ * Reductions over static axes (ReduceSum, ReduceMean, ReduceMax), with ONNX's keepdims switch. Axes are an int64 input
+ * (opset 18+). ReduceMax has no gradient rule: it serves as the detached shift of logSoftmax (activation.ts).
+ */
 
 import type { Value } from '../graph.js';
 import { normalizeAxis } from '../shape.js';
@@ -11,6 +14,7 @@ function reduce(opType: string, x: Value, axes: readonly number[], keepdims: boo
 
 export const reduceSum = (x: Value, axes: readonly number[], keepdims = false): Value => reduce('ReduceSum', x, axes, keepdims);
 export const reduceMean = (x: Value, axes: readonly number[], keepdims = false): Value => reduce('ReduceMean', x, axes, keepdims);
+export const reduceMax = (x: Value, axes: readonly number[], keepdims = false): Value => reduce('ReduceMax', x, axes, keepdims);
 
 /** Mean of every element, as a scalar. */
 export function meanAll(x: Value): Value {

@@ -17,6 +17,7 @@ import { createClipEncoder, loadClipEncoder } from '../../../src/models/clip/enc
 import { clipTextModel, clipVisionModel } from '../../../src/models/clip/model.js';
 import { ClipTokenizer } from '../../../src/models/clip/tokenizer.js';
 import { loadGolden, maxAbsDiff, paramsFor } from './golden-helpers.js';
+import { onTestDevice } from '../../helpers/device.js';
 
 const tokenizerDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'clip', 'tokenizer');
 
@@ -27,7 +28,7 @@ test('image embeddings: golden CLIPModel embeds, normalised or not, in batches o
   const pixels = g.inputs.get('pixel_values')!;
   const count = pixels.shape[0]!;
   for (const normalize of [true, false]) {
-    const enc = await createClipEncoder(weights, null, g.config, { normalize, imageBatch: 1, threads: 1 });
+    const enc = await createClipEncoder(weights, null, g.config, onTestDevice({ normalize, imageBatch: 1, threads: 1 }));
     assert.equal(enc.imageDim, g.config.projectionDim);
     assert.equal(enc.textDim, undefined);
     assert.equal(enc.encodeTexts, undefined);
@@ -54,7 +55,7 @@ test('text embeddings: batch = one by one = max_length padding, unit norm', asyn
   for (const [name, w] of weights) if (name.startsWith('text_model') && (name.endsWith('bias') || name.includes('norm'))) for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) + 0.1 * Math.sin(i + name.length);
   const tokenizer = await ClipTokenizer.fromFolder(tokenizerDir);
   const texts = ['What is this?', 'the', 'what color is this shirt? '.repeat(12), ''];
-  const enc = await createClipEncoder(weights, tokenizer, config, { textBatch: 3, threads: 1 });
+  const enc = await createClipEncoder(weights, tokenizer, config, onTestDevice({ textBatch: 3, threads: 1 }));
   assert.equal(enc.textDim, 16);
   const batch = await enc.encodeTexts!(texts);
   for (let i = 0; i < texts.length; i++) {
@@ -64,9 +65,9 @@ test('text embeddings: batch = one by one = max_length padding, unit norm', asyn
     for (const v of alone) norm += v * v;
     assert.ok(Math.abs(Math.sqrt(norm) - 1) < 1e-6);
   }
-  const raw = await createClipEncoder(weights, tokenizer, config, { normalize: false, threads: 1 });
+  const raw = await createClipEncoder(weights, tokenizer, config, onTestDevice({ normalize: false, threads: 1 }));
   const b = tokenizer.encodeBatch(texts, 'max_length');
-  const runner = await InferenceRunner.create(buildInference(textModel, { outputs: ['text_embeds'] }), weights, { threads: 1 });
+  const runner = await InferenceRunner.create(buildInference(textModel, { outputs: ['text_embeds'] }), weights, onTestDevice({ threads: 1 }));
   const direct = await runner.run({ input_ids: Tensor.i64(b.inputIds, [b.rows, b.length]), attention_mask: Tensor.i64(b.attentionMask, [b.rows, b.length]) });
   assert.ok(maxAbsDiff(await raw.encodeTexts!(texts), direct.text_embeds!.floats()) < 1e-5);
   await Promise.all([enc.dispose(), raw.dispose(), runner.dispose()]);

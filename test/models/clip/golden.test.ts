@@ -12,12 +12,14 @@ import { buildInference } from '../../../src/engine/inference.js';
 import { InferenceRunner } from '../../../src/engine/inference-runner.js';
 import { clipModelFor, clipVisionModel } from '../../../src/models/clip/model.js';
 import { compareOutputs, feeds, loadGolden, paramsFor } from './golden-helpers.js';
+import { onTestDevice } from '../../helpers/device.js';
+import { TOL } from '../../helpers/tolerance.js';
 
 async function checkFolder(folder: string, patchEmbed: 'matmul' | 'conv'): Promise<Record<string, number>> {
   const g = await loadGolden(folder);
   const model = clipModelFor(g.config, { patchEmbed });
   const graph = buildInference(model, { outputs: [...g.outputs.keys()] });
-  const runner = await InferenceRunner.create(graph, paramsFor(model.params, g.weights), { threads: 1 });
+  const runner = await InferenceRunner.create(graph, paramsFor(model.params, g.weights), onTestDevice({ threads: 1 }));
   try {
     const f = feeds(g.inputs);
     // transformers treats a missing attention_mask as all ones.
@@ -51,7 +53,7 @@ test('the vision tower of the CLIPModel golden alone gives the CLIPModel vision 
   if (!vision) throw new Error('the clip golden has no vision tower');
   const model = clipVisionModel(vision);
   const graph = buildInference(model, { outputs: ['image_embeds', 'image_embeds_normalized', 'last_hidden_state', 'pooler_output'] });
-  const runner = await InferenceRunner.create(graph, paramsFor(model.params, g.weights), { threads: 1 });
+  const runner = await InferenceRunner.create(graph, paramsFor(model.params, g.weights), onTestDevice({ threads: 1 }));
   try {
     const out = await runner.run({ pixel_values: feeds(g.inputs).pixel_values! });
     const rename: Record<string, string> = {
@@ -71,7 +73,7 @@ test('CLIPModel takes different numbers of texts and images: 3 texts x 2 images 
   const g = await loadGolden('clip');
   const model = clipModelFor(g.config);
   const graph = buildInference(model, { outputs: ['logits_per_text', 'logits_per_image', 'text_embeds', 'image_embeds'] });
-  const runner = await InferenceRunner.create(graph, paramsFor(model.params, g.weights), { threads: 1 });
+  const runner = await InferenceRunner.create(graph, paramsFor(model.params, g.weights), onTestDevice({ threads: 1 }));
   try {
     const f = feeds(g.inputs);
     // Texts: the golden's two, then its first again; the golden's two images.
@@ -91,7 +93,7 @@ test('CLIPModel takes different numbers of texts and images: 3 texts x 2 images 
     rows.forEach((src, r) => {
       for (let c = 0; c < 2; c++) {
         const diff = Math.abs((got[r * 2 + c] as number) - (want[src * 2 + c] as number));
-        assert.ok(diff <= 1e-4, `logits_per_text[${r}][${c}]: ${got[r * 2 + c]} vs golden ${want[src * 2 + c]}`);
+        assert.ok(diff <= TOL.other, `logits_per_text[${r}][${c}]: ${got[r * 2 + c]} vs golden ${want[src * 2 + c]}`);
       }
     });
     const perImage = out.logits_per_image!.floats(); // (2, 3): the transpose

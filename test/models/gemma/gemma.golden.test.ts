@@ -13,6 +13,7 @@ import type { GemmaConfig } from '../../../src/models/gemma/config.js';
 import { causalLmLoss } from '../../../src/models/gemma/loss.js';
 import { gemmaModel } from '../../../src/models/gemma/model.js';
 import { loadGemmaCheckpoint } from '../../../src/models/gemma/weights.js';
+import { onTestDevice } from '../../helpers/device.js';
 import { assertClose, forwardFeeds, goldenPath, readConfig, readTensors, tensor, type Tensors } from './helpers.js';
 
 let config: GemmaConfig;
@@ -32,7 +33,7 @@ test('logits, loss and hidden states match transformers', async () => {
   const hiddenNames = [...outputs.keys()].filter((k) => k.startsWith('hidden_states.'));
   const withLoss = inputs.has('labels') && outputs.has('loss');
   const model = gemmaModel(config, { prefix, hiddenStates: hiddenNames.length > 0 });
-  const runner = await InferenceRunner.create(buildInference(model, withLoss ? { loss: causalLmLoss() } : {}), weights);
+  const runner = await InferenceRunner.create(buildInference(model, withLoss ? { loss: causalLmLoss() } : {}), weights, onTestDevice());
   const { feeds } = forwardFeeds(inputs);
   if (withLoss) feeds.labels = Tensor.i64(tensor(inputs, 'labels').data as BigInt64Array, [...tensor(inputs, 'labels').shape]);
   const out = await runner.run(feeds);
@@ -49,7 +50,7 @@ test('logits, loss and hidden states match transformers', async () => {
 });
 
 test('inputs_embeds (unscaled embedding rows) give the same logits as input_ids', async () => {
-  const runner = await InferenceRunner.create(buildInference(gemmaModel(config, { prefix, input: 'embeds' }), { outputs: ['logits'] }), weights);
+  const runner = await InferenceRunner.create(buildInference(gemmaModel(config, { prefix, input: 'embeds' }), { outputs: ['logits'] }), weights, onTestDevice());
   const { feeds, batch, length } = forwardFeeds(inputs);
   const ids = feeds.input_ids?.data as BigInt64Array;
   const table = weights.get(`${prefix}embed_tokens.weight`) as Float32Array;

@@ -20,6 +20,8 @@ import { loadGemmaCheckpoint } from '../../../src/models/gemma/weights.js';
 import { gemmaParamSpecs } from '../../../src/models/gemma/names.js';
 import { initParams } from '../../../src/engine/init.js';
 import { assertDecisive } from '../../helpers/margins.js';
+import { onTestDevice } from '../../helpers/device.js';
+import { TOL } from '../../helpers/tolerance.js';
 import { assertClose, forwardFeeds, goldenPath, outputTol, readTensors, sliceTime, tensor, type Tensors } from './helpers.js';
 
 let config: GemmaConfig;
@@ -35,10 +37,10 @@ before(async () => {
   ({ config, weights, prefix } = await loadGemmaCheckpoint(goldenPath('gemma')));
   inputs = await readTensors('gemma', 'inputs.safetensors');
   outputs = await readTensors('gemma', 'outputs.safetensors');
-  dec = await GemmaKvDecoder.create(config, weights, { prefix });
+  dec = await GemmaKvDecoder.create(config, weights, { prefix, session: onTestDevice() });
   const strongWeights = initParams(gemmaParamSpecs({ ...config, initializerRange: 0.5 }), 7);
-  strong = await GemmaKvDecoder.create(config, strongWeights);
-  strongFull = await InferenceRunner.create(buildInference(gemmaModel(config), { outputs: ['logits'] }), strongWeights);
+  strong = await GemmaKvDecoder.create(config, strongWeights, { session: onTestDevice() });
+  strongFull = await InferenceRunner.create(buildInference(gemmaModel(config), { outputs: ['logits'] }), strongWeights, onTestDevice());
 });
 
 /** Full-forward logits (B, T, V) of one unpadded causal batch. */
@@ -80,8 +82,8 @@ test('prefill + cached steps give the full-forward logits at every position', as
   // The grown cache equals the cache of one prefill over the whole sequence.
   const whole = await dec.prefill({ batch: b, length: t, inputIds: ids, positionIds: positions, bias, lastIndex: new Array(b).fill(t - 1) });
   for (let l = 0; l < config.layers; l++) {
-    assertClose(`key cache ${l}`, cache.keys[l]!.floats(), whole.cache.keys[l]!.floats(), 1e-5);
-    assertClose(`value cache ${l}`, cache.values[l]!.floats(), whole.cache.values[l]!.floats(), 1e-5);
+    assertClose(`key cache ${l}`, cache.keys[l]!.floats(), whole.cache.keys[l]!.floats(), TOL.unit);
+    assertClose(`value cache ${l}`, cache.values[l]!.floats(), whole.cache.values[l]!.floats(), TOL.unit);
   }
   console.log(`cached decode vs transformers logits: max abs diff ${worst} (prefill ${p} + ${t - p} steps)`);
 });

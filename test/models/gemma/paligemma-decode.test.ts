@@ -14,6 +14,7 @@ import { greedyDecode } from '../../../src/models/gemma/generate.js';
 import { GemmaKvDecoder, kvCacheFrom } from '../../../src/models/gemma/kv-decoder.js';
 import { loadGemmaCheckpoint } from '../../../src/models/gemma/weights.js';
 import { assertDecisive } from '../../helpers/margins.js';
+import { onTestDevice } from '../../helpers/device.js';
 import { assertClose, goldenPath, hasGolden, outputTol, readTensors, sliceTime, tensor, type Tensors } from './helpers.js';
 
 
@@ -28,7 +29,7 @@ before(async () => {
   const loaded = await loadGemmaCheckpoint(goldenPath('paligemma'));
   assert.match(loaded.prefix, /language_model\.(model\.)?$/u);
   config = loaded.config;
-  dec = await GemmaKvDecoder.create(config, loaded.weights, { prefix: loaded.prefix });
+  dec = await GemmaKvDecoder.create(config, loaded.weights, { prefix: loaded.prefix, session: onTestDevice() });
   inputs = await readTensors('paligemma_generate', 'inputs.safetensors');
   outputs = await readTensors('paligemma_generate', 'outputs.safetensors');
 });

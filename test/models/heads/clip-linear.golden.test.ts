@@ -19,7 +19,8 @@ import { buildTrainStep } from '../../../src/engine/train-step.js';
 import { gradName } from '../../../src/engine/names.js';
 import { InferenceRunner } from '../../../src/engine/inference-runner.js';
 import { TrainSession } from '../../../src/engine/train-session.js';
-import { absMax, maxAbsDiff, outputTol } from '../../helpers/tolerance.js';
+import { absMax, maxAbsDiff, outputTol, TOL } from '../../helpers/tolerance.js';
+import { onTestDevice } from '../../helpers/device.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const goldenDir = path.join(process.env.VIZWIZ_GOLDEN_DIR ?? path.join(here, '..', '..', 'fixtures'), 'head');
@@ -112,7 +113,7 @@ async function trainStep(kind: 'adam' | 'adamw'): Promise<{ session: TrainSessio
     exposeGradients: true,
     exposeOutputs: FORWARD,
   });
-  const session = await TrainSession.create(graph, paramMap(params), { threads: 1 });
+  const session = await TrainSession.create(graph, paramMap(params), onTestDevice({ threads: 1 }));
   const result = await session.step(batchFeeds(), kind === 'adam' ? 0.005 : 1e-3);
   return { session, result };
 }
@@ -138,7 +139,7 @@ test('golden head: forward outputs, losses, gradients and one Adam step', async 
     const got = result.extra[gradName(name)]!.floats();
     const rel = maxAbsDiff(got, g.data as Float32Array) / Math.max(absMax(g.data as Float32Array), 1e-12);
     worstGrad = Math.max(worstGrad, rel);
-    assert.ok(rel <= 1e-4, `grad of ${name}: max relative err ${rel}`);
+    assert.ok(rel <= TOL.gradient, `grad of ${name}: max relative err ${rel}`);
   }
   t.diagnostic(`gradients: max relative err ${worstGrad.toExponential(2)} over ${grads.size} tensors`);
   const adamErr = compareAfterStep(session.parameters(), afterAdam, 0.005, 'Adam');
@@ -160,7 +161,7 @@ test('golden head: one AdamW step (lr 1e-3, weight decay 0.01 on every parameter
 
 test('golden head: the inference graph (same model code, no backward) gives the same outputs', async () => {
   const model = clipLinearHead(config);
-  const runner = await InferenceRunner.create(buildInference(model), paramMap(params), { threads: 1 });
+  const runner = await InferenceRunner.create(buildInference(model), paramMap(params), onTestDevice({ threads: 1 }));
   const feeds = batchFeeds();
   const out = await runner.run({ image_feat: feeds.image_feat as Tensor, text_feat: feeds.text_feat as Tensor });
   for (const name of FORWARD) {

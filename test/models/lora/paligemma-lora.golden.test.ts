@@ -18,8 +18,10 @@ import { paligemmaFeeds } from '../../../src/models/paligemma/feeds.js';
 import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../../../src/models/paligemma/weights.js';
 import { absMax, assertClose, goldenPath, hasGolden, maxAbsDiff, readTensors, tensor, type Tensors } from '../gemma/helpers.js';
 import { assertCloseReal, goldenBatch } from '../paligemma/helpers.js';
+import { onTestDevice } from '../../helpers/device.js';
+import { TOL } from '../../helpers/tolerance.js';
 
-const GRAD_TOL = 1e-4;
+const GRAD_TOL = TOL.gradient;
 let m: LoadedPaliGemma;
 let adapter: LoadedAdapter;
 let inputs: Tensors;
@@ -44,7 +46,7 @@ test('the PEFT adapter loads: config, targeted modules (SigLIP q/k/v included) a
 });
 
 test('the LoRA step reproduces the loss and every adapter gradient', async () => {
-  const trainer = await LoraTrainer.create(m.config, m.prefixes, m.weights, adapter.set, adapter.tensors, { exposeGradients: true });
+  const trainer = await LoraTrainer.create(m.config, m.prefixes, m.weights, adapter.set, adapter.tensors, { exposeGradients: true, session: onTestDevice() });
   const res = await trainer.step(goldenBatch(inputs, ''), 0);
   const expected = (tensor(outputs, 'loss').data as Float32Array)[0] as number;
   const dLoss = assertClose('loss', [res.loss], [expected]);
@@ -62,7 +64,7 @@ test('the LoRA step reproduces the loss and every adapter gradient', async () =>
 
 test('the adapted forward reproduces the logits (real positions)', async () => {
   const model = paligemmaLoraModel(m.config, m.prefixes, adapter.set, { lossRows: false });
-  const runner = await InferenceRunner.create(buildInference(model, { outputs: ['logits'], loss: causalLmLoss() }), new Map([...m.weights, ...adapter.tensors]));
+  const runner = await InferenceRunner.create(buildInference(model, { outputs: ['logits'], loss: causalLmLoss() }), new Map([...m.weights, ...adapter.tensors]), onTestDevice());
   const b = goldenBatch(inputs, '');
   const out = await runner.run(paligemmaFeeds(m.config, b, { loss: 'labels' }));
   const d = assertCloseReal('logits', out.logits?.data as Float32Array, tensor(outputs, 'logits').data as Float32Array, b.attentionMask, m.config.text.vocab);

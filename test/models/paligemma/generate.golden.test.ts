@@ -13,6 +13,7 @@ import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../../../src/mode
 import { assertDecisive } from '../../helpers/margins.js';
 import { assertClose, goldenPath, hasGolden, outputTol, readTensors, sliceTime, tensor, type Tensors } from '../gemma/helpers.js';
 import { goldenBatch } from './helpers.js';
+import { onTestDevice } from '../../helpers/device.js';
 
 let m: LoadedPaliGemma;
 let gen: PaliGemmaGenerator;
@@ -23,7 +24,7 @@ before(async () => {
   assert.ok(hasGolden('paligemma', ['config.json', 'model.safetensors']), 'golden paligemma/ missing');
   assert.ok(hasGolden('paligemma_generate', ['inputs.safetensors', 'outputs.safetensors']), 'golden paligemma_generate/ missing');
   m = await loadPaligemmaCheckpoint(goldenPath('paligemma'));
-  gen = await PaliGemmaGenerator.create(m.config, m.prefixes, m.weights);
+  gen = await PaliGemmaGenerator.create(m.config, m.prefixes, m.weights, { session: onTestDevice() });
   inputs = await readTensors('paligemma_generate', 'inputs.safetensors');
   outputs = await readTensors('paligemma_generate', 'outputs.safetensors');
 });

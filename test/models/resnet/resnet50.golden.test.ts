@@ -18,7 +18,8 @@ import { buildInference } from '../../../src/engine/inference.js';
 import { foldBatchNorm } from '../../../src/models/resnet/fold.js';
 import { resnetModel } from '../../../src/models/resnet/model.js';
 import { loadResnetWeights, type ResnetWeights } from '../../../src/models/resnet/weights.js';
-import { maxAbsDiff } from '../../helpers/tolerance.js';
+import { maxAbsDiff, TOL } from '../../helpers/tolerance.js';
+import { onTestDevice } from '../../helpers/device.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const goldenDir = path.join(process.env.VIZWIZ_GOLDEN_DIR ?? path.join(here, '..', '..', 'fixtures'), 'resnet50_tiny');
@@ -56,7 +57,7 @@ for (const c of cases) {
     const params = c.foldedBn ? foldBatchNorm(weights) : new Map(weights.tensors);
     const names = [...expected.keys()].map(ourName);
     const graph = buildInference(resnetModel(weights.config, { imageSize: h, foldedBn: c.foldedBn }), { outputs: names });
-    const runner = await InferenceRunner.create(graph, params, { threads: 1, placement: c.weightsAs });
+    const runner = await InferenceRunner.create(graph, params, onTestDevice({ threads: 1, placement: c.weightsAs }));
     const out = await runner.run({ pixel_values: Tensor.f32(pixels.data, [n, ch, h, w]) });
     await runner.dispose();
     const report: string[] = [];
@@ -65,7 +66,7 @@ for (const c of cases) {
       assert.deepEqual(got.dims, want.shape, `${golden}: shape`);
       const ref = want.data as Float32Array;
       const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      const tol = scale <= 1 ? 1e-5 : 1e-4;
+      const tol = scale <= 1 ? TOL.unit : TOL.other;
       const err = maxAbsDiff(got.floats(), ref);
       report.push(`${golden} ${err.toExponential(2)}`);
       assert.ok(err <= tol, `${golden}: max |diff| ${err} > ${tol} (max |value| ${scale})`);

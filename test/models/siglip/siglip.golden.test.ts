@@ -13,6 +13,7 @@ import { buildInference } from '../../../src/engine/inference.js';
 import { loadSiglipCheckpoint, type LoadedSiglip } from '../../../src/models/siglip/weights.js';
 import { siglipVisionModel } from '../../../src/models/siglip/model.js';
 import { assertClose, goldenPath, hasGolden, readTensors, tensor, type Tensors } from '../gemma/helpers.js';
+import { onTestDevice } from '../../helpers/device.js';
 
 let loaded: LoadedSiglip;
 let inputs: Tensors;
@@ -29,7 +30,7 @@ for (const patchMethod of ['matmul', 'conv'] as const) {
   test(`last_hidden_state, hidden states and pooler output match transformers (${patchMethod} patches)`, async () => {
     assert.equal(loaded.prefix, 'vision_model.');
     const model = siglipVisionModel(loaded.config, { prefix: loaded.prefix, patchMethod });
-    const runner = await InferenceRunner.create(buildInference(model), loaded.weights);
+    const runner = await InferenceRunner.create(buildInference(model), loaded.weights, onTestDevice());
     const pixels = tensor(inputs, 'pixel_values');
     const out = await runner.run({ pixel_values: Tensor.f32(pixels.data as Float32Array, [...pixels.shape]) });
     const names = [...outputs.keys()].filter((k) => k === 'last_hidden_state' || k === 'pooler_output' || k.startsWith('hidden_states.'));
