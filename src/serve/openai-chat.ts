@@ -1,8 +1,9 @@
 /**
  * The OpenAI chat-completions mapping, as vLLM, llama.cpp's server and Ollama accept images: the request's `messages`
  * are read with zod; the question is the text of the last user message and the photo the most recent `image_url`
- * part of any user message (so a follow-up question can ask about the same photo); the reply is the assistant
- * message holding the sentence to read aloud, plus a `vizwiz` object with the structured answer. Streaming sends
+ * part of any user message (so a follow-up question can ask about the same photo); the reply's assistant message is
+ * the model's answer as it is (what evaluation clients such as `vizwiz predict --endpoint` score), and a `vizwiz`
+ * object adds the answerability, the quality flags and `message`, the sentence the page reads aloud. Streaming sends
  * `chat.completion.chunk` objects as server-sent events (role, content, finish) and ends with `data: [DONE]`.
  * Photos must be data: URLs unless remote images are enabled (nothing leaves the server by default).
  */
@@ -79,8 +80,12 @@ export function newCompletion(model: string): Completion {
   return { id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, created: Math.floor(Date.now() / 1000), model };
 }
 
+/**
+ * The toolkit's extra fields: the answerability, the quality flags with their advice, and `message`, the sentence the
+ * page reads to the user (the answer plus what to fix in the photo).
+ */
 function extension(r: AnswerResult): Record<string, unknown> {
-  return { answer: r.answer, answerable: r.answerable, quality: r.quality, latency_ms: r.latency_ms };
+  return { answer: r.answer, answerable: r.answerable, quality: r.quality, message: r.message, latency_ms: r.latency_ms };
 }
 
 export function completionBody(c: Completion, r: AnswerResult): Record<string, unknown> {
@@ -89,7 +94,8 @@ export function completionBody(c: Completion, r: AnswerResult): Record<string, u
     object: 'chat.completion',
     created: c.created,
     model: c.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: r.message, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    // The assistant message is the model's answer as it is, as any OpenAI-compatible VQA server returns it.
+    choices: [{ index: 0, message: { role: 'assistant', content: r.answer, refusal: null }, logprobs: null, finish_reason: 'stop' }],
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
     vizwiz: extension(r),
   };
@@ -105,7 +111,7 @@ export function completionChunks(c: Completion, r: AnswerResult): Record<string,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     ...extra,
   });
-  return [chunk({ role: 'assistant', content: '' }, null), chunk({ content: r.message }, null), chunk({}, 'stop', { vizwiz: extension(r) })];
+  return [chunk({ role: 'assistant', content: '' }, null), chunk({ content: r.answer }, null), chunk({}, 'stop', { vizwiz: extension(r) })];
 }
 
 /** Server-sent events text of the chunks, closed by `data: [DONE]`. */
