@@ -65,6 +65,21 @@ export { predictHead } from './train/predict.js';
 export { runTraining, type Trainer, type RunOptions } from './train/run.js';
 export { finetunePaligemma, predictPaligemma, finetuneConfig, type FinetuneOptions, type FinetuneResult } from './finetune/index.js';
 
+// Photo quality: VizWiz-QualityIssues labels and the quality head.
+export { loadQualityAnnotations, type QualityRecord } from './data/quality-annotations.js';
+export { trainQualityHead, loadQualityHead, evaluateQualityHead } from './train/quality.js';
+
 // Report and the comparison of the seed report, end to end.
 export { writeReport } from './report/write.js';
 export { runCompare, type CompareOptions } from './compare/run.js';
+
+// Scale-out: shards of any extraction or prediction, their merge, and OpenAI-compatible servers as peers.
+export { parseShard, type ShardSpec } from './shards/spec.js';
+export { shardOf } from './shards/assign.js';
+export { mergePredictionShards } from './shards/predictions.js';
+export { mergeFeatureShards } from './features/shard-file.js';
+export { predictEndpoint, type EndpointPredictOptions } from './endpoint/predict.js';
+
+// The service: an accessible page, /v1/answer and OpenAI-compatible chat completions.
+export { startService, type RunningService } from './serve/server.js';
+export { chooseServeTarget, loadServeModel } from './serve/serve-target.js';
