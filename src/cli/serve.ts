@@ -5,11 +5,11 @@
  * SIGTERM or SIGINT stops it gracefully: requests in flight are answered first.
  */
 import { Command } from 'commander';
-import { parseDevice } from '../engine/device.js';
+import type { Device } from '../engine/device.js';
 import { DEFAULT_LIMITS, type ServeLimits } from '../serve/limits.js';
 import { chooseServeTarget, DEFAULT_COMPARE_DIR, loadServeModel } from '../serve/serve-target.js';
 import { startService } from '../serve/server.js';
-import { parseChoice, parseNumber, parseWhole } from './options.js';
+import { availableDevice, parseChoice, parseNumber, parseWhole, VERBOSE_OPTION } from './options.js';
 
 interface ServeCliOptions {
   run?: string;
@@ -19,7 +19,7 @@ interface ServeCliOptions {
   quality?: string | false;
   host: string;
   port: string;
-  device: string;
+  device: Device;
   threads?: string;
   offline?: boolean;
   maxBatch: string;
@@ -57,7 +57,8 @@ export function serveCommand(): Command {
     .option('--no-quality', 'answer without quality flags')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free one)', '8080')
-    .option('--device <name>', 'cpu, cuda or webgpu', 'cpu')
+    .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
+    .option(...VERBOSE_OPTION)
     .option('--threads <n>', 'CPU threads (default: one per core)')
     .option('--offline', 'never use the network to find model weights')
     .option('--max-batch <n>', 'most requests answered in one model call (1 = no batching)', String(DEFAULT_LIMITS.maxBatch))
@@ -72,7 +73,7 @@ export function serveCommand(): Command {
     .action(async (o: ServeCliOptions) => {
       const log = (line: string) => process.stderr.write(`vizwiz serve: ${line}\n`);
       const limits = limitsOf(o);
-      const device = parseDevice(o.device);
+      const device = o.device;
       const threads = o.threads !== undefined ? parseWhole(o.threads, '--threads', 1) : undefined;
       const port = parseWhole(o.port, '--port', 0, 65535);
       const target = await chooseServeTarget({

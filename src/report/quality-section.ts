@@ -57,7 +57,8 @@ export function qualityMarkdown(entries: readonly QualityReportEntry[]): string[
   const lines = ['## Photo quality', '', 'Average precision (%) of each quality flag on validation; "-": no validation photo has the flag.', ''];
   for (const entry of entries) {
     lines.push(`${mdCell(caption(entry))}.`, '', '| flag | photos with it | AP (%) |', '|---|---:|---:|');
-    for (const r of rows(entry)) lines.push(`| ${r.map(mdCell).join(' | ')} |`);
+    // Flag names, counts and numbers are the toolkit's own text: only the caption goes through mdCell.
+    for (const r of rows(entry)) lines.push(`| ${r.join(' | ')} |`);
     lines.push('');
   }
   return lines;

@@ -12,7 +12,7 @@ import { runVizwiz } from '../helpers/cli.js';
 
 test('every command that takes --device also takes --verbose', () => {
   const commands = buildProgram().commands.filter((c) => c.options.some((o) => o.long === '--device'));
-  assert.deepEqual(commands.map((c) => c.name()).sort(), ['compare', 'doctor', 'extract', 'finetune', 'predict', 'train']);
+  assert.deepEqual(commands.map((c) => c.name()).sort(), ['compare', 'doctor', 'extract', 'finetune', 'predict', 'serve', 'train']);
   for (const c of commands) assert.ok(c.options.some((o) => o.long === '--verbose'), c.name());
 });
 
