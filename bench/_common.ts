@@ -38,7 +38,11 @@ export async function syntheticJpegs(count: number, sizes: readonly (readonly [n
         raw[i + 2] = 128 + 100 * Math.sin((u + v) * (a + b) * 3) + rng.uniform(-20, 20);
       }
     }
-    out.push(await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+    out.push(
+      await sharp(raw, { raw: { width, height, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
   }
   return out;
 }

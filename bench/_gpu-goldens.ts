@@ -108,7 +108,12 @@ async function clipVision(dir: string, device: Device, whole: boolean): Promise<
   const config = parseClipConfig(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')));
   const [weights, inputs, outputs] = await Promise.all([load(dir, 'model.safetensors'), load(dir, 'inputs.safetensors'), load(dir, 'outputs.safetensors')]);
   const rename: Record<string, string> = whole
-    ? { image_embeds_unnormalized: 'image_embeds', image_embeds: 'image_embeds_normalized', 'vision_model.last_hidden_state': 'last_hidden_state', 'vision_model.pooler_output': 'pooler_output' }
+    ? {
+        image_embeds_unnormalized: 'image_embeds',
+        image_embeds: 'image_embeds_normalized',
+        'vision_model.last_hidden_state': 'last_hidden_state',
+        'vision_model.pooler_output': 'pooler_output',
+      }
     : Object.fromEntries([...outputs.keys()].map((k) => [k, k]));
   if (!config.vision) throw new Error('the config has no vision tower');
   const model = whole ? clipVisionModel(config.vision) : clipModelFor(config);
@@ -160,7 +165,14 @@ export const GOLDENS: readonly Golden[] = [
         const errors: Errors = {};
         const bias = causalBias(mask, b, t);
         for (let k = 0; k < t; k++) {
-          const res = await dec.prefill({ batch: b, length: t, inputIds: ids.data as BigInt64Array, positionIds: arangePositions(b, t), bias, lastIndex: new Array<number>(b).fill(k) });
+          const res = await dec.prefill({
+            batch: b,
+            length: t,
+            inputIds: ids.data as BigInt64Array,
+            positionIds: arangePositions(b, t),
+            bias,
+            lastIndex: new Array<number>(b).fill(k),
+          });
           for (let r = 0; r < b; r++) {
             if (Number(mask[r * t + k]) === 0) continue;
             const row = want.subarray((r * t + k) * v, (r * t + k + 1) * v);
@@ -180,7 +192,9 @@ export const GOLDENS: readonly Golden[] = [
       const [inputs, outputs] = await Promise.all([load(dir('paligemma'), 'inputs.safetensors'), load(dir('paligemma'), 'outputs.safetensors')]);
       const errors: Errors = {};
       const infer = goldenBatch(inputs, 'infer.');
-      const logits = await InferenceRunner.create(buildInference(paligemmaModel(m.config, { prefixes: m.prefixes }), { outputs: ['logits'] }), m.weights, { device });
+      const logits = await InferenceRunner.create(buildInference(paligemmaModel(m.config, { prefixes: m.prefixes }), { outputs: ['logits'] }), m.weights, {
+        device,
+      });
       try {
         const out = await logits.run(paligemmaFeeds(m.config, infer));
         const v = m.config.text.vocab;
@@ -190,7 +204,11 @@ export const GOLDENS: readonly Golden[] = [
       } finally {
         await logits.dispose();
       }
-      const rows = await InferenceRunner.create(buildInference(paligemmaModel(m.config, { prefixes: m.prefixes, lossRows: true }), { outputs: [], loss: selectedRowsLoss() }), m.weights, { device });
+      const rows = await InferenceRunner.create(
+        buildInference(paligemmaModel(m.config, { prefixes: m.prefixes, lossRows: true }), { outputs: [], loss: selectedRowsLoss() }),
+        m.weights,
+        { device },
+      );
       try {
         const out = await rows.run(paligemmaFeeds(m.config, goldenBatch(inputs, 'train.')));
         errors['train.loss'] = absErr(out.loss?.data as Float32Array | undefined, floats(outputs, 'train.loss'));
@@ -223,7 +241,10 @@ export const GOLDENS: readonly Golden[] = [
     id: 'paligemma-generate',
     async run(dir, device) {
       const m = await loadPaligemmaCheckpoint(dir('paligemma'));
-      const [inputs, outputs] = await Promise.all([load(dir('paligemma_generate'), 'inputs.safetensors'), load(dir('paligemma_generate'), 'outputs.safetensors')]);
+      const [inputs, outputs] = await Promise.all([
+        load(dir('paligemma_generate'), 'inputs.safetensors'),
+        load(dir('paligemma_generate'), 'outputs.safetensors'),
+      ]);
       const gen = await PaliGemmaGenerator.create(m.config, m.prefixes, m.weights, { session: { device } });
       try {
         const errors: Errors = {};
@@ -232,7 +253,12 @@ export const GOLDENS: readonly Golden[] = [
           const generated = get(outputs, `${name}.generated_ids`);
           const [b, n] = generated.shape as [number, number];
           const eos = [m.config.text.eosTokenId];
-          const res = await gen.generate(goldenBatch(inputs, `${name}.`), { maxNewTokens: n, eosTokenIds: eos, padTokenId: m.config.text.padTokenId, keepStepLogits: true });
+          const res = await gen.generate(goldenBatch(inputs, `${name}.`), {
+            maxNewTokens: n,
+            eosTokenIds: eos,
+            padTokenId: m.config.text.padTokenId,
+            keepStepLogits: true,
+          });
           const same = Array.from(res.tokens, Number).join(',') === Array.from(generated.data as BigInt64Array, Number).join(',');
           errors[`${name}.generated_ids (0 = equal)`] = { err: same ? 0 : 1, tol: 0 };
           const steps = floats(outputs, `${name}.step_logits`); // (B, n, V)
@@ -270,15 +296,24 @@ export const GOLDENS: readonly Golden[] = [
       const session = await TrainSession.create(graph, new Map([...(params as Tensors)].map(([k, t]) => [k, t.data as Float32Array])), { device });
       try {
         const rows = dim(inputs as Tensors, 'image_feat', 0);
-        const feature = (name: string): { data: Float32Array; rows: number; dim: number } => ({ data: floats(inputs as Tensors, name), rows, dim: dim(inputs as Tensors, name, 1) });
+        const feature = (name: string): { data: Float32Array; rows: number; dim: number } => ({
+          data: floats(inputs as Tensors, name),
+          rows,
+          dim: dim(inputs as Tensors, name, 1),
+        });
         const toInt = (name: string): Int32Array => Int32Array.from(get(inputs as Tensors, name).data as BigInt64Array, Number);
         const labels = { answer: toInt('answer_label'), type: toInt('type_label'), answerable: floats(inputs as Tensors, 'answerable') };
-        const assembler = new BatchAssembler({ image_feat: feature('image_feat'), text_feat: feature('text_feat') }, labels, graph.batchInputs.map((s) => s.name));
+        const assembler = new BatchAssembler(
+          { image_feat: feature('image_feat'), text_feat: feature('text_feat') },
+          labels,
+          graph.batchInputs.map((s) => s.name),
+        );
         const res = await session.step(assembler.gather(Int32Array.from({ length: rows }, (_, i) => i)), 0.005);
         const errors: Errors = {};
         for (const name of forward) errors[name] = absErr(res.extra[name]?.data as Float32Array | undefined, floats(outputs as Tensors, name));
         for (const name of losses) errors[name] = absErr([res.losses[name] as number], floats(outputs as Tensors, name));
-        for (const [name, g] of grads as Tensors) worst(errors, 'grads (relative)', relErr(res.extra[gradName(name)]?.data as Float32Array | undefined, g.data as Float32Array));
+        for (const [name, g] of grads as Tensors)
+          worst(errors, 'grads (relative)', relErr(res.extra[gradName(name)]?.data as Float32Array | undefined, g.data as Float32Array));
         return errors;
       } finally {
         await session.dispose();

@@ -244,7 +244,14 @@ export async function clip(ctx: PartContext): Promise<void> {
     await enc.encodeImages(pixels.subarray(done * ppi, (done + n) * ppi), n);
     const s = (performance.now() - t0Run) / 1000;
     const count = done + n;
-    metric('s_per_image', s / count, { images_per_s: sig(count / s), images: count, batch, image_size: vision.imageSize, build_s: sig(buildS), first_batch_s: sig(warmS) });
+    metric('s_per_image', s / count, {
+      images_per_s: sig(count / s),
+      images: count,
+      batch,
+      image_size: vision.imageSize,
+      build_s: sig(buildS),
+      first_batch_s: sig(warmS),
+    });
     if (count === images) log(`ours: ${count} images in ${s.toFixed(2)} s: ${(count / s).toFixed(2)} images/s`);
   }
   await enc.dispose();

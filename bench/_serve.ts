@@ -43,7 +43,15 @@ export interface LoadReport {
  * `seconds`: a fixed duration (requests still in flight at the end are not counted); `amount`: a fixed number of
  * requests over all connections (for models slower than any sensible duration).
  */
-export async function loadRun(o: { url: string; connections: number; seconds?: number; amount?: number; photo: Buffer; question: string; timeoutS?: number }): Promise<LoadReport> {
+export async function loadRun(o: {
+  url: string;
+  connections: number;
+  seconds?: number;
+  amount?: number;
+  photo: Buffer;
+  question: string;
+  timeoutS?: number;
+}): Promise<LoadReport> {
   const { body, contentType } = answerForm(o.photo, o.question);
   const statuses: Record<string, number> = {};
   let retryAfter503 = 0;

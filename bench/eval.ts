@@ -56,6 +56,8 @@ export async function run(args: string[] = []): Promise<void> {
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)]!;
-  console.error(`eval: ${QUESTIONS} questions, overall ${overall.toFixed(2)}, median of ${RUNS} runs ${median.toFixed(1)} ms (first ${times[0]!.toFixed(1)} ms)`);
+  console.error(
+    `eval: ${QUESTIONS} questions, overall ${overall.toFixed(2)}, median of ${RUNS} runs ${median.toFixed(1)} ms (first ${times[0]!.toFixed(1)} ms)`,
+  );
   console.log(JSON.stringify({ name: 'eval', questions: QUESTIONS, ours_ms: Number(median.toFixed(2)) }));
 }

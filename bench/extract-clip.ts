@@ -29,7 +29,6 @@ import { ClipTokenizer } from '../src/models/clip/tokenizer.js';
 import { randomClipWeights, readManifest, type ParamManifest } from '../src/models/clip/weights.js';
 import { decodeJpeg, findPython, root, syntheticJpegs } from './_common.js';
 
-
 interface Options {
   images: number;
   batch: number;
@@ -67,7 +66,11 @@ function withVisionLayers(m: ParamManifest, layers: number): ParamManifest {
     const hit = /^vision_model\.encoder\.layers\.(\d+)\./.exec(name);
     return !hit || Number(hit[1]) < layers;
   };
-  return { ...m, parameters: Object.fromEntries(Object.entries(m.parameters).filter(keep)), config: { ...config, vision_config: { ...config.vision_config, num_hidden_layers: layers } } };
+  return {
+    ...m,
+    parameters: Object.fromEntries(Object.entries(m.parameters).filter(keep)),
+    config: { ...config, vision_config: { ...config.vision_config, num_hidden_layers: layers } },
+  };
 }
 
 const SIZES: readonly [number, number][] = [
@@ -76,7 +79,12 @@ const SIZES: readonly [number, number][] = [
   [1024, 768],
   [768, 1024],
 ];
-const QUESTIONS = ['What is this?', 'What color is this shirt?', 'Can you tell me what this is, please?', 'Is the bottle open or closed, and what does the label say?'];
+const QUESTIONS = [
+  'What is this?',
+  'What color is this shirt?',
+  'Can you tell me what this is, please?',
+  'Is the bottle open or closed, and what does the label say?',
+];
 
 interface Timing {
   seconds: number;
@@ -90,7 +98,16 @@ interface Timing {
 }
 
 async function extract(enc: ImageTextEncoder, jpegs: readonly Buffer[], questions: readonly string[], batch: number, text: boolean): Promise<Timing> {
-  const t: Timing = { seconds: 0, decodeMs: 0, preprocessMs: 0, imageMs: 0, textMs: 0, pixels: new Float32Array(jpegs.length * enc.pixelsPerImage), image: new Float32Array(jpegs.length * enc.imageDim), text: new Float32Array(jpegs.length * (enc.textDim ?? 0)) };
+  const t: Timing = {
+    seconds: 0,
+    decodeMs: 0,
+    preprocessMs: 0,
+    imageMs: 0,
+    textMs: 0,
+    pixels: new Float32Array(jpegs.length * enc.pixelsPerImage),
+    image: new Float32Array(jpegs.length * enc.imageDim),
+    text: new Float32Array(jpegs.length * (enc.textDim ?? 0)),
+  };
   const t0 = performance.now();
   for (let from = 0; from < jpegs.length; from += batch) {
     const n = Math.min(batch, jpegs.length - from);
@@ -134,7 +151,21 @@ interface CheckData {
 function runPeer(py: string, o: Options, textLen: number, check: CheckData | null): PeerResult | null {
   const dir = mkdtempSync(path.join(tmpdir(), 'clip-peer-'));
   try {
-    const args = [path.join(root, 'bench', 'extract_clip_peer.py'), '--images', o.images, '--batch', o.batch, '--threads', o.threads, '--text-len', textLen, '--layers', o.layers, '--attn', o.peerAttn].map(String);
+    const args = [
+      path.join(root, 'bench', 'extract_clip_peer.py'),
+      '--images',
+      o.images,
+      '--batch',
+      o.batch,
+      '--threads',
+      o.threads,
+      '--text-len',
+      textLen,
+      '--layers',
+      o.layers,
+      '--attn',
+      o.peerAttn,
+    ].map(String);
     if (check) {
       const total = check.names.reduce((a, [n]) => a + (check.weights.get(n) as Float32Array).length, 0);
       const flat = new Float32Array(total);
@@ -154,7 +185,14 @@ function runPeer(py: string, o: Options, textLen: number, check: CheckData | nul
       args.push('--check', dir);
     }
     const r = spawnSync(py, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(o.threads) }, maxBuffer: 1 << 26 });
-    if (r.stderr.trim()) console.error(r.stderr.trim().split('\n').map((l) => `  peer: ${l}`).join('\n'));
+    if (r.stderr.trim())
+      console.error(
+        r.stderr
+          .trim()
+          .split('\n')
+          .map((l) => `  peer: ${l}`)
+          .join('\n'),
+      );
     const line = r.stdout.trim().split('\n').pop();
     if (r.status !== 0 || !line) return null;
     return JSON.parse(line) as PeerResult;
@@ -169,7 +207,9 @@ export async function run(args: string[]): Promise<void> {
   const o = parseArgs(args);
   const full = await readManifest(path.join(root, 'test', 'fixtures', 'manifests', 'clip-vit-large-patch14-336.json'));
   const manifest = o.layers === 24 ? full : withVisionLayers(full, o.layers);
-  console.error(`extract-clip: CLIP ViT-L/14@336 (${o.layers} vision layers${o.text ? ' + text tower' : ''}), ${o.images} synthetic JPEGs, batch ${o.batch}, ${o.threads} threads`);
+  console.error(
+    `extract-clip: CLIP ViT-L/14@336 (${o.layers} vision layers${o.text ? ' + text tower' : ''}), ${o.images} synthetic JPEGs, batch ${o.batch}, ${o.threads} threads`,
+  );
   let t0 = performance.now();
   const { config, weights } = randomClipWeights(manifest, 0);
   console.error(`random weights: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -210,10 +250,14 @@ export async function run(args: string[]): Promise<void> {
       if (peerImgS === null || v > peerImgS) [peerImgS, peerVariant] = [v, variant];
     }
     console.error(
-      `pytorch ${peer.torch}: ${Object.entries(peer.img_s).map(([k, v]) => `${k} ${v.toFixed(3)} img/s (vision alone ${(peer.vision_img_s[k] ?? 0).toFixed(3)})`).join(', ')}; ` +
-        `peak RSS ${peer.peak_rss_mb} MB; ours / best = ${peerImgS ? (oursImgS / peerImgS).toFixed(2) : '-'}x end to end`,
+      `pytorch ${peer.torch}: ${Object.entries(peer.img_s)
+        .map(([k, v]) => `${k} ${v.toFixed(3)} img/s (vision alone ${(peer.vision_img_s[k] ?? 0).toFixed(3)})`)
+        .join(', ')}; ` + `peak RSS ${peer.peak_rss_mb} MB; ours / best = ${peerImgS ? (oursImgS / peerImgS).toFixed(2) : '-'}x end to end`,
     );
-    if (peer.max_abs_diff_image !== undefined) console.error(`check: max |ours - pytorch| image embeds ${peer.max_abs_diff_image.toExponential(2)}, text embeds ${peer.max_abs_diff_text?.toExponential(2)}`);
+    if (peer.max_abs_diff_image !== undefined)
+      console.error(
+        `check: max |ours - pytorch| image embeds ${peer.max_abs_diff_image.toExponential(2)}, text embeds ${peer.max_abs_diff_text?.toExponential(2)}`,
+      );
   }
   console.log(
     JSON.stringify({

@@ -26,7 +26,6 @@ import { manifestShapes, randomResnetWeights, type ShapeManifest } from '../src/
 import { resnetStateShapes, RESNET50 } from '../src/models/resnet/config.js';
 import { decodeJpeg, findPython, root, round, syntheticJpegs } from './_common.js';
 
-
 interface Options {
   images: number;
   batches: number[];
@@ -127,7 +126,8 @@ async function runPeer(py: string, dir: string, jpegs: readonly Buffer[], batch:
   writeFileSync(path.join(dir, 'ours.f32'), ours);
   const args = [path.join(root, 'bench', 'extract_resnet50_peer.py'), '--dir', dir, '--batch', String(batch), '--threads', String(threads)];
   args.push('--weights', path.join(dir, 'weights.f32'), '--names', path.join(dir, 'names.json'), '--compare', path.join(dir, 'ours.f32'));
-  const spawn = (): ReturnType<typeof spawnSync> => spawnSync(py, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) }, maxBuffer: 1 << 26 });
+  const spawn = (): ReturnType<typeof spawnSync> =>
+    spawnSync(py, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) }, maxBuffer: 1 << 26 });
   let r = spawn();
   if (r.status === 3) {
     // The peer's python has no Pillow: give it decoded RGB, which it then reads before its timing.
@@ -140,7 +140,14 @@ async function runPeer(py: string, dir: string, jpegs: readonly Buffer[], batch:
     r = spawn();
   }
   const [stdout, stderr] = [String(r.stdout), String(r.stderr)];
-  if (stderr.trim()) console.error(stderr.trim().split('\n').map((l) => `  peer: ${l}`).join('\n'));
+  if (stderr.trim())
+    console.error(
+      stderr
+        .trim()
+        .split('\n')
+        .map((l) => `  peer: ${l}`)
+        .join('\n'),
+    );
   const line = stdout.trim().split('\n').pop();
   if (r.status !== 0 || !line) return null;
   return JSON.parse(line) as PeerResult;
@@ -193,7 +200,13 @@ export async function run(args: string[]): Promise<void> {
             `inference alone: ours ${inferImgS.toFixed(2)}, pytorch ${peer.infer_img_s.toFixed(2)} img/s, ratio ${(inferImgS / peer.infer_img_s).toFixed(2)}`,
         );
       }
-      perBatch.push({ batch, ours_img_s: round(imgS), peer_img_s: peer ? round(peer.img_s) : null, ours_infer_img_s: round(inferImgS), peer_infer_img_s: peer ? round(peer.infer_img_s) : null });
+      perBatch.push({
+        batch,
+        ours_img_s: round(imgS),
+        peer_img_s: peer ? round(peer.img_s) : null,
+        ours_infer_img_s: round(inferImgS),
+        peer_infer_img_s: peer ? round(peer.infer_img_s) : null,
+      });
       if (!best || imgS > best.imgS) best = { batch, imgS };
       if (peer && (!peerBest || peer.img_s > peerBest.img_s)) peerBest = peer;
     }

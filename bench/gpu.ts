@@ -128,9 +128,28 @@ interface PartResult {
 function peerArgs(part: PartName, s: Shapes, budgetS: number): string[] | null {
   const script = path.join(root, 'bench', 'gpu_peer.py');
   if (part === 'peer-paligemma') {
-    return [script, '--part', 'paligemma', '--config', s.paligemmaConfig, '--batch', String(s.trainBatch), '--text', String(s.text), '--answer', String(s.answer), '--r', String(s.loraR), '--new', String(s.newTokens), '--budget', String(budgetS)];
+    return [
+      script,
+      '--part',
+      'paligemma',
+      '--config',
+      s.paligemmaConfig,
+      '--batch',
+      String(s.trainBatch),
+      '--text',
+      String(s.text),
+      '--answer',
+      String(s.answer),
+      '--r',
+      String(s.loraR),
+      '--new',
+      String(s.newTokens),
+      '--budget',
+      String(budgetS),
+    ];
   }
-  if (part === 'peer-clip') return [script, '--part', 'clip', '--config', s.clipConfig, '--images', String(s.clipImages), '--batch', String(s.clipBatch), '--budget', String(budgetS)];
+  if (part === 'peer-clip')
+    return [script, '--part', 'clip', '--config', s.clipConfig, '--images', String(s.clipImages), '--batch', String(s.clipBatch), '--budget', String(budgetS)];
   return null;
 }
 
@@ -153,7 +172,11 @@ class Bench {
     const t0 = performance.now();
     const res: PartResult = { status: 'ok', seconds: 0, metrics: new Map() };
     return new Promise((resolve) => {
-      const proc = spawn(command, args, { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' } });
+      const proc = spawn(command, args, {
+        cwd: process.cwd(),
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' },
+      });
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
@@ -217,7 +240,20 @@ class Bench {
       else {
         log(`--- ${part} (budget ${budget.toFixed(0)} s)`);
         const peer = peerArgs(part, shapes, budget);
-        const self = [...process.execArgv, process.argv[1] as string, 'gpu', '--part', part, '--part-budget', String(budget), '--device', o.device, '--fixtures', o.fixtures, ...(o.tiny ? ['--tiny'] : [])];
+        const self = [
+          ...process.execArgv,
+          process.argv[1] as string,
+          'gpu',
+          '--part',
+          part,
+          '--part-budget',
+          String(budget),
+          '--device',
+          o.device,
+          '--fixtures',
+          o.fixtures,
+          ...(o.tiny ? ['--tiny'] : []),
+        ];
         res = peer ? await this.child(part, python as string, peer, budget) : await this.child(part, process.execPath, self, budget);
       }
       this.results.set(part, res);
@@ -227,8 +263,16 @@ class Bench {
       this.compare();
     }
     this.compare(true);
-    const parts = Object.fromEntries([...this.results].map(([k, r]) => [k, { status: r.status, seconds: sig(r.seconds, 3), ...(r.error ? { error: r.error } : {}) }]));
-    this.out({ name: 'gpu-summary', device: o.device, total_s: sig((performance.now() - t0) / 1000, 3), goldens_ok: `${this.goldensOk}/${this.goldensRun}`, parts });
+    const parts = Object.fromEntries(
+      [...this.results].map(([k, r]) => [k, { status: r.status, seconds: sig(r.seconds, 3), ...(r.error ? { error: r.error } : {}) }]),
+    );
+    this.out({
+      name: 'gpu-summary',
+      device: o.device,
+      total_s: sig((performance.now() - t0) / 1000, 3),
+      goldens_ok: `${this.goldensOk}/${this.goldensRun}`,
+      parts,
+    });
   }
 
   /** Prints each comparison whose two parts have run (all remaining ones when `final`). */
@@ -253,7 +297,18 @@ class Bench {
       const ratio = ours.s !== null && peer.s !== null ? ours.s / peer.s : null;
       const errors = [ours.why, peer.why].filter(Boolean);
       const rates = c.rate ? { [`ours_${c.rate}`]: ours.s ? sig(1 / ours.s) : null, [`peer_${c.rate}`]: peer.s ? sig(1 / peer.s) : null } : {};
-      this.out({ name: c.name, ours_s: sig(ours.s), peer_s: sig(peer.s), ratio: sig(ratio, 3), unit: c.unit, ...rates, device: this.o.device, ours: ours.details, peer: peer.details, ...(errors.length ? { error: errors.join('; ') } : {}) });
+      this.out({
+        name: c.name,
+        ours_s: sig(ours.s),
+        peer_s: sig(peer.s),
+        ratio: sig(ratio, 3),
+        unit: c.unit,
+        ...rates,
+        device: this.o.device,
+        ours: ours.details,
+        peer: peer.details,
+        ...(errors.length ? { error: errors.join('; ') } : {}),
+      });
       if (c.name === 'gpu-paligemma-lora-step') this.projection(ours.s, peer.s);
     }
   }
@@ -290,10 +345,32 @@ interface Comparison {
 }
 
 const COMPARISONS: readonly Comparison[] = [
-  { name: 'gpu-paligemma-lora-step', ours: ['paligemma-train', 'lora_step_s'], peer: ['peer-paligemma', 'lora_step_s'], unit: 's per LoRA step (AdamW, batch 8)' },
-  { name: 'gpu-clip-vit-l14-336', ours: ['clip', 's_per_image'], peer: ['peer-clip', 's_per_image'], unit: 's per image (vision tower + projection)', rate: 'images_per_s' },
-  { name: 'gpu-paligemma-prefill', ours: ['paligemma-decode', 'prefill_s'], peer: ['peer-paligemma', 'prefill_s'], unit: 's for image features + prefill (batch 1)' },
-  { name: 'gpu-paligemma-decode', ours: ['paligemma-decode', 'decode_s_per_token'], peer: ['peer-paligemma', 'decode_s_per_token'], unit: 's per greedy token (batch 1, KV cache)', rate: 'tokens_per_s' },
+  {
+    name: 'gpu-paligemma-lora-step',
+    ours: ['paligemma-train', 'lora_step_s'],
+    peer: ['peer-paligemma', 'lora_step_s'],
+    unit: 's per LoRA step (AdamW, batch 8)',
+  },
+  {
+    name: 'gpu-clip-vit-l14-336',
+    ours: ['clip', 's_per_image'],
+    peer: ['peer-clip', 's_per_image'],
+    unit: 's per image (vision tower + projection)',
+    rate: 'images_per_s',
+  },
+  {
+    name: 'gpu-paligemma-prefill',
+    ours: ['paligemma-decode', 'prefill_s'],
+    peer: ['peer-paligemma', 'prefill_s'],
+    unit: 's for image features + prefill (batch 1)',
+  },
+  {
+    name: 'gpu-paligemma-decode',
+    ours: ['paligemma-decode', 'decode_s_per_token'],
+    peer: ['peer-paligemma', 'decode_s_per_token'],
+    unit: 's per greedy token (batch 1, KV cache)',
+    rate: 'tokens_per_s',
+  },
 ];
 
 export async function run(args: string[]): Promise<void> {

@@ -25,7 +25,6 @@ import { buildTrainLoop } from '../src/engine/train-loop.js';
 import { clipLinearHead, clipLinearLoss, CLIP_LINEAR_DEFAULTS, type ClipLinearConfig } from '../src/models/heads/clip-linear.js';
 import { findPython, root, round } from './_common.js';
 
-
 interface Options {
   batches: number[];
   threads: number;
@@ -109,7 +108,13 @@ function stepsPerRun(batch: number): number {
   return Math.max(1, Math.min(64, Math.round(2048 / batch)));
 }
 
-async function oursEpoch(d: Data, c: ClipLinearConfig, rows: number, batch: number, threads: number): Promise<{ seconds: number; loss: number; perRun: number }> {
+async function oursEpoch(
+  d: Data,
+  c: ClipLinearConfig,
+  rows: number,
+  batch: number,
+  threads: number,
+): Promise<{ seconds: number; loss: number; perRun: number }> {
   const graph = buildTrainLoop(clipLinearHead(c), clipLinearLoss(c), adam());
   const session = await TrainSession.create(graph, initParams(graph.params, 0), { threads, seed: 1 });
   const rng = new Rng(3);
@@ -120,7 +125,7 @@ async function oursEpoch(d: Data, c: ClipLinearConfig, rows: number, batch: numb
   let loss = NaN;
   const t0 = performance.now();
   const full = Math.floor(rows / batch);
-  for (let step = 0; step < full; ) {
+  for (let step = 0; step < full;) {
     const s = Math.min(perRun, full - step);
     const r = await session.steps(gatherSteps(d, c, order, step * batch, s, batch), lrs.slice(0, s));
     loss = r.losses.loss_total?.[s - 1] as number;
@@ -142,8 +147,14 @@ async function gemmPeak(threads: number): Promise<number> {
   g.output('y', matmul(g.input('a', 'float32', [m, k]), g.input('b', 'float32', [k, n])));
   const session = await GraphSession.create(g.encode(), { threads });
   const rng = new Rng(5);
-  const a = Tensor.f32(Float32Array.from({ length: m * k }, () => rng.normal()), [m, k]);
-  const b = Tensor.f32(Float32Array.from({ length: k * n }, () => rng.normal()), [k, n]);
+  const a = Tensor.f32(
+    Float32Array.from({ length: m * k }, () => rng.normal()),
+    [m, k],
+  );
+  const b = Tensor.f32(
+    Float32Array.from({ length: k * n }, () => rng.normal()),
+    [k, n],
+  );
   let best = Infinity;
   for (let i = 0; i < 8; i++) {
     const t0 = performance.now();
@@ -175,7 +186,9 @@ export async function run(args: string[]): Promise<void> {
   const c: ClipLinearConfig = { ...CLIP_LINEAR_DEFAULTS };
   const py = o.peer ? findPython() : null;
   if (o.peer && !py) console.error('heads bench: no python with torch found (.venv/bin/python, python3); peer fields are null');
-  console.error(`heads bench: ${o.rows} rows, ${c.imageDim}+${c.textDim} -> ${c.hidden} -> ${c.numAnswers} (+${c.numTypes} types, answerable ${c.answerableHidden}), ${o.threads} threads`);
+  console.error(
+    `heads bench: ${o.rows} rows, ${c.imageDim}+${c.textDim} -> ${c.hidden} -> ${c.numAnswers} (+${c.numTypes} types, answerable ${c.answerableHidden}), ${o.threads} threads`,
+  );
   const data = synthetic(o.rows, c);
   const peak = await gemmPeak(o.threads);
   console.error(`ORT GEMM peak (4096x1536x1024 MatMul): ${peak.toFixed(1)} GFLOP/s`);

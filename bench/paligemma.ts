@@ -41,7 +41,16 @@ interface Options {
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { manifest: path.join(root, 'test/fixtures/manifests/paligemma-3b-pt-224.json'), text: 12, answer: 2, newTokens: 8, threads: 2, r: 8, peer: true, part: 'all' };
+  const o: Options = {
+    manifest: path.join(root, 'test/fixtures/manifests/paligemma-3b-pt-224.json'),
+    text: 12,
+    answer: 2,
+    newTokens: 8,
+    threads: 2,
+    r: 8,
+    peer: true,
+    part: 'all',
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const next = (): string => args[++i] ?? '';
@@ -95,7 +104,16 @@ async function runOurs(o: Options): Promise<Record<string, number | string>> {
     const [features, vs] = await timed(() => gen.imageFeatures(pixels, 1));
     const embeds = gen.promptEmbeddings(req, features);
     const mask = new Uint8Array(t).fill(1);
-    const [res, ps] = await timed(() => gen.decoder.prefill({ batch: 1, length: t, inputsEmbeds: embeds, positionIds: paligemmaPositions(mask, 1, t), bias: fullPrefixBias(mask, 1, t), lastIndex: [t - 1] }));
+    const [res, ps] = await timed(() =>
+      gen.decoder.prefill({
+        batch: 1,
+        length: t,
+        inputsEmbeds: embeds,
+        positionIds: paligemmaPositions(mask, 1, t),
+        bias: fullPrefixBias(mask, 1, t),
+        lastIndex: [t - 1],
+      }),
+    );
     [visionS, prefillS, pre] = [Math.min(visionS, vs), Math.min(prefillS, ps), res];
     log(`ours: image features ${vs.toFixed(2)} s, prefill of ${t} tokens ${ps.toFixed(2)} s`);
   }
@@ -145,7 +163,11 @@ async function runOurs(o: Options): Promise<Record<string, number | string>> {
 }
 
 function lastJson(stdout: string): Record<string, unknown> | null {
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   return line ? (JSON.parse(line) as Record<string, unknown>) : null;
 }
 
@@ -169,13 +191,30 @@ export async function run(args: string[]): Promise<void> {
     log('peer: PyTorch module of the same shapes...');
     const res = spawnSync(
       python,
-      [path.join(root, 'bench/paligemma_peer.py'), '--config', o.manifest, '--prompt', String(ours.prompt_tokens), '--answer', String(o.answer), '--new', String(o.newTokens), '--threads', String(o.threads), '--r', String(o.r), '--alpha', String(o.r)],
+      [
+        path.join(root, 'bench/paligemma_peer.py'),
+        '--config',
+        o.manifest,
+        '--prompt',
+        String(ours.prompt_tokens),
+        '--answer',
+        String(o.answer),
+        '--new',
+        String(o.newTokens),
+        '--threads',
+        String(o.threads),
+        '--r',
+        String(o.r),
+        '--alpha',
+        String(o.r),
+      ],
       { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24 },
     );
     peer = lastJson(res.stdout ?? '');
     if (!peer) log(`peer failed (exit ${res.status})`);
   } else if (o.peer) log('peer skipped: no .venv/bin/python that imports torch');
   const fmt = (x: unknown): string => (typeof x === 'number' ? x.toFixed(2) : String(x));
-  for (const k of ['vision_s', 'prefill_tok_s', 'decode_tok_s', 'lora_step_s', 'peak_rss_mb']) log(`${k.padEnd(14)} ours ${fmt(ours[k]).padStart(10)}   peer ${fmt(peer?.[k]).padStart(10)}`);
+  for (const k of ['vision_s', 'prefill_tok_s', 'decode_tok_s', 'lora_step_s', 'peak_rss_mb'])
+    log(`${k.padEnd(14)} ours ${fmt(ours[k]).padStart(10)}   peer ${fmt(peer?.[k]).padStart(10)}`);
   process.stdout.write(`${JSON.stringify({ bench: 'paligemma', manifest: path.basename(o.manifest), ours, peer })}\n`);
 }

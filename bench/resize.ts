@@ -42,7 +42,14 @@ export async function run(args: string[] = []): Promise<void> {
   const at = args.indexOf('--runs');
   const runs = at >= 0 ? Number(args[at + 1]) : 200;
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs needs a positive integer, got ${args[at + 1]}`);
-  const photos = await Promise.all((await syntheticJpegs(2, [[640, 480], [480, 640]])).map(decodeJpeg));
+  const photos = await Promise.all(
+    (
+      await syntheticJpegs(2, [
+        [640, 480],
+        [480, 640],
+      ])
+    ).map(decodeJpeg),
+  );
   const median: Record<string, number> = {};
   const min: Record<string, number> = {};
   for (const c of CASES) {

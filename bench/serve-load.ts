@@ -53,7 +53,12 @@ export async function run(args: string[]): Promise<void> {
   }
   try {
     const model = await loadServeModel(await chooseServeTarget({ run: compare }), { device: 'cpu' });
-    const service = await startService({ host: '127.0.0.1', port: 0, limits: { ...DEFAULT_LIMITS, maxBatch: o.maxBatch, maxQueue: o.maxQueue }, load: async () => model });
+    const service = await startService({
+      host: '127.0.0.1',
+      port: 0,
+      limits: { ...DEFAULT_LIMITS, maxBatch: o.maxBatch, maxQueue: o.maxQueue },
+      load: async () => model,
+    });
     await service.ready;
     const valDir = path.join(compare, 'data', 'val');
     const photo = await readFile(path.join(valDir, (await readdir(valDir)).sort()[0]!));

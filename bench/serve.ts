@@ -45,7 +45,16 @@ interface Options {
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { models: ['clip', 'paligemma'], requests: 4, connections: 8, threads: 2, maxBatch: 8, clipLayers: 24, siglipLayers: undefined, gemmaLayers: undefined };
+  const o: Options = {
+    models: ['clip', 'paligemma'],
+    requests: 4,
+    connections: 8,
+    threads: 2,
+    maxBatch: 8,
+    clipLayers: 24,
+    siglipLayers: undefined,
+    gemmaLayers: undefined,
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const next = (): string => args[++i] ?? '';
@@ -69,7 +78,11 @@ function withVisionLayers(m: ParamManifest, layers: number): ParamManifest {
     const hit = /^vision_model\.encoder\.layers\.(\d+)\./u.exec(name);
     return !hit || Number(hit[1]) < layers;
   };
-  return { ...m, parameters: Object.fromEntries(Object.entries(m.parameters).filter(keep)), config: { ...config, vision_config: { ...config.vision_config, num_hidden_layers: layers } } };
+  return {
+    ...m,
+    parameters: Object.fromEntries(Object.entries(m.parameters).filter(keep)),
+    config: { ...config, vision_config: { ...config.vision_config, num_hidden_layers: layers } },
+  };
 }
 
 async function clipLinear(o: Options): Promise<{ model: AnswerModel; label: string }> {
@@ -77,12 +90,23 @@ async function clipLinear(o: Options): Promise<{ model: AnswerModel; label: stri
   const { config, weights } = randomClipWeights(o.clipLayers === 24 ? full : withVisionLayers(full, o.clipLayers), 0);
   const tokenizer = await ClipTokenizer.fromFolder(path.join(root, 'test', 'fixtures', 'clip', 'tokenizer'));
   const encoder = await createClipEncoder(weights, tokenizer, config, { threads: o.threads, id: 'clip-vit-l14-336' });
-  const answers = AnswerVocabulary.build(Array.from({ length: 5726 }, (_, i) => `answer ${i}`), { topK: 5726, unknown: 'skip' });
+  const answers = AnswerVocabulary.build(
+    Array.from({ length: 5726 }, (_, i) => `answer ${i}`),
+    { topK: 5726, unknown: 'skip' },
+  );
   const dims = { image: 768, text: 768, answers: answers.size };
   const { epochs: _e, device: _d, threads: _t, ...stable } = trainConfig('clip-linear');
   const head = TRAINABLE_HEADS['clip-linear'].build(dims, trainConfig('clip-linear'));
   const model = await createHeadModel({
-    description: { format: 'vizwiz-head/1', head: 'clip-linear', config: stable, dims, encoder: 'clip-vit-l14-336', answers: answers.toJSON(), trainDataHash: 'random' },
+    description: {
+      format: 'vizwiz-head/1',
+      head: 'clip-linear',
+      config: stable,
+      dims,
+      encoder: 'clip-vit-l14-336',
+      answers: answers.toJSON(),
+      trainDataHash: 'random',
+    },
     params: initParams(head.model.params, 0),
     encoder,
     device: 'cpu',
@@ -94,7 +118,9 @@ async function clipLinear(o: Options): Promise<{ model: AnswerModel; label: stri
 }
 
 async function paligemma(o: Options): Promise<{ model: AnswerModel; label: string }> {
-  const manifest = JSON.parse(readFileSync(path.join(root, 'test', 'fixtures', 'manifests', 'paligemma-3b-pt-224.json'), 'utf8')) as { config: Record<string, any> };
+  const manifest = JSON.parse(readFileSync(path.join(root, 'test', 'fixtures', 'manifests', 'paligemma-3b-pt-224.json'), 'utf8')) as {
+    config: Record<string, any>;
+  };
   const raw = structuredClone(manifest.config);
   if (o.siglipLayers !== undefined) raw.vision_config.num_hidden_layers = o.siglipLayers;
   if (o.gemmaLayers !== undefined) raw.text_config.num_hidden_layers = o.gemmaLayers;
@@ -122,7 +148,14 @@ async function measure(model: AnswerModel, maxBatch: number, o: Options, photo: 
   try {
     // Warm-up: one round of every client, so the batch shapes the run will see have been planned once.
     await loadRun({ url: service.url, connections: o.connections, amount: o.connections, photo, question: 'What is this?', timeoutS: 600 });
-    return await loadRun({ url: service.url, connections: o.connections, amount: o.connections * o.requests, photo, question: 'What colour is this shirt?', timeoutS: 600 });
+    return await loadRun({
+      url: service.url,
+      connections: o.connections,
+      amount: o.connections * o.requests,
+      photo,
+      question: 'What colour is this shirt?',
+      timeoutS: 600,
+    });
   } finally {
     await service.shutdown();
   }
@@ -135,11 +168,17 @@ export async function run(args: string[]): Promise<void> {
     const started = performance.now();
     const { model, label } = name === 'clip' ? await clipLinear(o) : name === 'paligemma' ? await paligemma(o) : { model: undefined, label: '' };
     if (!model) throw new Error(`serve bench: unknown model ${name} (clip, paligemma)`);
-    console.error(`serve: ${label}: ready in ${((performance.now() - started) / 1000).toFixed(1)} s; ${o.connections} clients x ${o.requests} requests, ${o.threads} threads`);
+    console.error(
+      `serve: ${label}: ready in ${((performance.now() - started) / 1000).toFixed(1)} s; ${o.connections} clients x ${o.requests} requests, ${o.threads} threads`,
+    );
     const batching = await measure(model, o.maxBatch, o, photo!);
-    console.error(`  batching (max ${o.maxBatch}): ${batching.rps.toFixed(3)} answers/s in ${batching.seconds.toFixed(1)} s, p50 ${batching.p50_ms} ms, p99 ${batching.p99_ms} ms, statuses ${JSON.stringify(batching.statuses)}`);
+    console.error(
+      `  batching (max ${o.maxBatch}): ${batching.rps.toFixed(3)} answers/s in ${batching.seconds.toFixed(1)} s, p50 ${batching.p50_ms} ms, p99 ${batching.p99_ms} ms, statuses ${JSON.stringify(batching.statuses)}`,
+    );
     const single = await measure(model, 1, o, photo!);
-    console.error(`  batch 1: ${single.rps.toFixed(3)} answers/s in ${single.seconds.toFixed(1)} s, p50 ${single.p50_ms} ms, p99 ${single.p99_ms} ms, statuses ${JSON.stringify(single.statuses)}`);
+    console.error(
+      `  batch 1: ${single.rps.toFixed(3)} answers/s in ${single.seconds.toFixed(1)} s, p50 ${single.p50_ms} ms, p99 ${single.p99_ms} ms, statuses ${JSON.stringify(single.statuses)}`,
+    );
     await model.dispose();
     const peak = Math.max(batching.peakRssMb, single.peakRssMb, process.resourceUsage().maxRSS / 1024);
     process.stdout.write(

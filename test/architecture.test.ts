@@ -71,7 +71,10 @@ test('only src/engine imports onnxruntime-node', () => {
 
 test('every folder and root module of src/ has a layer', () => {
   const units = [...new Set(files.map(unit))].sort();
-  assert.deepEqual(units.filter((u) => !(u in LAYERS)), []);
+  assert.deepEqual(
+    units.filter((u) => !(u in LAYERS)),
+    [],
+  );
 });
 
 test('imports go down the layers, never up', () => {

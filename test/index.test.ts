@@ -20,8 +20,20 @@ test('parse annotations and score predictions with the official metric through t
   const answers = (a: string[]) => a.map((answer) => ({ answer, answer_confidence: 'yes' }));
   const records = vizwiz.parseAnnotations(
     [
-      { image: 'a.jpg', question: 'what?', answers: answers(['red', 'red', 'red', 'red', 'blue', 'blue', 'x', 'x', 'x', 'x']), answer_type: 'other', answerable: 1 },
-      { image: 'b.jpg', question: 'is it?', answers: answers(['yes', 'yes', 'no', 'no', 'no', 'no', 'no', 'no', 'no', 'no']), answer_type: 'yes/no', answerable: 1 },
+      {
+        image: 'a.jpg',
+        question: 'what?',
+        answers: answers(['red', 'red', 'red', 'red', 'blue', 'blue', 'x', 'x', 'x', 'x']),
+        answer_type: 'other',
+        answerable: 1,
+      },
+      {
+        image: 'b.jpg',
+        question: 'is it?',
+        answers: answers(['yes', 'yes', 'no', 'no', 'no', 'no', 'no', 'no', 'no', 'no']),
+        answer_type: 'yes/no',
+        answerable: 1,
+      },
     ],
     'inline.json',
     'answered',

@@ -23,7 +23,10 @@ function testFiles(dir: string): string[] {
 const all = testFiles('test');
 
 test('every listed file exists, once', () => {
-  assert.deepEqual(listed.filter((f) => !existsSync(path.join(root, f))), []);
+  assert.deepEqual(
+    listed.filter((f) => !existsSync(path.join(root, f))),
+    [],
+  );
   assert.equal(new Set(listed).size, listed.length);
 });
 
@@ -31,7 +34,10 @@ test('every golden test and every test on the device switch is listed', () => {
   const golden = all.filter((f) => /golden/.test(path.basename(f)));
   assert.ok(golden.length >= 8, `found ${golden.length} golden tests`);
   const switched = all.filter((f) => !f.startsWith('test/webgpu/') && /helpers\/device\.js'/.test(readFileSync(path.join(root, f), 'utf8')));
-  assert.deepEqual([...golden, ...switched].filter((f) => !listed.includes(f)), []);
+  assert.deepEqual(
+    [...golden, ...switched].filter((f) => !listed.includes(f)),
+    [],
+  );
 });
 
 test('every listed test outside test/webgpu/ runs its sessions on the device switch', () => {

@@ -46,7 +46,12 @@ interface CompareCliOptions {
 /** The server of the `endpoint` row, or undefined; its options without --endpoint are refused. */
 function endpointSettings(o: CompareCliOptions, models: readonly CompareModel[], modelsGiven: boolean): EndpointSettings | undefined {
   if (o.endpoint === undefined) {
-    for (const [flag, value] of [['--model', o.model], ['--prompt', o.prompt], ['--concurrency', o.concurrency], ['--api-key-env', o.apiKeyEnv]] as const) {
+    for (const [flag, value] of [
+      ['--model', o.model],
+      ['--prompt', o.prompt],
+      ['--concurrency', o.concurrency],
+      ['--api-key-env', o.apiKeyEnv],
+    ] as const) {
       if (value !== undefined) throw new VizWizError('USAGE', `${flag} applies with --endpoint only`);
     }
     if (modelsGiven && models.includes('endpoint')) throw new VizWizError('USAGE', '--models endpoint needs --endpoint URL and --model NAME');
@@ -75,8 +80,8 @@ export function compareCommand(): Command {
     .option(...VERBOSE_OPTION)
     .option('--threads <n>', 'CPU threads (default: one per core)')
     .option('--smoke', 'clip every split to a few examples and train briefly (for CI)')
-    .option('--holdout <fraction>', 'hold out this fraction of train as validation (the seed report\'s protocol)')
-    .option('--augment', 'also train on features of rotated training images (the seed report\'s augmentation ablation)')
+    .option('--holdout <fraction>', "hold out this fraction of train as validation (the seed report's protocol)")
+    .option('--augment', "also train on features of rotated training images (the seed report's augmentation ablation)")
     .option('--seed <s>', 'seed of data, initialisation and shuffling', '0')
     .option('--epochs <n>', `head epochs (default: ${describeModes(HEAD_DEFAULTS, 'epochs')})`)
     .option('--lr <x>', `learning rate of both heads (the seed report's; default: ${describeModes(HEAD_DEFAULTS, 'lr')})`)

@@ -30,11 +30,19 @@ export function doctorCommand(): Command {
       const device = parseDevice(o.device);
       const progress = process.stderr.isTTY && !process.env.CI;
       const placements = await placeToolkitGraphs(device, {
-        ...(o.graphs ? { only: o.graphs.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+        ...(o.graphs
+          ? {
+              only: o.graphs
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            }
+          : {}),
         onGraph: (name, i, n) => progress && process.stderr.write(`placing ${name} (${i + 1}/${n})\n`),
       });
       if (o.json) {
-        for (const p of placements) process.stdout.write(`${JSON.stringify({ ...summarizePlacement(p), device, heavyOnCpu: heavyOnCpu(p).map((n) => n.opType) })}\n`);
+        for (const p of placements)
+          process.stdout.write(`${JSON.stringify({ ...summarizePlacement(p), device, heavyOnCpu: heavyOnCpu(p).map((n) => n.opType) })}\n`);
         return;
       }
       const heavy = placements.flatMap((p) => heavyOnCpu(p).map((n) => ({ graph: p.graph, node: n })));

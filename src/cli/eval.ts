@@ -21,9 +21,7 @@ export function evalCommand(): Command {
     .requiredOption('--annotations <file>', 'train/val annotation file (JSON)')
     .requiredOption('--predictions <file>', 'predictions: [{"image", "answer", "answerable"?}]')
     .addOption(
-      new Option('--metric <name>', 'accuracy variant: official = leave-one-out, seed = min(1, n/3)')
-        .choices([...ACCURACY_METRICS])
-        .default('official'),
+      new Option('--metric <name>', 'accuracy variant: official = leave-one-out, seed = min(1, n/3)').choices([...ACCURACY_METRICS]).default('official'),
     )
     .option('--normalize-gt', 'also normalise ground-truth answers (lmms-eval style; the official code does not)', false)
     .option('--json', 'print one JSON object instead of a table', false)

@@ -58,14 +58,17 @@ export function extractCommand(): Command {
     .option('--device <device>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
     .option(...VERBOSE_OPTION)
     .option('--batch-size <n>', 'images per encoder call', '8')
-    .option('--model <source>', 'weights: a local folder or hf:org/repo[@revision] (default: the encoder\'s)')
+    .option('--model <source>', "weights: a local folder or hf:org/repo[@revision] (default: the encoder's)")
     .option('--on-corrupt <mode>', 'missing or undecodable image: stop, or skip (zero features; listed in a .failures.json beside --out)', 'stop')
     .option('--offline', 'never use the network: models must be cached (also VIZWIZ_OFFLINE=1 or HF_HUB_OFFLINE=1)')
-    .option('--threads <n>', 'CPU threads for the encoder (default: onnxruntime\'s choice)')
+    .option('--threads <n>', "CPU threads for the encoder (default: onnxruntime's choice)")
     .option('--image-dim <n>', `image feature size (pixel-projection, default ${PIXEL_PROJECTION_DEFAULTS.imageDim})`)
     .option('--text-dim <n>', `question feature size (pixel-projection, default ${PIXEL_PROJECTION_DEFAULTS.textDim})`)
     .option('--seed <s>', `projection seed (pixel-projection, default ${PIXEL_PROJECTION_DEFAULTS.seed})`)
-    .option('--shard <i/n>', 'extract only shard i of n (0-based), or auto/n from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID; join the shards with vizwiz merge')
+    .option(
+      '--shard <i/n>',
+      'extract only shard i of n (0-based), or auto/n from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID; join the shards with vizwiz merge',
+    )
     .action(async (o: ExtractCliOptions) => {
       parseChoice(o.encoder, '--encoder', encoderIds());
       const onCorrupt = parseChoice<OnCorrupt>(o.onCorrupt, '--on-corrupt', ['stop', 'skip']);

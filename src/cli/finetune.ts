@@ -54,7 +54,10 @@ const D = FINETUNE_DEFAULTS;
 /** A comma-separated list of module names, or one regex when it starts with 're:'. */
 function parseTargets(raw: string): string[] | string {
   if (raw.startsWith('re:')) return raw.slice(3);
-  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 export function finetuneCommand(): Command {
@@ -70,7 +73,11 @@ export function finetuneCommand(): Command {
     .option('--lora-r <n>', 'LoRA rank', String(D.lora.r))
     .option('--lora-alpha <x>', 'LoRA alpha (scaling alpha / r)', String(D.lora.alpha))
     .option('--lora-dropout <p>', 'LoRA dropout', String(D.lora.dropout))
-    .option('--lora-targets <list>', 'adapted modules: comma-separated name suffixes, or re:REGEX over module paths', (D.lora.targetModules as string[]).join(','))
+    .option(
+      '--lora-targets <list>',
+      'adapted modules: comma-separated name suffixes, or re:REGEX over module paths',
+      (D.lora.targetModules as string[]).join(','),
+    )
     .option('--lr <x>', 'peak learning rate (seed report: 1e-4)', String(D.lr))
     .option('--epochs <n>', 'epochs (seed report: 10)', String(D.epochs))
     .option('--batch-size <n>', 'examples per micro-batch', String(D.batchSize))

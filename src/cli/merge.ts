@@ -36,7 +36,8 @@ export function mergeCommand(): Command {
       if (kind === 'features') {
         const r = await mergeFeatureShards(files, o.out);
         process.stderr.write(`merge: ${r.shards} feature shards, ${r.rows} rows -> ${o.out}\n`);
-        if (r.failures.length > 0) process.stderr.write(`merge: ${r.failures.length} image(s) were skipped with zero features (listed in the .failures.json beside ${o.out})\n`);
+        if (r.failures.length > 0)
+          process.stderr.write(`merge: ${r.failures.length} image(s) were skipped with zero features (listed in the .failures.json beside ${o.out})\n`);
       } else {
         const r = await mergePredictionShards(files, o.out);
         process.stderr.write(`merge: ${r.shards} prediction shards, ${r.rows} answers -> ${o.out}\n`);

@@ -31,22 +31,13 @@ export function parseWhole(raw: string, flag: string, min: number, max = Number.
   return value;
 }
 
-
 /** Parses a finite decimal number option, optionally bounded below (exclusive when `above` is set). */
 export function parseNumber(raw: string, flag: string, bounds: { min?: number; above?: number; max?: number } = {}): number {
   const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw.trim()) ? Number(raw) : Number.NaN;
   const { min, above, max } = bounds;
-  const ok =
-    Number.isFinite(value) &&
-    (min === undefined || value >= min) &&
-    (above === undefined || value > above) &&
-    (max === undefined || value <= max);
+  const ok = Number.isFinite(value) && (min === undefined || value >= min) && (above === undefined || value > above) && (max === undefined || value <= max);
   if (!ok) {
-    const parts = [
-      min !== undefined ? `>= ${min}` : '',
-      above !== undefined ? `> ${above}` : '',
-      max !== undefined ? `<= ${max}` : '',
-    ].filter(Boolean);
+    const parts = [min !== undefined ? `>= ${min}` : '', above !== undefined ? `> ${above}` : '', max !== undefined ? `<= ${max}` : ''].filter(Boolean);
     const range = parts.length > 0 ? ` ${parts.join(' and ')}` : '';
     throw new VizWizError('USAGE', `${flag} must be a number${range}, got "${raw}"`);
   }

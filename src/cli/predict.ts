@@ -265,7 +265,10 @@ export function predictCommand(): Command {
     .option('--cache <file>', '--endpoint: the response cache, appended as answers arrive (default <out>.responses.jsonl)')
     .option('--timeout <s>', '--endpoint: longest wait for one response, in seconds (default 120)')
     .option('--retries <n>', '--endpoint: retries of a request after 429, 5xx, a time-out or a dropped connection (default 8)')
-    .option('--shard <i/n>', 'answer only shard i of n (0-based), or auto/n from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID; join the shards with vizwiz merge')
+    .option(
+      '--shard <i/n>',
+      'answer only shard i of n (0-based), or auto/n from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID; join the shards with vizwiz merge',
+    )
     .action(async (o: PredictCliOptions, command: Command) => {
       const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
       let run: (job: Job) => Promise<Answered>;

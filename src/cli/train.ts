@@ -60,10 +60,7 @@ export function trainCommand(): Command {
     .option('--schedule <name>', `learning-rate schedule: ${SCHEDULES.join(', ')}`, D.schedule)
     .option('--warmup <x>', 'warmup updates, or a fraction of all updates when below 1', String(D.warmup))
     .option('--seed <s>', 'seed of initialisation, shuffling and dropout', String(D.seed))
-    .option(
-      '--hidden <n>',
-      `hidden size (default: ${HEAD_NAMES.map((h) => `${TRAINABLE_HEADS[h].defaultHidden} for ${h}`).join(', ')}; 0 = one linear layer)`,
-    )
+    .option('--hidden <n>', `hidden size (default: ${HEAD_NAMES.map((h) => `${TRAINABLE_HEADS[h].defaultHidden} for ${h}`).join(', ')}; 0 = one linear layer)`)
     .option('--dropout <p>', 'dropout probability', String(D.dropout))
     .option('--activation <name>', 'none (as in the paper), relu or gelu', D.activation)
     .option('--top-k <n>', 'answer classes: the K most frequent targets', String(D.answers.topK))

@@ -19,7 +19,9 @@ let blank: Promise<Buffer> | undefined;
 
 /** An 8 x 8 black PNG (the preprocessing resizes it like any image). */
 function blankImage(): Promise<Buffer> {
-  blank ??= sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 0, g: 0, b: 0 } } }).png().toBuffer();
+  blank ??= sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 0, g: 0, b: 0 } } })
+    .png()
+    .toBuffer();
   return blank;
 }
 

@@ -92,7 +92,14 @@ async function ensureSample(o: DataOptions): Promise<string> {
 }
 
 async function splitData(records: VizWizRecord[], images: ImageSource, hashes: FileHashes): Promise<SplitData> {
-  const identity = { records: recordsIdentity(records), images: await imagesIdentity(images, records.map((r) => r.image), hashes) };
+  const identity = {
+    records: recordsIdentity(records),
+    images: await imagesIdentity(
+      images,
+      records.map((r) => r.image),
+      hashes,
+    ),
+  };
   return { records, images, identity };
 }
 

@@ -32,7 +32,10 @@ export interface TinyModel {
 export const MODEL_SOURCES = {
   'clip-vit-l14-336': { option: 'clipModel', tiny: { folder: 'tiny-clip', seedOffset: 1, write: writeTinyClip } },
   resnet50: { option: 'resnetModel', tiny: { folder: 'tiny-resnet50', seedOffset: 2, write: writeTinyResnet } },
-  paligemma: { option: 'paligemmaModel', tiny: { folder: 'tiny-paligemma', seedOffset: 3, write: (dir: string, seed: number) => writeTinyPaligemma(dir, sampleQuestionAnswers(), seed) } },
+  paligemma: {
+    option: 'paligemmaModel',
+    tiny: { folder: 'tiny-paligemma', seedOffset: 3, write: (dir: string, seed: number) => writeTinyPaligemma(dir, sampleQuestionAnswers(), seed) },
+  },
 } as const satisfies Record<string, { option: keyof ModelSourceOptions; tiny: TinyModel }>;
 
 export type ModelFamily = keyof typeof MODEL_SOURCES;

@@ -30,7 +30,11 @@ async function qualityLabels(root: string): Promise<QualityRecord[] | undefined>
 }
 
 /** Trains (or reuses) one quality head per encoder in `features`, in encoder order; [] without quality labels. */
-export async function runQualityHeads(data: CompareData, features: ReadonlyMap<string, Promise<EncoderFeatures>>, o: QualityStageOptions): Promise<QualityReportEntry[]> {
+export async function runQualityHeads(
+  data: CompareData,
+  features: ReadonlyMap<string, Promise<EncoderFeatures>>,
+  o: QualityStageOptions,
+): Promise<QualityReportEntry[]> {
   const quality = await qualityLabels(data.info.path);
   if (!quality || features.size === 0) return [];
   const entries: QualityReportEntry[] = [];

@@ -102,14 +102,16 @@ export function parseAnnotations(json: unknown, source: string, kind: Annotation
     throw new VizWizError('INVALID_ANNOTATIONS', `${source}: expected a JSON array of entries, got ${got}`);
   }
   if (json.length === 0) {
-    throw new VizWizError('INVALID_ANNOTATIONS', `${source}: the file holds no entries (an empty array): give a VizWiz annotation file with at least one question`);
+    throw new VizWizError(
+      'INVALID_ANNOTATIONS',
+      `${source}: the file holds no entries (an empty array): give a VizWiz annotation file with at least one question`,
+    );
   }
   if (kind === 'answered' && hasNoAnswers(json)) {
     const noun = json.length === 1 ? 'its entry carries' : `its ${json.length} entries carry`;
     throw new VizWizError(
       'INVALID_ANNOTATIONS',
-      `${source}: has no answers (${noun} only image and question, like the test split): ` +
-        `${options.purpose ?? 'this step'} needs train or val annotations`,
+      `${source}: has no answers (${noun} only image and question, like the test split): ` + `${options.purpose ?? 'this step'} needs train or val annotations`,
     );
   }
   const schema = kind === 'answered' ? recordSchema : questionSchema;

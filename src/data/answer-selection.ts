@@ -109,7 +109,13 @@ export function selectTargets(
   selection: AnswerSelection,
   frequencies: AnswerFrequencies = countAnswerFrequencies(records),
 ): SelectedAnswer[] {
-  return records.map((r) => selectAnswer(r.answers.map((a) => a.answer), frequencies, selection));
+  return records.map((r) =>
+    selectAnswer(
+      r.answers.map((a) => a.answer),
+      frequencies,
+      selection,
+    ),
+  );
 }
 
 /** How many targets each step decided (every step listed, zeros included). */

@@ -40,10 +40,7 @@ async function locateAnnotations(dir: string, split: Split): Promise<AnnotationL
       archive.close();
     }
   }
-  throw new VizWizError(
-    'NOT_FOUND',
-    `${dir}: no ${split} annotations (looked for Annotations/${split}.json, ${split}.json and Annotations.zip)`,
-  );
+  throw new VizWizError('NOT_FOUND', `${dir}: no ${split} annotations (looked for Annotations/${split}.json, ${split}.json and Annotations.zip)`);
 }
 
 async function readZipText(zip: string, entry: string, limits: Partial<SizeLimits>): Promise<string> {

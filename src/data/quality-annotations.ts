@@ -49,7 +49,8 @@ function parseEntry(entry: unknown): QualityRecord | string[] {
   if (!isObject(entry)) return [`(entry): expected an object, got ${describeValue(entry)}`];
   const problems: string[] = [];
   const image = entry.image ?? entry.file_name;
-  if (typeof image !== 'string' || image === '') problems.push(`image: ${image === undefined ? 'missing' : `expected a file name, got ${describeValue(image)}`}`);
+  if (typeof image !== 'string' || image === '')
+    problems.push(`image: ${image === undefined ? 'missing' : `expected a file name, got ${describeValue(image)}`}`);
   const unrecognizable = count(entry.unrecognizable);
   if (typeof unrecognizable === 'string') problems.push(`unrecognizable: ${entry.unrecognizable === undefined ? 'missing' : unrecognizable}`);
   const nested = entry.flaws;

@@ -18,7 +18,9 @@ async function zipEntry(zip: string, split: QualitySplit): Promise<string | unde
   const archive = await ZipArchive.open(zip);
   try {
     const entry = [`${split}.json`, `${QUALITY_FOLDER}/${split}.json`].find((e) => archive.has(e));
-    return entry === undefined ? undefined : (await archive.read(entry, { maxBytes: DEFAULT_SIZE_LIMITS.maxAnnotationBytes, what: 'a quality annotation file' })).toString('utf8');
+    return entry === undefined
+      ? undefined
+      : (await archive.read(entry, { maxBytes: DEFAULT_SIZE_LIMITS.maxAnnotationBytes, what: 'a quality annotation file' })).toString('utf8');
   } finally {
     archive.close();
   }

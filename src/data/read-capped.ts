@@ -9,12 +9,7 @@ import type { Readable } from 'node:stream';
  * Reads `stream` to its end into one Buffer. Throws `tooLarge()` as soon as more than `maxBytes` arrive (the stream is
  * destroyed, nothing more is read); errors of the stream itself are passed to `failed(err)`, which returns the error to throw.
  */
-export async function readCapped(
-  stream: Readable,
-  maxBytes: number,
-  tooLarge: () => Error,
-  failed: (err: unknown) => Error,
-): Promise<Buffer> {
+export async function readCapped(stream: Readable, maxBytes: number, tooLarge: () => Error, failed: (err: unknown) => Error): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   try {

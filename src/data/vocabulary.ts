@@ -55,9 +55,7 @@ export class AnswerVocabulary {
     }
     const counts = new Map<string, number>();
     for (const t of targets) counts.set(t, (counts.get(t) ?? 0) + 1);
-    let ranked = [...counts.entries()]
-      .filter(([, c]) => c >= minCount)
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    let ranked = [...counts.entries()].filter(([, c]) => c >= minCount).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     if (topK !== undefined) ranked = ranked.slice(0, topK);
     const answers = ranked.map(([a]) => a);
     const classCounts = ranked.map(([, c]) => c);

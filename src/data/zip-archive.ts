@@ -25,9 +25,11 @@ export interface EntryLimit {
 const USE_OFFICIAL = 'use the unmodified official archive (re-download it if it was changed or damaged)';
 
 /** yauzl exports this decoder but its type definitions omit it. */
-const getFileNameLowLevel = (yauzl as unknown as {
-  getFileNameLowLevel(flag: number, raw: Buffer, extra: unknown, strict: boolean): string;
-}).getFileNameLowLevel;
+const getFileNameLowLevel = (
+  yauzl as unknown as {
+    getFileNameLowLevel(flag: number, raw: Buffer, extra: unknown, strict: boolean): string;
+  }
+).getFileNameLowLevel;
 
 export class ZipArchive {
   private constructor(
@@ -81,9 +83,7 @@ export class ZipArchive {
       );
     }
     const corrupt = (err: unknown): VizWizError =>
-      err instanceof VizWizError
-        ? err
-        : new VizWizError('INVALID_ARCHIVE', `${where} is corrupt (${(err as Error).message})`, { cause: err });
+      err instanceof VizWizError ? err : new VizWizError('INVALID_ARCHIVE', `${where} is corrupt (${(err as Error).message})`, { cause: err });
     let stream;
     try {
       stream = await this.zip.openReadStreamPromise(entry);
@@ -102,7 +102,10 @@ export class ZipArchive {
       corrupt,
     );
     if (data.length !== declared) {
-      throw new VizWizError('INVALID_ARCHIVE', `${where} is corrupt (it inflates to ${data.length} bytes, its zip header declares ${declared}): ${USE_OFFICIAL}`);
+      throw new VizWizError(
+        'INVALID_ARCHIVE',
+        `${where} is corrupt (it inflates to ${data.length} bytes, its zip header declares ${declared}): ${USE_OFFICIAL}`,
+      );
     }
     return data;
   }
@@ -127,9 +130,7 @@ function indexEntries(path: string, zip: yauzl.ZipFile): Promise<Map<string, yau
       zip.readEntry();
     });
     zip.on('end', () => resolve(entries));
-    zip.on('error', (err: Error) =>
-      reject(new VizWizError('INVALID_ARCHIVE', `${path}: not a readable zip file (${err.message})`, { cause: err })),
-    );
+    zip.on('error', (err: Error) => reject(new VizWizError('INVALID_ARCHIVE', `${path}: not a readable zip file (${err.message})`, { cause: err })));
     zip.readEntry();
   });
 }

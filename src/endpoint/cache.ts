@@ -45,19 +45,22 @@ export class ResponseCache {
       await truncate(file, Buffer.byteLength(text.slice(0, complete)));
       log(`endpoint: ${file}: dropped a partial last line (a run was interrupted while writing it)`);
     }
-    text.slice(0, complete).split('\n').forEach((line, i) => {
-      if (line.trim() === '') return;
-      let entry: CachedAnswer;
-      try {
-        entry = JSON.parse(line) as CachedAnswer;
-      } catch {
-        throw new VizWizError('INVALID_ARGUMENT', `${file}: line ${i + 1} is not JSON; remove that line (or the file, to ask every question again)`);
-      }
-      if (typeof entry.key !== 'string' || typeof entry.content !== 'string') {
-        throw new VizWizError('INVALID_ARGUMENT', `${file}: line ${i + 1} has no key or content; remove that line (or the file)`);
-      }
-      entries.set(entry.key, entry);
-    });
+    text
+      .slice(0, complete)
+      .split('\n')
+      .forEach((line, i) => {
+        if (line.trim() === '') return;
+        let entry: CachedAnswer;
+        try {
+          entry = JSON.parse(line) as CachedAnswer;
+        } catch {
+          throw new VizWizError('INVALID_ARGUMENT', `${file}: line ${i + 1} is not JSON; remove that line (or the file, to ask every question again)`);
+        }
+        if (typeof entry.key !== 'string' || typeof entry.content !== 'string') {
+          throw new VizWizError('INVALID_ARGUMENT', `${file}: line ${i + 1} has no key or content; remove that line (or the file)`);
+        }
+        entries.set(entry.key, entry);
+      });
     let handle: FileHandle;
     try {
       handle = await open(file, 'a');

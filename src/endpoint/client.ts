@@ -81,7 +81,7 @@ export class ChatClient {
             res.status === 401 || res.status === 403
               ? ' (pass the API key with --api-key-env VAR)'
               : res.status === 404
-                ? ' (is --endpoint the server\'s /v1 base URL, and --model a model it serves?)'
+                ? " (is --endpoint the server's /v1 base URL, and --model a model it serves?)"
                 : '';
           throw new VizWizError('ENDPOINT', `${this.url} refused ${what}: HTTP ${res.status}: ${message}${hint}`);
         }
@@ -92,7 +92,10 @@ export class ChatClient {
         reason = err instanceof MalformedResponse ? `malformed response (${err.message})` : networkReason(err, retry.timeoutMs);
       }
       if (attempt > retry.retries) {
-        throw new VizWizError('ENDPOINT', `${this.url}: gave up on ${what} after ${attempt} attempts; last: ${reason} (answers so far are cached: rerun to resume)`);
+        throw new VizWizError(
+          'ENDPOINT',
+          `${this.url}: gave up on ${what} after ${attempt} attempts; last: ${reason} (answers so far are cached: rerun to resume)`,
+        );
       }
       const wait = backoffMs(attempt - 1, retry, serverMs, this.o.random);
       this.o.onRetry?.(what, reason, wait);

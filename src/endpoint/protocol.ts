@@ -16,7 +16,15 @@ export interface ChatRequest {
 export function chatRequest(model: string, prompt: string, imageUrl: string, maxTokens: number): ChatRequest {
   return {
     model,
-    messages: [{ role: 'user', content: [{ type: 'text', text: prompt }, { type: 'image_url', image_url: { url: imageUrl } }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: prompt },
+          { type: 'image_url', image_url: { url: imageUrl } },
+        ],
+      },
+    ],
     max_tokens: maxTokens,
     temperature: 0,
     stream: false,

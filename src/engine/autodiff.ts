@@ -62,7 +62,6 @@ export function gradients(loss: Value, wrt: readonly Value[], seed?: Value): Map
 }
 
 function checkShape(opType: string, x: Value, g: Value): void {
-  const bad =
-    x.rank !== g.rank || x.shape.some((d, i) => typeof d === 'number' && typeof g.shape[i] === 'number' && d !== g.shape[i]);
+  const bad = x.rank !== g.rank || x.shape.some((d, i) => typeof d === 'number' && typeof g.shape[i] === 'number' && d !== g.shape[i]);
   if (bad) throw new Error(`${opType} gradient rule returned ${showShape(g.shape)} for input ${x.toString()}`);
 }

@@ -25,7 +25,8 @@ export function bindBatchDims(specs: readonly InputSpec[], batch: Readonly<Tenso
     if (!t) throw new VizWizError('INVALID_ARGUMENT', `batch input '${spec.name}' is missing`);
     if (t.dtype !== spec.dtype) throw new VizWizError('INVALID_ARGUMENT', `batch input '${spec.name}' is ${t.dtype}, expected ${spec.dtype}`);
     const expected = stack > 0 ? `[${stack}, ${spec.shape.join(', ')}]` : `[${spec.shape.join(', ')}]`;
-    const wrongShape = (): VizWizError => new VizWizError('INVALID_ARGUMENT', `batch input '${spec.name}' has shape [${t.dims.join(', ')}], expected ${expected}`);
+    const wrongShape = (): VizWizError =>
+      new VizWizError('INVALID_ARGUMENT', `batch input '${spec.name}' has shape [${t.dims.join(', ')}], expected ${expected}`);
     if (t.dims.length !== spec.shape.length + lead || (stack > 0 && t.dims[0] !== stack)) throw wrongShape();
     spec.shape.forEach((d, i) => {
       const actual = t.dims[i + lead] as number;
@@ -52,7 +53,8 @@ export function resolveDim(d: Dim, bindings: DimBindings): number {
   return d.split('*').reduce((acc, part) => {
     const p = part.trim();
     const n = /^\d+$/.test(p) ? Number(p) : bindings.get(p);
-    if (n === undefined) throw new Error(`cannot size dim '${d}': '${p}' is not bound by any batch input (bound: ${[...bindings.keys()].join(', ') || 'none'})`);
+    if (n === undefined)
+      throw new Error(`cannot size dim '${d}': '${p}' is not bound by any batch input (bound: ${[...bindings.keys()].join(', ') || 'none'})`);
     return acc * n;
   }, 1);
 }

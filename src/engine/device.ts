@@ -23,8 +23,8 @@ const HOW_TO_ENABLE: Readonly<Record<Exclude<Device, 'cpu'>, string>> = {
     'install the CUDA 12 provider with `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` ' +
     '(needs network access, an NVIDIA driver, CUDA 12 and cuDNN 9), or use --device cpu',
   webgpu:
-    'WebGPU needs a GPU adapter: on Linux a Vulkan loader (libvulkan1) and the GPU vendor\'s Vulkan driver (without a GPU: ' +
-    'Mesa 23 or later\'s lavapipe, package mesa-vulkan-drivers), on Windows Direct3D 12, on macOS Metal; or use --device cpu',
+    "WebGPU needs a GPU adapter: on Linux a Vulkan loader (libvulkan1) and the GPU vendor's Vulkan driver (without a GPU: " +
+    "Mesa 23 or later's lavapipe, package mesa-vulkan-drivers), on Windows Direct3D 12, on macOS Metal; or use --device cpu",
 };
 
 /** Folder of the native onnxruntime binding, where optional provider libraries are installed. */

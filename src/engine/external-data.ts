@@ -57,7 +57,14 @@ export async function bindInitializers(model: Uint8Array, tensors: ReadonlyMap<s
   const total = entries.reduce((a, e) => a + e.raw.length, 0);
   const drop = new Set(tensors.keys());
   if (total <= (o.threshold ?? EXTERNAL_DATA_THRESHOLD)) {
-    return { kind: 'bytes', bytes: spliceInitializers(model, drop, entries.map((e) => encodeTensor(e))) };
+    return {
+      kind: 'bytes',
+      bytes: spliceInitializers(
+        model,
+        drop,
+        entries.map((e) => encodeTensor(e)),
+      ),
+    };
   }
   if (!o.dir) throw new Error('bindInitializers: external data needs a folder');
   const layout = externalLayout(entries.map((e) => e.raw.length));
@@ -81,6 +88,13 @@ export async function bindInitializers(model: Uint8Array, tensors: ReadonlyMap<s
     }
   });
   const path = join(o.dir, MODEL_FILE);
-  await writeFileAtomic(path, spliceInitializers(model, drop, specs.map((s) => encodeTensor(s))));
+  await writeFileAtomic(
+    path,
+    spliceInitializers(
+      model,
+      drop,
+      specs.map((s) => encodeTensor(s)),
+    ),
+  );
   return { kind: 'file', path, dataBytes: layout.size };
 }

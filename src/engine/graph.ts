@@ -139,7 +139,12 @@ export class Graph {
 
   /** A 1-D int64 constant (axes, shapes, split sizes). */
   ints(values: readonly number[]): Value {
-    return this.constant('int64', [values.length], BigInt64Array.from(values, (x) => BigInt(x)), 'ints');
+    return this.constant(
+      'int64',
+      [values.length],
+      BigInt64Array.from(values, (x) => BigInt(x)),
+      'ints',
+    );
   }
 
   /** Whether `v` is a constant of this graph, and its data if so. */

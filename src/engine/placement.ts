@@ -140,7 +140,8 @@ function loaderFlags(execArgv: readonly string[]): string[] {
   for (let i = 0; i < execArgv.length; i++) {
     const a = execArgv[i] as string;
     if (/^--(import|loader|experimental-loader|require)=/.test(a)) out.push(a);
-    else if (['--import', '--loader', '--experimental-loader', '--require', '-r'].includes(a) && execArgv[i + 1] !== undefined) out.push(a, execArgv[++i] as string);
+    else if (['--import', '--loader', '--experimental-loader', '--require', '-r'].includes(a) && execArgv[i + 1] !== undefined)
+      out.push(a, execArgv[++i] as string);
   }
   return out;
 }
@@ -178,7 +179,10 @@ async function runChild(args: string[], dir: string, timeoutMs: number): Promise
 
 /** The last error onnxruntime (or the child) printed, for a failure message. */
 function lastError(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return [...lines].reverse().find((l) => /error|fail|exception/i.test(l)) ?? lines[lines.length - 1] ?? 'no output';
 }
 
@@ -194,7 +198,8 @@ export async function measurePlacement(probe: PlacementProbe, o: MeasureOptions)
   checkDevice(o.device);
   const dir = await mkdtemp(join(tmpdir(), 'vizwiz-placement-'));
   try {
-    const bound = probe.initializers.size > 0 ? await bindInitializers(probe.bytes, probe.initializers, { dir }) : ({ kind: 'bytes', bytes: probe.bytes } as const);
+    const bound =
+      probe.initializers.size > 0 ? await bindInitializers(probe.bytes, probe.initializers, { dir }) : ({ kind: 'bytes', bytes: probe.bytes } as const);
     let model = join(dir, MODEL_FILE);
     if (bound.kind === 'bytes') await writeFile(model, bound.bytes);
     else model = bound.path;
@@ -260,7 +265,9 @@ export function summarizePlacement(p: GraphPlacement): PlacementSummary {
 /** A plain-text table: per graph, nodes in all, on the device, on the CPU (by op type), and host-device copies. */
 export function formatPlacementTable(ps: readonly GraphPlacement[]): string {
   const device = ps[0]?.device ?? 'cpu';
-  const rows = ps.map(summarizePlacement).map((s) => [s.graph, String(s.total), String(s.onDevice), String(s.onCpu), String(s.copies), s.cpuOps.length ? formatOpCounts(s.cpuOps) : '-']);
+  const rows = ps
+    .map(summarizePlacement)
+    .map((s) => [s.graph, String(s.total), String(s.onDevice), String(s.onCpu), String(s.copies), s.cpuOps.length ? formatOpCounts(s.cpuOps) : '-']);
   const head = ['graph', 'nodes', `on ${device}`, 'left to cpu', 'copies', 'ops left to the cpu'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]): string =>

@@ -124,7 +124,8 @@ export class SafetensorsReader {
       await this.readInto(new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength), t.position);
       return dst;
     }
-    if (t.dtype !== 'F16' && t.dtype !== 'BF16' && t.dtype !== 'F64') throw new VizWizError('INVALID_CHECKPOINT', `${this.path}: tensor '${name}' is ${t.dtype}, not a float tensor`);
+    if (t.dtype !== 'F16' && t.dtype !== 'BF16' && t.dtype !== 'F64')
+      throw new VizWizError('INVALID_CHECKPOINT', `${this.path}: tensor '${name}' is ${t.dtype}, not a float tensor`);
     const bytes = ELEMENT_BYTES[t.dtype];
     const perChunk = Math.floor(CHUNK / 8);
     const scratch = new Uint8Array(Math.min(n, perChunk) * bytes);

@@ -53,7 +53,5 @@ export function allAnswersAccuracy(prediction: string, answers: readonly string[
 export function questionAccuracy(prediction: string, answers: readonly VizWizAnswer[], options: AccuracyOptions = {}): number {
   const normalized = normalizeAnswer(prediction);
   const gt = groundTruthAnswers(answers, options.normalizeGroundTruth);
-  return (options.metric ?? 'official') === 'official'
-    ? leaveOneOutAccuracy(normalized, gt)
-    : allAnswersAccuracy(normalized, gt);
+  return (options.metric ?? 'official') === 'official' ? leaveOneOutAccuracy(normalized, gt) : allAnswersAccuracy(normalized, gt);
 }

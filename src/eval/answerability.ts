@@ -72,6 +72,9 @@ export function answerabilityScores(answerable: readonly (0 | 1)[], confidences:
   const scores = confidences.map((c) => 1.0 - c);
   return {
     average_precision: averagePrecision(labels, scores),
-    f1: f1Score(labels, scores.map((s) => s > 0.5)),
+    f1: f1Score(
+      labels,
+      scores.map((s) => s > 0.5),
+    ),
   };
 }

@@ -7,11 +7,7 @@ import type { AccuracyOptions } from './accuracy.js';
 import { evaluate, type EvaluationResult } from './evaluate.js';
 import { matchPredictions, readSubmission } from './submission.js';
 
-export async function evaluateFiles(
-  annotationsFile: string,
-  predictionsFile: string,
-  options: AccuracyOptions = {},
-): Promise<EvaluationResult> {
+export async function evaluateFiles(annotationsFile: string, predictionsFile: string, options: AccuracyOptions = {}): Promise<EvaluationResult> {
   const records = await loadAnnotations(annotationsFile, { purpose: 'evaluation' });
   const predictions = matchPredictions(records, await readSubmission(predictionsFile), predictionsFile);
   return evaluate(records, predictions, options);

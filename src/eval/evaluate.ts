@@ -40,17 +40,10 @@ export function reportedPercent(accuracies: readonly number[]): number {
  * Scores `predictions` (aligned with `records`, e.g. by matchPredictions) against `records`.
  * Options: metric 'official' (default, leave-one-out) or 'seed'; normalizeGroundTruth (default false).
  */
-export function evaluate(
-  records: readonly VizWizRecord[],
-  predictions: readonly Prediction[],
-  options: AccuracyOptions = {},
-): EvaluationResult {
+export function evaluate(records: readonly VizWizRecord[], predictions: readonly Prediction[], options: AccuracyOptions = {}): EvaluationResult {
   if (records.length === 0) throw new VizWizError('INVALID_ANNOTATIONS', 'no annotated questions to evaluate');
   if (predictions.length !== records.length) {
-    throw new VizWizError(
-      'INVALID_PREDICTIONS',
-      `expected one prediction per question (${records.length}), got ${predictions.length}`,
-    );
+    throw new VizWizError('INVALID_PREDICTIONS', `expected one prediction per question (${records.length}), got ${predictions.length}`);
   }
   const metric = options.metric ?? 'official';
   const normalizeGroundTruth = options.normalizeGroundTruth ?? false;
@@ -81,7 +74,10 @@ export function evaluate(
   };
   const confidences = predictions.map((p) => p.answerable);
   if (confidences.every((c): c is number => c !== undefined)) {
-    const scores = answerabilityScores(records.map((r) => r.answerable), confidences);
+    const scores = answerabilityScores(
+      records.map((r) => r.answerable),
+      confidences,
+    );
     result.answerability = {
       average_precision: pyRound(100 * scores.average_precision, 2),
       f1: pyRound(100 * scores.f1, 2),

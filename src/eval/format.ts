@@ -29,14 +29,8 @@ function pct(value: number | null | undefined): string {
 
 /** A plain-text table of the summary. */
 export function formatEvaluationTable(result: EvaluationResult): string {
-  const metricNote =
-    result.metric === 'official'
-      ? 'official (leave-one-out over 10 annotators)'
-      : 'seed (min(1, matches/3) over all 10 answers)';
-  const rows: [string, string][] = [
-    ['overall', pct(result.overall)],
-    ...ANSWER_TYPES.map((type): [string, string] => [type, pct(result.perAnswerType[type])]),
-  ];
+  const metricNote = result.metric === 'official' ? 'official (leave-one-out over 10 annotators)' : 'seed (min(1, matches/3) over all 10 answers)';
+  const rows: [string, string][] = [['overall', pct(result.overall)], ...ANSWER_TYPES.map((type): [string, string] => [type, pct(result.perAnswerType[type])])];
   if (result.answerability) {
     rows.push(['answerability AP', pct(result.answerability.average_precision)]);
     rows.push(['answerability F1', pct(result.answerability.f1)]);

@@ -14,13 +14,7 @@ export {
   type AccuracyOptions,
 } from './accuracy.js';
 export { answerabilityScores, averagePrecision, f1Score, type AnswerabilityScores } from './answerability.js';
-export {
-  matchPredictions,
-  parseSubmission,
-  parseSubmissionText,
-  readSubmission,
-  writeSubmission,
-} from './submission.js';
+export { matchPredictions, parseSubmission, parseSubmissionText, readSubmission, writeSubmission } from './submission.js';
 export { evaluate, reportedPercent, type EvaluationResult, type QuestionResult } from './evaluate.js';
 export { evaluateFiles } from './evaluate-files.js';
 export { formatEvaluationTable, summarize, type EvaluationSummary } from './format.js';

@@ -105,11 +105,7 @@ export async function readSubmission(file: string): Promise<Prediction[]> {
  * Orders `predictions` like `questions`. Every annotated image needs exactly one prediction and every prediction
  * must name an annotated image; otherwise the message lists the missing and the unknown images.
  */
-export function matchPredictions(
-  questions: readonly VizWizQuestion[],
-  predictions: readonly Prediction[],
-  source: string,
-): Prediction[] {
+export function matchPredictions(questions: readonly VizWizQuestion[], predictions: readonly Prediction[], source: string): Prediction[] {
   const byImage = new Map(predictions.map((p) => [p.image, p]));
   const annotated = new Set(questions.map((q) => q.image));
   const missing = questions.filter((q) => !byImage.has(q.image)).map((q) => q.image);
@@ -129,9 +125,7 @@ export function matchPredictions(
 
 /** Writes predictions as an official submission file (atomically: temp file, then rename). */
 export async function writeSubmission(file: string, predictions: readonly Prediction[]): Promise<void> {
-  const entries = predictions.map(({ image, answer, answerable }) =>
-    answerable === undefined ? { image, answer } : { image, answer, answerable },
-  );
+  const entries = predictions.map(({ image, answer, answerable }) => (answerable === undefined ? { image, answer } : { image, answer, answerable }));
   parseSubmission(entries, file);
   await writeFileAtomic(file, `${JSON.stringify(entries, null, 1)}\n`);
 }

@@ -29,12 +29,7 @@ export interface AssembledRows {
  * Writes a finished feature file and its failures file (or removes a stale one): the one writer of extraction and of
  * `vizwiz merge`, so a merged file is byte for byte the file of an unsharded run.
  */
-export async function writeAssembled(
-  out: string,
-  m: AssembledRows,
-  metadata: Readonly<Record<string, string>>,
-  failures: ImageFailureRecord[],
-): Promise<void> {
+export async function writeAssembled(out: string, m: AssembledRows, metadata: Readonly<Record<string, string>>, failures: ImageFailureRecord[]): Promise<void> {
   failures.sort((a, b) => a.row - b.row);
   const failuresFile = failuresPathFor(out);
   if (failures.length > 0) await writeJsonAtomic(failuresFile, { out, skipped: failures.length, failures });

@@ -114,7 +114,11 @@ async function encodeTextsPaired(encoder: ImageTextEncoder, texts: readonly stri
   return (await encoder.encodeTexts!([texts[0]!, texts[0]!])).subarray(0, encoder.textDim);
 }
 
-async function encodeBatch(encoder: ImageTextEncoder, batch: PreparedBatch, questions: readonly VizWizQuestion[]): Promise<{ image: Float32Array; text?: Float32Array }> {
+async function encodeBatch(
+  encoder: ImageTextEncoder,
+  batch: PreparedBatch,
+  questions: readonly VizWizQuestion[],
+): Promise<{ image: Float32Array; text?: Float32Array }> {
   const { start, end } = batch.range;
   const n = end - start;
   const dim = encoder.imageDim;
@@ -158,7 +162,16 @@ export async function extractFeatures(options: ExtractOptions): Promise<ExtractR
     // Written atomically and only after every batch: complete. A work folder beside it is a removal cut short.
     await removeWorkFolder(workFolderFor(out));
     const failuresFile = failuresPathFor(out);
-    return { out, rows, totalRows, computedRows: 0, resumedRows: 0, upToDate: true, failures: stored.failures, ...(stored.failures.length > 0 ? { failuresFile } : {}) };
+    return {
+      out,
+      rows,
+      totalRows,
+      computedRows: 0,
+      resumedRows: 0,
+      upToDate: true,
+      failures: stored.failures,
+      ...(stored.failures.length > 0 ? { failuresFile } : {}),
+    };
   }
   if (onCorrupt === 'stop') await assertImagesPresent(questions, images);
 

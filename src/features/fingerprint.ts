@@ -30,10 +30,14 @@ export function extractionFingerprint(questions: readonly VizWizQuestion[], enco
 
 /** SHA-256 of the encoder's identity and the decoding options: what every shard of one job shares besides its rows. */
 export function encoderFingerprint(encoder: ImageTextEncoder, decode: DecodeOptions): string {
-  return createHash('sha256').update(JSON.stringify({ format: 1, ...encoderIdentity(encoder, decode) })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ format: 1, ...encoderIdentity(encoder, decode) }))
+    .digest('hex');
 }
 
 /** The fingerprint of shard `spec` of the job `jobFingerprint`, under the assignment scheme `assignment`. */
 export function shardFingerprint(jobFingerprint: string, spec: ShardSpec, assignment: string): string {
-  return createHash('sha256').update(JSON.stringify({ job: jobFingerprint, shard: [spec.index, spec.count], assignment })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ job: jobFingerprint, shard: [spec.index, spec.count], assignment }))
+    .digest('hex');
 }

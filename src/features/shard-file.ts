@@ -110,7 +110,10 @@ export async function mergeFeatureShards(files: readonly string[], out: string):
     const first = members[0]!;
     const odd = members.find((s) => s.imageDim !== first.imageDim || s.textDim !== first.textDim);
     if (odd) {
-      throw new VizWizError('INVALID_FEATURES', `${odd.file}: feature sizes ${odd.imageDim}/${odd.textDim} differ from ${first.file}'s ${first.imageDim}/${first.textDim}`);
+      throw new VizWizError(
+        'INVALID_FEATURES',
+        `${odd.file}: feature sizes ${odd.imageDim}/${odd.textDim} differ from ${first.file}'s ${first.imageDim}/${first.textDim}`,
+      );
     }
     const total = first.manifest.total;
     const image = new Float32Array(total * first.imageDim);

@@ -85,7 +85,10 @@ export class WorkFolder {
     if (names.length > 0) {
       const existing = await readManifest(dir);
       if (!existing && !names.every(looksOurs)) {
-        throw new VizWizError('INVALID_ARGUMENT', `${dir} exists but is not a vizwiz extraction work folder (no readable ${MANIFEST}); remove it or choose another --out`);
+        throw new VizWizError(
+          'INVALID_ARGUMENT',
+          `${dir} exists but is not a vizwiz extraction work folder (no readable ${MANIFEST}); remove it or choose another --out`,
+        );
       }
       if (existing?.fingerprint !== manifest.fingerprint) {
         const parts = names.filter((n) => PART.test(n)).length;

@@ -68,12 +68,14 @@ export async function trainEpoch(x: EpochContext, epoch: number): Promise<EpochS
     }
     lr = learningRate(schedule, stepper.steps, x.totalUpdates);
     const r = await stepper.update(lr);
-    if (!Number.isFinite(r.loss)) throw new VizWizError('TRAINING_DIVERGED', `training diverged in epoch ${epoch}, update ${u + 1}: loss ${r.loss}; lower --lr (now ${c.lr})`);
+    if (!Number.isFinite(r.loss))
+      throw new VizWizError('TRAINING_DIVERGED', `training diverged in epoch ${epoch}, update ${u + 1}: loss ${r.loss}; lower --lr (now ${c.lr})`);
     if (u === 0) firstLoss = r.loss;
     lossSum += r.loss * r.tokens;
     tokens += r.tokens;
     normSum += r.gradNorm;
-    if (updates.length >= 20 && (u + 1) % Math.ceil(updates.length / 10) === 0) x.log(`epoch ${epoch}: update ${u + 1}/${updates.length}, loss ${r.loss.toFixed(4)}`);
+    if (updates.length >= 20 && (u + 1) % Math.ceil(updates.length / 10) === 0)
+      x.log(`epoch ${epoch}: update ${u + 1}/${updates.length}, loss ${r.loss.toFixed(4)}`);
   }
   return { trainLoss: lossSum / tokens, firstLoss, lr, updates: updates.length, gradNorm: normSum / updates.length };
 }

@@ -105,7 +105,10 @@ export async function finetunePaligemma(o: FinetuneOptions): Promise<FinetuneRes
       const stepper = await LoraStepper.create(
         model,
         set,
-        { adapters: checkpoint?.params ?? initAdapters(set, config.seed), ...(checkpoint ? { optimizer: checkpoint.optimizer, steps: checkpoint.state.steps } : {}) },
+        {
+          adapters: checkpoint?.params ?? initAdapters(set, config.seed),
+          ...(checkpoint ? { optimizer: checkpoint.optimizer, steps: checkpoint.state.steps } : {}),
+        },
         { weightDecay: config.weightDecay, clip: config.clip, session },
       );
       let validator: Validator;
@@ -138,7 +141,16 @@ export async function finetunePaligemma(o: FinetuneOptions): Promise<FinetuneRes
                 const started = performance.now();
                 const v = await validator.run(stepper.adapters());
                 log(`zero-shot: val loss ${v.loss.toFixed(4)}, val accuracy ${v.accuracy.toFixed(2)}`);
-                return { epoch: 0, trainLoss: null, valLoss: v.loss, valAccuracy: v.accuracy, lr: null, updates: 0, gradNorm: null, seconds: (performance.now() - started) / 1000 };
+                return {
+                  epoch: 0,
+                  trainLoss: null,
+                  valLoss: v.loss,
+                  valAccuracy: v.accuracy,
+                  lr: null,
+                  updates: 0,
+                  gradNorm: null,
+                  seconds: (performance.now() - started) / 1000,
+                };
               },
             }
           : {}),
@@ -161,7 +173,10 @@ export async function finetunePaligemma(o: FinetuneOptions): Promise<FinetuneRes
         },
         async saveBest(record) {
           await saveBestAdapter(out, set, stepper.adapters(), { epoch: record.epoch, valAccuracy: record.valAccuracy, prompt: template, base: base.source });
-          await writeSubmission(join(out, 'best', 'val-predictions.json'), o.val.records.map((r, i) => ({ image: r.image, answer: answers[i]?.answer ?? '' })));
+          await writeSubmission(
+            join(out, 'best', 'val-predictions.json'),
+            o.val.records.map((r, i) => ({ image: r.image, answer: answers[i]?.answer ?? '' })),
+          );
         },
         state: () => ({ params: stepper.adapters(), optimizer: stepper.optimizerState(), steps: stepper.steps, shapeOf }),
         describe: (r, improved) =>

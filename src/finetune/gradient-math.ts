@@ -37,7 +37,11 @@ export class GradientAccumulator {
   take(): { loss: number; tokens: number; grads: Map<string, Float32Array> } {
     if (this.tokens === 0) throw new Error('no gradients accumulated');
     const grads = new Map<string, Float32Array>();
-    for (const [name, s] of this.sums) grads.set(name, Float32Array.from(s, (x) => x / this.tokens));
+    for (const [name, s] of this.sums)
+      grads.set(
+        name,
+        Float32Array.from(s, (x) => x / this.tokens),
+      );
     const out = { loss: this.lossSum / this.tokens, tokens: this.tokens, grads };
     this.sums.clear();
     this.lossSum = 0;

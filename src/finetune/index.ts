@@ -5,7 +5,15 @@
  * answerability confidence).
  */
 
-export { FINETUNE_DEFAULTS, finetuneConfig, TARGET_MODES, type FinetuneConfig, type FinetuneConfigInput, type FinetuneLoraConfig, type TargetMode } from './config.js';
+export {
+  FINETUNE_DEFAULTS,
+  finetuneConfig,
+  TARGET_MODES,
+  type FinetuneConfig,
+  type FinetuneConfigInput,
+  type FinetuneLoraConfig,
+  type TargetMode,
+} from './config.js';
 export { finetunePaligemma, type FinetuneOptions, type FinetuneResult, type FinetuneSplit } from './finetune.js';
 export { predictPaligemma, type PaligemmaPredictOptions } from './predict.js';
 export { answerQuestions, UNANSWERABLE, type AnswerOptions, type GeneratedAnswer } from './answers.js';

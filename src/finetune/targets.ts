@@ -15,7 +15,14 @@ import { FINETUNE_DEFAULTS, type TargetMode } from './config.js';
 /** The most common answer of every record, ties broken by `selection` (frequencies from `records` themselves). */
 export function mostCommonAnswers(records: readonly VizWizRecord[], selection: AnswerSelection = FINETUNE_DEFAULTS.answerSelection): string[] {
   const frequencies = countAnswerFrequencies(records);
-  return records.map((r) => selectAnswer(r.answers.map((a) => a.answer), frequencies, selection).answer);
+  return records.map(
+    (r) =>
+      selectAnswer(
+        r.answers.map((a) => a.answer),
+        frequencies,
+        selection,
+      ).answer,
+  );
 }
 
 export class TrainingTargets {

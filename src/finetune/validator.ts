@@ -57,7 +57,14 @@ export class Validator {
     private readonly targets: string[],
   ) {}
 
-  static async create(m: LoadedPaliGemma, set: LoraSet, proc: PaliGemmaProcessor, records: readonly VizWizRecord[], pixels: PixelLoader, o: ValidatorOptions): Promise<Validator> {
+  static async create(
+    m: LoadedPaliGemma,
+    set: LoraSet,
+    proc: PaliGemmaProcessor,
+    records: readonly VizWizRecord[],
+    pixels: PixelLoader,
+    o: ValidatorOptions,
+  ): Promise<Validator> {
     const merged = new MergedWeights(m.weights, set);
     const generator = await PaliGemmaGenerator.create(m.config, m.prefixes, merged.weights, { session: o.session });
     const adapterArrays = new Map(loraParamSpecs(set).map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))]));
@@ -70,7 +77,10 @@ export class Validator {
   async run(adapters: ReadonlyMap<string, Float32Array>): Promise<ValidationResult> {
     this.merged.update(adapters);
     for (const [name, a] of this.adapterArrays) a.set(adapters.get(name) ?? new Float32Array(a.length));
-    const answers = await answerQuestions(this.generator, this.proc, this.pixels, this.records, { batchSize: this.o.batchSize, maxNewTokens: this.o.maxNewTokens });
+    const answers = await answerQuestions(this.generator, this.proc, this.pixels, this.records, {
+      batchSize: this.o.batchSize,
+      maxNewTokens: this.o.maxNewTokens,
+    });
     const predictions = this.records.map((r, i) => ({ image: r.image, answer: answers[i]?.answer ?? '' }));
     const accuracy = evaluate(this.records, predictions, { metric: 'official' }).overall;
     return { accuracy, loss: await this.loss(), answers };
@@ -82,7 +92,10 @@ export class Validator {
     for (let i = 0; i < this.records.length; i += this.o.batchSize) {
       const rs = this.records.slice(i, i + this.o.batchSize);
       const images = await this.pixels.many(rs.map((r) => r.image));
-      const batch = this.proc.encode(rs.map((r, k) => ({ image: images[k] as Float32Array, question: r.question, answer: this.targets[i + k] ?? '' })), { train: true });
+      const batch = this.proc.encode(
+        rs.map((r, k) => ({ image: images[k] as Float32Array, question: r.question, answer: this.targets[i + k] ?? '' })),
+        { train: true },
+      );
       const feeds = paligemmaFeeds(this.m.config, batch);
       const out = await this.lossRunner.run(feeds, ['loss']);
       const n = feeds[LOSS_ROWS]?.dims[0] ?? 0;

@@ -32,7 +32,11 @@ export class RotatedImageSource implements ImageSource {
   async read(name: string): Promise<Buffer> {
     const bytes = await this.inner.read(name);
     const angle = rotationFor(name, this.seed, this.maxDegrees);
-    return sharp(bytes).autoOrient().rotate(angle, { background: { r: 0, g: 0, b: 0 } }).jpeg({ quality: 95 }).toBuffer();
+    return sharp(bytes)
+      .autoOrient()
+      .rotate(angle, { background: { r: 0, g: 0, b: 0 } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
   }
 
   close(): Promise<void> {

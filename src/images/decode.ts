@@ -35,11 +35,7 @@ export async function decodeImage(bytes: Uint8Array, name: string, options: Deco
     if (Number.isFinite(maxSide)) {
       pipeline = pipeline.resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true });
     }
-    const { data, info } = await pipeline
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await pipeline.toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
       throw new Error(`decoded to ${info.channels} channels, expected 3`);
     }

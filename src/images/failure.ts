@@ -32,6 +32,13 @@ export class ImageFailure extends VizWizError {
 /** libvips messages span lines and repeat themselves: keep the distinct lines, joined. */
 export function oneLineReason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  const lines = [...new Set(text.split('\n').map((l) => l.trim()).filter((l) => l !== ''))];
+  const lines = [
+    ...new Set(
+      text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== ''),
+    ),
+  ];
   return lines.join('; ') || 'unknown error';
 }

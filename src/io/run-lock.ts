@@ -141,10 +141,7 @@ export function acquireRunLock(target: string, options: RunLockOptions): RunLock
     if (current === 'unreadable') {
       // an owner between create and write; or a damaged file, which only a person can judge
       if (++unreadable > UNREADABLE_RETRIES) {
-        throw new VizWizError(
-          'IN_USE',
-          `${target} may be in use: its lock file ${file} is unreadable; if no other vizwiz run uses it, delete ${file}`,
-        );
+        throw new VizWizError('IN_USE', `${target} may be in use: its lock file ${file} is unreadable; if no other vizwiz run uses it, delete ${file}`);
       }
       sleepSync(RETRY_MS);
       continue;

@@ -22,7 +22,9 @@ export async function ensureWritableFolder(dir: string, flag: string): Promise<v
     if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') {
       const file = await firstFileOnPath(dir);
       if (file !== undefined) {
-        throw new VizWizError('FILE_SYSTEM', `${flag} ${dir}: ${file} is a file, not a folder (ENOTDIR): choose another ${flag}, or move that file away`, { cause: err });
+        throw new VizWizError('FILE_SYSTEM', `${flag} ${dir}: ${file} is a file, not a folder (ENOTDIR): choose another ${flag}, or move that file away`, {
+          cause: err,
+        });
       }
     }
     throw asOutputError(err, dir, flag) ?? err;

@@ -65,7 +65,9 @@ export function toolkitGraphs(): CatalogueGraph[] {
   return [
     inference('clip-vision', 'extract (clip-vit-l14-336 images)', () => buildInference(clipVisionModel(vision), { outputs: ['image_embeds_normalized'] })),
     inference('clip-text', 'extract (clip-vit-l14-336 questions)', () => buildInference(clipTextModel(text), { outputs: ['text_embeds_normalized'] })),
-    inference('resnet50', 'extract (resnet50)', () => buildInference(resnetModel(TINY_RESNET50, { imageSize: 32, foldedBn: true }), { outputs: ['pooled'] }), { placement: 'initializers' }),
+    inference('resnet50', 'extract (resnet50)', () => buildInference(resnetModel(TINY_RESNET50, { imageSize: 32, foldedBn: true }), { outputs: ['pooled'] }), {
+      placement: 'initializers',
+    }),
     inference('siglip-vision', 'PaliGemma (vision tower)', () => buildInference(siglipVisionModel(pg.vision, { prefix: p.vision }))),
     inference('paligemma-image-features', 'predict / finetune validation (PaliGemma generation)', () => buildInference(imageFeaturesModel(pg, p))),
     inference('gemma-prefill', 'PaliGemma generation (prefill)', () => buildInference(gemmaPrefillModel(pg.text, { prefix: p.text, input: 'embeds' }))),

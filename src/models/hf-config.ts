@@ -11,7 +11,8 @@ export type Json = Record<string, unknown>;
 export function configNumber(o: Json, key: string, dflt: number, where: string): number {
   const v = o[key];
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new VizWizError('INVALID_CHECKPOINT', `${where}: '${key}' must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new VizWizError('INVALID_CHECKPOINT', `${where}: '${key}' must be a number, got ${JSON.stringify(v)}`);
   return v;
 }
 

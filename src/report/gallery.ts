@@ -12,7 +12,6 @@ import type { AnswerType, VizWizRecord } from '../data/types.js';
 import { GALLERY_CATEGORIES, DEFAULT_GALLERY_LIMITS, type GalleryCategory, type GalleryLimits } from './gallery-groups.js';
 import type { Evaluations } from './model-results.js';
 
-
 export interface GalleryAnswer {
   id: string;
   answer: string;
@@ -57,12 +56,7 @@ function categoryOf(accs: readonly number[]): GalleryCategory | null {
 }
 
 /** Picks the gallery's questions from the models' evaluations (model order = `ids` order). */
-export function selectGallery(
-  records: readonly VizWizRecord[],
-  evaluations: Evaluations,
-  ids: readonly string[],
-  limits: GalleryLimits = {},
-): Gallery {
+export function selectGallery(records: readonly VizWizRecord[], evaluations: Evaluations, ids: readonly string[], limits: GalleryLimits = {}): Gallery {
   const caps = { ...DEFAULT_GALLERY_LIMITS, ...limits };
   const groups: Record<GalleryCategory, { index: number; spread: number; hash: number }[]> = {
     disagreement: [],
@@ -78,9 +72,7 @@ export function selectGallery(
   });
   const examples: GalleryExample[] = [];
   for (const category of GALLERY_CATEGORIES) {
-    const picked = [...groups[category]]
-      .sort((x, y) => y.spread - x.spread || x.hash - y.hash || x.index - y.index)
-      .slice(0, Math.max(0, caps[category]));
+    const picked = [...groups[category]].sort((x, y) => y.spread - x.spread || x.hash - y.hash || x.index - y.index).slice(0, Math.max(0, caps[category]));
     for (const { index } of picked) {
       const r = records[index]!;
       examples.push({
@@ -112,7 +104,10 @@ export function selectGallery(
 export function answerCounts(answers: readonly string[]): string {
   const counts = new Map<string, number>();
   for (const a of answers) counts.set(a, (counts.get(a) ?? 0) + 1);
-  return [...counts].sort((x, y) => y[1] - x[1]).map(([a, n]) => `${a} (${n})`).join(', ');
+  return [...counts]
+    .sort((x, y) => y[1] - x[1])
+    .map(([a, n]) => `${a} (${n})`)
+    .join(', ');
 }
 
 /** A JPEG thumbnail of `name` fitting `size` x `size`, or null when the image is missing or cannot be decoded. */

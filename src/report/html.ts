@@ -43,7 +43,12 @@ pre { background: #f4f4f4; border: 1px solid #cccccc; padding: 0.6rem; overflow-
 
 const CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
 
-function tableHtml(caption: string, header: readonly string[], rows: readonly { head: string; cells: readonly string[] }[], numeric: (col: number) => boolean): string {
+function tableHtml(
+  caption: string,
+  header: readonly string[],
+  rows: readonly { head: string; cells: readonly string[] }[],
+  numeric: (col: number) => boolean,
+): string {
   const head = header.map((h) => `<th scope="col">${h}</th>`).join('');
   const body = rows
     .map((r) => `<tr><th scope="row">${r.head}</th>${r.cells.map((c, i) => `<td${numeric(i) ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`)
@@ -90,9 +95,7 @@ function gallery(doc: ReportDocument, thumbnails: readonly (string | null)[]): s
         e(heading),
         ['image', 'question', 'answer type', 'the 10 answers', ...doc.models.map((m) => e(m.label))],
         indexed.map(({ ex, thumb }) => ({
-          head: thumb
-            ? `<img class="thumb" src="${thumb}" alt="${e(`photo ${ex.image} for the question: ${ex.question}`)}"><br>${e(ex.image)}`
-            : e(ex.image),
+          head: thumb ? `<img class="thumb" src="${thumb}" alt="${e(`photo ${ex.image} for the question: ${ex.question}`)}"><br>${e(ex.image)}` : e(ex.image),
           cells: [
             e(ex.question),
             e(ex.answer_type),
@@ -109,13 +112,25 @@ function gallery(doc: ReportDocument, thumbnails: readonly (string | null)[]): s
 
 function provenance(doc: ReportDocument): string {
   const { dataset: d, provenance: p } = doc;
-  const splits = Object.entries(d.splits).map(([s, n]) => `${s} ${n}`).join(', ');
+  const splits = Object.entries(d.splits)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ');
   const items = [
     ['dataset', `${e(d.name)} at <code>${e(d.path)}</code>`],
     ['data hash', `<code>${e(d.hash)}</code>`],
     ['splits', e(splits) + (d.holdout ? `; validation held out of train: fraction ${d.holdout.fraction}, seed ${d.holdout.seed}` : '')],
-    ['toolkit', `vizwiz ${e(p.vizwiz)}, Node ${e(p.node)}, git commit ${p.gitCommit ? `<code>${e(p.gitCommit)}</code>` : 'unknown'}, created ${e(p.createdAt)}`],
-    ['packages', e(Object.entries(p.dependencies).map(([n, v]) => `${n} ${v}`).join(', '))],
+    [
+      'toolkit',
+      `vizwiz ${e(p.vizwiz)}, Node ${e(p.node)}, git commit ${p.gitCommit ? `<code>${e(p.gitCommit)}</code>` : 'unknown'}, created ${e(p.createdAt)}`,
+    ],
+    [
+      'packages',
+      e(
+        Object.entries(p.dependencies)
+          .map(([n, v]) => `${n} ${v}`)
+          .join(', '),
+      ),
+    ],
     ['statistics', `${e(doc.statistics.interval)}; ${e(doc.statistics.test)}`],
   ];
   const parts = ['<h2 id="provenance">Provenance</h2>', '<dl>', ...items.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`), '</dl>'];
@@ -159,17 +174,26 @@ export function renderHtml(doc: ReportDocument, assets: HtmlAssets): string {
     doc.models.map((m) => ({ head: e(m.label), cells: [fmt2(m.answerability?.average_precision), fmt2(m.answerability?.f1)] })),
     () => true,
   );
-  const pairwise = doc.pairwise.length === 0
-    ? '<p>Only one model: nothing to compare.</p>'
-    : tableHtml(
-        'Paired comparisons (percentage points)',
-        ['metric', 'model A', 'model B', 'A - B', ci, 'p-value', 'test', 'questions differing (A better / B better)'],
-        doc.pairwise.map((p) => ({
-          head: p.metric,
-          cells: [e(labelOf(doc, p.a)), e(labelOf(doc, p.b)), fmtSigned(p.difference), fmtInterval(p.ci), fmtP(p.pValue), p.test, `${p.nonZero} (${p.aBetter} / ${p.bBetter})`],
-        })),
-        (i) => i >= 2 && i !== 5,
-      );
+  const pairwise =
+    doc.pairwise.length === 0
+      ? '<p>Only one model: nothing to compare.</p>'
+      : tableHtml(
+          'Paired comparisons (percentage points)',
+          ['metric', 'model A', 'model B', 'A - B', ci, 'p-value', 'test', 'questions differing (A better / B better)'],
+          doc.pairwise.map((p) => ({
+            head: p.metric,
+            cells: [
+              e(labelOf(doc, p.a)),
+              e(labelOf(doc, p.b)),
+              fmtSigned(p.difference),
+              fmtInterval(p.ci),
+              fmtP(p.pValue),
+              p.test,
+              `${p.nonZero} (${p.aBetter} / ${p.bBetter})`,
+            ],
+          })),
+          (i) => i >= 2 && i !== 5,
+        );
   const training = tableHtml(
     'Training history (validation accuracy: official metric, %)',
     ['model', 'epochs', 'best epoch', 'best val accuracy', 'last train loss', 'last val loss', 'total epoch time'],

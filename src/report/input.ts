@@ -119,8 +119,10 @@ export function checkComparisonInput(input: ComparisonInput): void {
     }
     const differ = m.records.filter((r, i) => r.image !== first.records[i]?.image).map((r) => r.image);
     if (m.records.length !== first.records.length || differ.length > 0) {
-      fail(`model ${m.id} is not evaluated on the same questions, in the same order, as ${first.id}` +
-        (differ.length > 0 ? ` (first differences: ${listNames(differ, 3)})` : ''));
+      fail(
+        `model ${m.id} is not evaluated on the same questions, in the same order, as ${first.id}` +
+          (differ.length > 0 ? ` (first differences: ${listNames(differ, 3)})` : ''),
+      );
     }
   }
 }

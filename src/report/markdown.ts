@@ -17,11 +17,7 @@ import { qualityMarkdown } from './quality-section.js';
 import { decidedByLine, historySummary, levelName, SELECTION_STEP_NAMES, selectionCells } from './summary.js';
 
 function table(header: readonly string[], align: readonly ('l' | 'r')[], rows: readonly (readonly string[])[]): string[] {
-  return [
-    `| ${header.join(' | ')} |`,
-    `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ];
+  return [`| ${header.join(' | ')} |`, `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
 
 function labelOf(doc: ReportDocument, id: string): string {
@@ -73,7 +69,7 @@ function gallerySection(doc: ReportDocument): string[] {
   const out: string[] = [
     '## Examples',
     '',
-    'Each model\'s answer with its per-question accuracy (official metric, 0-1). The ten crowd answers are listed with their counts.',
+    "Each model's answer with its per-question accuracy (official metric, 0-1). The ten crowd answers are listed with their counts.",
   ];
   for (const category of GALLERY_CATEGORIES) {
     const examples = doc.gallery.examples.filter((e) => e.category === category);
@@ -102,7 +98,9 @@ function gallerySection(doc: ReportDocument): string[] {
 
 function provenanceSection(doc: ReportDocument): string[] {
   const { dataset: d, provenance: p } = doc;
-  const splits = Object.entries(d.splits).map(([s, n]) => `${s} ${n}`).join(', ');
+  const splits = Object.entries(d.splits)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ');
   const out = [
     '## Provenance',
     '',
@@ -110,7 +108,9 @@ function provenanceSection(doc: ReportDocument): string[] {
     `- data hash: ${mdCode(d.hash)}`,
     `- splits: ${splits}` + (d.holdout ? `; validation held out of train: fraction ${d.holdout.fraction}, seed ${d.holdout.seed}` : ''),
     `- vizwiz ${p.vizwiz}, Node ${p.node}, git commit ${p.gitCommit ? mdCode(p.gitCommit) : 'unknown'}, created ${p.createdAt}`,
-    `- packages: ${Object.entries(p.dependencies).map(([n, v]) => `${n} ${v}`).join(', ')}`,
+    `- packages: ${Object.entries(p.dependencies)
+      .map(([n, v]) => `${n} ${v}`)
+      .join(', ')}`,
     `- statistics: ${doc.statistics.interval}; ${doc.statistics.test}`,
   ];
   for (const m of doc.models) {

@@ -42,7 +42,6 @@ export interface ReportResults {
   provenance: Provenance;
 }
 
-
 const pct = (x: number): number => pyRound(100 * x, 2);
 
 /** Scores every model with both metric variants (after checking the input). */
@@ -72,11 +71,7 @@ function accuracies(result: EvaluationResult): number[] {
 }
 
 /** Computes the report's numbers; `evaluations` may be passed when already computed by `evaluateModels`. */
-export function computeResults(
-  input: ComparisonInput,
-  options: ReportOptions = {},
-  evaluations: Evaluations = evaluateModels(input),
-): ReportResults {
+export function computeResults(input: ComparisonInput, options: ReportOptions = {}, evaluations: Evaluations = evaluateModels(input)): ReportResults {
   const stats = { ...DEFAULT_STATS, ...options.statistics };
   const records = input.models[0]!.records;
   const metricResult = (result: EvaluationResult): MetricResult => {
@@ -133,9 +128,7 @@ export function computeResults(
     metricNote: input.metricNote,
     metrics: METRIC_DESCRIPTIONS,
     questions: records.length,
-    answerTypeCounts: Object.fromEntries(
-      ANSWER_TYPES.map((t) => [t, records.filter((r) => r.answer_type === t).length]),
-    ) as Record<AnswerType, number>,
+    answerTypeCounts: Object.fromEntries(ANSWER_TYPES.map((t) => [t, records.filter((r) => r.answer_type === t).length])) as Record<AnswerType, number>,
     statistics: {
       resamples: stats.resamples,
       seed: stats.seed,
@@ -149,7 +142,12 @@ export function computeResults(
     },
     models,
     pairwise,
-    gallery: selectGallery(records, evaluations, models.map((m) => m.id), options.gallery),
+    gallery: selectGallery(
+      records,
+      evaluations,
+      models.map((m) => m.id),
+      options.gallery,
+    ),
     quality: input.quality ?? [],
     provenance: input.provenance,
   };

@@ -14,16 +14,44 @@
  */
 
 const URL_ATTRIBUTES = new Set([
-  'src', 'href', 'xlink:href', 'srcset', 'poster', 'data', 'action', 'formaction', 'background', 'ping', 'manifest',
-  'cite', 'longdesc', 'codebase', 'archive', 'lowsrc', 'usemap',
+  'src',
+  'href',
+  'xlink:href',
+  'srcset',
+  'poster',
+  'data',
+  'action',
+  'formaction',
+  'background',
+  'ping',
+  'manifest',
+  'cite',
+  'longdesc',
+  'codebase',
+  'archive',
+  'lowsrc',
+  'usemap',
 ]);
 const FORBIDDEN_ELEMENTS = new Set(['script', 'link', 'iframe', 'frame', 'object', 'embed', 'base', 'applet', 'portal']);
 
 const TAG = /<([A-Za-z][\w:-]*)((?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*\/?>/g;
 const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
 const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", colon: ':', sol: '/', period: '.', Tab: '\t', NewLine: '\n',
-  lpar: '(', rpar: ')', bsol: '\\', commat: '@', num: '#',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  colon: ':',
+  sol: '/',
+  period: '.',
+  Tab: '\t',
+  NewLine: '\n',
+  lpar: '(',
+  rpar: ')',
+  bsol: '\\',
+  commat: '@',
+  num: '#',
 };
 
 /** Decodes numeric and the common named character references. */
@@ -39,7 +67,9 @@ export function decodeEntities(text: string): string {
 
 function localUrl(value: string): boolean {
   // Browsers ignore ASCII whitespace and control characters inside URLs ("java\tscript:"), so drop them all.
-  const v = decodeEntities(value).replace(/[\u0000-\u0020]/g, '').toLowerCase();
+  const v = decodeEntities(value)
+    .replace(/[\u0000-\u0020]/g, '')
+    .toLowerCase();
   return v.startsWith('data:') || v.startsWith('#');
 }
 

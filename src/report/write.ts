@@ -34,7 +34,10 @@ export interface ReportFiles {
 
 /** A file-name-safe version of an image name without its extension. */
 function stem(image: string): string {
-  return image.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+  return image
+    .replace(/\.[^.]*$/, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .slice(0, 80);
 }
 
 /** Removes report-made files (.svg, .png, .jpg) in `outDir/sub` that are not in `keep` (paths relative to outDir). */

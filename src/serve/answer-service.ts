@@ -42,7 +42,13 @@ export class AnswerService {
     const question = (raw ?? '').trim();
     if (question === '') throw new HttpError(422, 'missing_question', 'the question is empty; ask something about the photo', undefined, 'question');
     if (question.length > this.limits.maxQuestionChars) {
-      throw new HttpError(422, 'question_too_long', `the question has ${question.length} characters; the limit is ${this.limits.maxQuestionChars}`, undefined, 'question');
+      throw new HttpError(
+        422,
+        'question_too_long',
+        `the question has ${question.length} characters; the limit is ${this.limits.maxQuestionChars}`,
+        undefined,
+        'question',
+      );
     }
     return question;
   }
@@ -51,10 +57,13 @@ export class AnswerService {
     const question = this.checkQuestion(rawQuestion);
     const deadline = new AbortController();
     const seconds = this.limits.timeoutMs / 1000;
-    const timer = setTimeout(() => {
-      const wait = this.batcher.retryAfterSeconds();
-      deadline.abort(new HttpError(503, 'timeout', `no answer within ${seconds} s: the server is busy; try again in ${wait} s`, wait));
-    }, Math.max(0, this.limits.timeoutMs - (performance.now() - started)));
+    const timer = setTimeout(
+      () => {
+        const wait = this.batcher.retryAfterSeconds();
+        deadline.abort(new HttpError(503, 'timeout', `no answer within ${seconds} s: the server is busy; try again in ${wait} s`, wait));
+      },
+      Math.max(0, this.limits.timeoutMs - (performance.now() - started)),
+    );
     try {
       const photo = await readPhoto(image, this.limits);
       // Preprocessing needs no batch: done now, while the model may be busy with the previous one.

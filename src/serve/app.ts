@@ -74,13 +74,20 @@ async function readMultipart(request: FastifyRequest): Promise<Upload> {
 async function readAnswerRequest(request: FastifyRequest, limits: ServeLimits): Promise<{ image: Uint8Array; question: string | undefined }> {
   if (request.isMultipart()) {
     const upload = await readMultipart(request);
-    if (!upload.image || upload.image.length === 0) throw new HttpError(422, 'missing_image', 'no photo in the form: attach it as the file field "image"', undefined, 'image');
+    if (!upload.image || upload.image.length === 0)
+      throw new HttpError(422, 'missing_image', 'no photo in the form: attach it as the file field "image"', undefined, 'image');
     return { image: upload.image, question: upload.question };
   }
   const parsed = answerJson.safeParse(request.body);
   if (!parsed.success) {
     const { path, message } = firstIssue(parsed.error);
-    throw new HttpError(422, path === 'image' ? 'missing_image' : path === 'question' ? 'missing_question' : 'invalid_request', `${path}: ${message}`, undefined, path);
+    throw new HttpError(
+      422,
+      path === 'image' ? 'missing_image' : path === 'question' ? 'missing_question' : 'invalid_request',
+      `${path}: ${message}`,
+      undefined,
+      path,
+    );
   }
   const { image, question } = parsed.data;
   return { image: image.startsWith('data:') ? dataUrlBytes(image, limits) : base64Bytes(image, limits, 'image'), question };
@@ -98,7 +105,11 @@ function translate(err: unknown, limits: ServeLimits): HttpError {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new HttpError(415, 'unsupported_media_type', 'send the request as multipart/form-data (a photo file and a question) or as application/json');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HttpError(413, 'upload_too_large', `the request body is over ${megabytes(maxBodyBytes(limits))}; the photo limit is ${megabytes(limits.maxImageBytes)}. Send a smaller photo`);
+      return new HttpError(
+        413,
+        'upload_too_large',
+        `the request body is over ${megabytes(maxBodyBytes(limits))}; the photo limit is ${megabytes(limits.maxImageBytes)}. Send a smaller photo`,
+      );
     case 'FST_REQ_FILE_TOO_LARGE':
       return tooLarge(undefined, limits);
     case 'FST_PARTS_LIMIT':
@@ -147,10 +158,16 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
   app.setErrorHandler((err, request, reply) => {
     const http = translate(err, limits);
     if (http.status === 500) log(`internal error on ${request.method} ${request.routeOptions.url ?? ''}: ${err instanceof Error ? err.message : String(err)}`);
-    if (request.url === '/' && request.method === 'POST') return reply.code(http.status).type('text/html; charset=utf-8').send(renderPage(limits, { error: http.message }));
+    if (request.url === '/' && request.method === 'POST')
+      return reply
+        .code(http.status)
+        .type('text/html; charset=utf-8')
+        .send(renderPage(limits, { error: http.message }));
     return sendError(reply, http);
   });
-  app.setNotFoundHandler((request, reply) => sendError(reply, new HttpError(404, 'not_found', `no such endpoint: ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new HttpError(404, 'not_found', `no such endpoint: ${request.method} ${request.url.split('?')[0]}`)),
+  );
 
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderPage(limits)));
   app.get('/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PAGE_STYLE));
@@ -168,7 +185,10 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
     } catch (err) {
       const http = translate(err, limits);
       if (http.retryAfter !== undefined) reply.header('retry-after', String(http.retryAfter));
-      return reply.code(http.status).type('text/html; charset=utf-8').send(renderPage(limits, { question: question ?? '', error: http.message }));
+      return reply
+        .code(http.status)
+        .type('text/html; charset=utf-8')
+        .send(renderPage(limits, { question: question ?? '', error: http.message }));
     }
   });
 
@@ -194,7 +214,10 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
     const completion = newCompletion(service.model.id);
     if (!chat.stream) return reply.send(completionBody(completion, result));
     // The answer is complete before the first byte, so the stream is a few events written at once.
-    return reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache').send(sseText(completionChunks(completion, result)));
+    return reply
+      .type('text/event-stream; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(sseText(completionChunks(completion, result)));
   });
 
   app.get('/v1/models', async () => {
@@ -208,7 +231,10 @@ export async function createServeApp(o: ServeAppOptions): Promise<FastifyInstanc
       return { status: 'ready', model: service.model.id, quality: service.model.hasQuality };
     } catch (err) {
       const http = err as HttpError;
-      return reply.code(503).header('retry-after', String(http.retryAfter ?? 5)).send({ status: state.stopping ? 'stopping' : state.loadError ? 'failed' : 'loading', message: http.message });
+      return reply
+        .code(503)
+        .header('retry-after', String(http.retryAfter ?? 5))
+        .send({ status: state.stopping ? 'stopping' : state.loadError ? 'failed' : 'loading', message: http.message });
     }
   });
   return app;

@@ -14,7 +14,11 @@ export async function preprocessPhoto(encoder: ImageTextEncoder, photo: RgbImage
 }
 
 /** [photos, encoder.imageDim] features; `prepared[i]`, when given, is photo i already preprocessed. */
-export async function encodePhotos(encoder: ImageTextEncoder, photos: readonly RgbImage[], prepared: readonly (Float32Array | undefined)[] = []): Promise<Float32Array> {
+export async function encodePhotos(
+  encoder: ImageTextEncoder,
+  photos: readonly RgbImage[],
+  prepared: readonly (Float32Array | undefined)[] = [],
+): Promise<Float32Array> {
   const size = encoder.pixelsPerImage;
   const pixels = new Float32Array(photos.length * size);
   await Promise.all(

@@ -102,7 +102,8 @@ export async function createHeadModel(p: HeadModelParts): Promise<AnswerModel> {
   const d = p.description;
   const head = TRAINABLE_HEADS[d.head];
   const fromFeatures = head.question.source === 'features';
-  if (fromFeatures && !p.encoder.encodeTexts) throw new VizWizError('INVALID_CHECKPOINT', `${p.origin}: encoder ${d.encoder} has no text tower for the questions`);
+  if (fromFeatures && !p.encoder.encodeTexts)
+    throw new VizWizError('INVALID_CHECKPOINT', `${p.origin}: encoder ${d.encoder} has no text tower for the questions`);
   const vocab = AnswerVocabulary.fromJSON(d.answers);
   const questionVocab = d.questions ? QuestionVocabulary.fromJSON(d.questions) : undefined;
   const { model, loss } = head.build(d.dims, { ...d.config, epochs: 0, device: p.device });
@@ -123,13 +124,23 @@ export async function createHeadModel(p: HeadModelParts): Promise<AnswerModel> {
       const n = inputs.length;
       const photos = inputs.map((i) => i.image);
       const questions = inputs.map((i) => i.question);
-      const image = await encodePhotos(encoder, photos, inputs.map((i) => i.prepared?.encoder));
+      const image = await encodePhotos(
+        encoder,
+        photos,
+        inputs.map((i) => i.prepared?.encoder),
+      );
       const text = fromFeatures ? await encoder.encodeTexts!(questions) : questionVocab!.encodeAll(questions);
       const features = { image_feat: { data: image, rows: n, dim: d.dims.image }, [head.question.input]: { data: text, rows: n, dim: d.dims.text } };
       const out = await evaluator.run(features, n, undefined, n);
       const answers = decodeAnswers(out.answerLogits, vocab);
       const margin = margins(out.answerLogits, vocab.size, unk);
-      const flags = quality ? await quality.assess(photos, image, inputs.map((i) => i.prepared?.quality)) : undefined;
+      const flags = quality
+        ? await quality.assess(
+            photos,
+            image,
+            inputs.map((i) => i.prepared?.quality),
+          )
+        : undefined;
       return answers.map((answer, i) => ({
         answer,
         answerable: sigmoid(out.answerableLogits[i]!),

@@ -28,7 +28,13 @@ export function notAnImage(what: string): HttpError {
 /** 413 for a photo of `bytes` (undefined: an upload cut off at the limit, its size unknown). */
 export function tooLarge(bytes: number | undefined, limits: ServeLimits): HttpError {
   const size = bytes === undefined ? 'over the limit' : megabytes(bytes);
-  return new HttpError(413, 'upload_too_large', `the photo is ${size}; the limit is ${megabytes(limits.maxImageBytes)}. Send a smaller photo`, undefined, 'image');
+  return new HttpError(
+    413,
+    'upload_too_large',
+    `the photo is ${size}; the limit is ${megabytes(limits.maxImageBytes)}. Send a smaller photo`,
+    undefined,
+    'image',
+  );
 }
 
 /** "9216", "12.2 million". */
@@ -60,7 +66,13 @@ export async function readPhoto(bytes: Uint8Array, limits: ServeLimits, what = '
   try {
     return await decodeImage(bytes, 'photo');
   } catch {
-    throw new HttpError(422, 'undecodable_image', `the ${ACCEPTED_FORMATS[meta.format]} photo could not be decoded (the file is damaged or cut short); take or send it again`, undefined, 'image');
+    throw new HttpError(
+      422,
+      'undecodable_image',
+      `the ${ACCEPTED_FORMATS[meta.format]} photo could not be decoded (the file is damaged or cut short); take or send it again`,
+      undefined,
+      'image',
+    );
   }
 }
 
@@ -69,7 +81,8 @@ const DATA_URL = /^data:([^;,]*)((?:;[^;,=]+=[^;,]*)*)(;base64)?,(.*)$/su;
 /** The bytes of a data: URL (base64 or percent-encoded). */
 export function dataUrlBytes(url: string, limits: ServeLimits): Uint8Array {
   const m = DATA_URL.exec(url);
-  if (!m) throw new HttpError(422, 'unsupported_image_url', 'the image URL is not a valid data: URL (expected data:image/...;base64,...)', undefined, 'image_url');
+  if (!m)
+    throw new HttpError(422, 'unsupported_image_url', 'the image URL is not a valid data: URL (expected data:image/...;base64,...)', undefined, 'image_url');
   const payload = m[4] ?? '';
   return m[3] ? base64Bytes(payload, limits, 'image_url') : new Uint8Array(Buffer.from(decodeURIComponent(payload), 'latin1'));
 }

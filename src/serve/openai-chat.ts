@@ -52,10 +52,12 @@ export function chatQuestion(body: unknown): ChatQuestion {
   }
   const users = parsed.data.messages.filter((m) => m.role === 'user');
   const last = users[users.length - 1];
-  if (!last) throw new HttpError(422, 'missing_question', 'messages has no user message; send the question as a user message with the photo', undefined, 'messages');
+  if (!last)
+    throw new HttpError(422, 'missing_question', 'messages has no user message; send the question as a user message with the photo', undefined, 'messages');
   const parts = (m: (typeof users)[number]) => (typeof m.content === 'string' ? [{ type: 'text' as const, text: m.content }] : (m.content ?? []));
   const unknown = parts(last).find((p) => p.type !== 'text' && p.type !== 'image_url');
-  if (unknown) throw new HttpError(422, 'invalid_request', `content part type "${unknown.type}" is not supported; send text and image_url parts`, undefined, 'messages');
+  if (unknown)
+    throw new HttpError(422, 'invalid_request', `content part type "${unknown.type}" is not supported; send text and image_url parts`, undefined, 'messages');
   const question = parts(last)
     .flatMap((p) => (p.type === 'text' && 'text' in p ? [p.text] : []))
     .join(' ')
@@ -65,7 +67,13 @@ export function chatQuestion(body: unknown): ChatQuestion {
     for (const p of parts(m)) if (p.type === 'image_url' && 'image_url' in p) imageUrl = typeof p.image_url === 'string' ? p.image_url : p.image_url.url;
   }
   if (imageUrl === undefined) {
-    throw new HttpError(422, 'missing_image', 'no photo: add an image_url content part with the photo as a data: URL (data:image/jpeg;base64,...)', undefined, 'messages');
+    throw new HttpError(
+      422,
+      'missing_image',
+      'no photo: add an image_url content part with the photo as a data: URL (data:image/jpeg;base64,...)',
+      undefined,
+      'messages',
+    );
   }
   return { question, imageUrl, stream: parsed.data.stream === true };
 }

@@ -105,10 +105,23 @@ export async function loadPaligemmaModel(o: PaligemmaModelOptions): Promise<Answ
       return { siglip: siglipPreprocess(photo, size), quality: await quality?.prepare(photo) };
     },
     async answer(inputs: readonly AnswerInput[]): Promise<ModelAnswer[]> {
-      const pixels = new BatchPixels(inputs.map((i) => i.prepared?.siglip ?? siglipPreprocess(i.image, size)), size);
+      const pixels = new BatchPixels(
+        inputs.map((i) => i.prepared?.siglip ?? siglipPreprocess(i.image, size)),
+        size,
+      );
       const questions = inputs.map((i, k) => ({ image: String(k), question: stripPromptPrefix(i.question) }));
-      const answers = await answerQuestions(generator, proc, pixels, questions, { batchSize: inputs.length, maxNewTokens: o.maxNewTokens ?? 8, answerability: true });
-      const flags = quality ? await quality.assess(inputs.map((i) => i.image), undefined, inputs.map((i) => i.prepared?.quality)) : undefined;
+      const answers = await answerQuestions(generator, proc, pixels, questions, {
+        batchSize: inputs.length,
+        maxNewTokens: o.maxNewTokens ?? 8,
+        answerability: true,
+      });
+      const flags = quality
+        ? await quality.assess(
+            inputs.map((i) => i.image),
+            undefined,
+            inputs.map((i) => i.prepared?.quality),
+          )
+        : undefined;
       return answers.map((a, i) => ({
         answer: a.raw.trim() || a.answer,
         answerable: a.answerable ?? 1,

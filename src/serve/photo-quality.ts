@@ -52,7 +52,7 @@ export class PhotoQuality {
    */
   async assess(photos: readonly RgbImage[], sharedFeatures?: Float32Array, prepared: readonly (Float32Array | undefined)[] = []): Promise<Float32Array[]> {
     const features = this.encoder ? await encodePhotos(this.encoder, photos, prepared) : sharedFeatures;
-    if (!features) throw new Error('the quality head reads the served model\'s features, which were not given');
+    if (!features) throw new Error("the quality head reads the served model's features, which were not given");
     const probs = await this.predictor.predict(features, photos.length);
     const f = this.record.flags.length;
     return photos.map((_, i) => probs.slice(i * f, (i + 1) * f));

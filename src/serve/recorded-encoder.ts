@@ -35,7 +35,12 @@ export function locateSource(source: string, roots: readonly string[]): string {
 }
 
 /** Architecture overrides: recorded `arch.*` entries, and the settings of weight-free encoders (sizes, seed...). */
-function overridesOf(record: EncoderRecord, architecture: Readonly<Record<string, unknown>>, weightFree: boolean, dims: RecordedEncoderOptions['dims']): Record<string, unknown> {
+function overridesOf(
+  record: EncoderRecord,
+  architecture: Readonly<Record<string, unknown>>,
+  weightFree: boolean,
+  dims: RecordedEncoderOptions['dims'],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(record)) if (k.startsWith('arch.')) out[k.slice(5)] = JSON.parse(v);
   if (!weightFree) return out;
@@ -70,7 +75,10 @@ export async function loadRecordedEncoder(record: EncoderRecord, o: RecordedEnco
         : undefined;
   if (mismatch) {
     await encoder.dispose();
-    throw new VizWizError('INVALID_CHECKPOINT', `${o.owner}: encoder ${id}${source ? ` from ${source}` : ''} gives ${mismatch}; is this the encoder the run was trained on?`);
+    throw new VizWizError(
+      'INVALID_CHECKPOINT',
+      `${o.owner}: encoder ${id}${source ? ` from ${source}` : ''} gives ${mismatch}; is this the encoder the run was trained on?`,
+    );
   }
   return encoder;
 }
@@ -78,6 +86,10 @@ export async function loadRecordedEncoder(record: EncoderRecord, o: RecordedEnco
 /** Whether two records describe the same encoder (then one instance serves both heads). */
 export function sameEncoder(a: EncoderRecord, b: EncoderRecord): boolean {
   const identity = (r: EncoderRecord) =>
-    JSON.stringify(Object.entries(r).filter(([k]) => ['encoder', 'source', 'commit', 'resolution', 'seed'].includes(k) || k.startsWith('arch.')).sort(([x], [y]) => (x < y ? -1 : 1)));
+    JSON.stringify(
+      Object.entries(r)
+        .filter(([k]) => ['encoder', 'source', 'commit', 'resolution', 'seed'].includes(k) || k.startsWith('arch.'))
+        .sort(([x], [y]) => (x < y ? -1 : 1)),
+    );
   return identity(a) === identity(b);
 }

@@ -28,7 +28,13 @@ export async function fetchRemoteImage(url: string, limits: ServeLimits): Promis
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), credentials: 'omit', redirect: 'follow' });
   } catch (err) {
-    throw new HttpError(422, 'remote_image_failed', `the image URL could not be fetched (${err instanceof Error ? err.message : String(err)})`, undefined, 'image_url');
+    throw new HttpError(
+      422,
+      'remote_image_failed',
+      `the image URL could not be fetched (${err instanceof Error ? err.message : String(err)})`,
+      undefined,
+      'image_url',
+    );
   }
   if (!res.ok || !res.body) throw new HttpError(422, 'remote_image_failed', `the image URL answered HTTP ${res.status}`, undefined, 'image_url');
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);

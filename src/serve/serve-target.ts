@@ -27,8 +27,7 @@ export const DEFAULT_COMPARE_DIR = 'runs/compare';
 const PREFERRED_QUALITY = 'clip-vit-l14-336';
 
 export type ServeTarget =
-  | { kind: 'head'; dir: string; compareRoot?: string; id?: string }
-  | { kind: 'paligemma'; base: string; adapter?: string; compareRoot?: string; id?: string };
+  { kind: 'head'; dir: string; compareRoot?: string; id?: string } | { kind: 'paligemma'; base: string; adapter?: string; compareRoot?: string; id?: string };
 
 export interface ServeFlags {
   run?: string;
@@ -65,19 +64,34 @@ async function servedId(dir: string, compareRoot: string | undefined): Promise<s
 
 async function finetuneTarget(dir: string, compareRoot: string | undefined): Promise<ServeTarget> {
   const run = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { format?: string; base?: string };
-  if (run.format !== RUN_FORMAT) throw new VizWizError('INVALID_CHECKPOINT', `${dir}/run.json: not a vizwiz finetune run (format ${JSON.stringify(run.format)})`);
+  if (run.format !== RUN_FORMAT)
+    throw new VizWizError('INVALID_CHECKPOINT', `${dir}/run.json: not a vizwiz finetune run (format ${JSON.stringify(run.format)})`);
   const adapter = join(dir, 'best');
-  if (!existsSync(join(adapter, 'adapter_config.json'))) throw new VizWizError('INVALID_CHECKPOINT', `${dir}: no best/ adapter yet; let the fine-tune finish an epoch`);
+  if (!existsSync(join(adapter, 'adapter_config.json')))
+    throw new VizWizError('INVALID_CHECKPOINT', `${dir}: no best/ adapter yet; let the fine-tune finish an epoch`);
   const base = (await readAdapterMeta(adapter))?.base ?? run.base;
-  if (!base) throw new VizWizError('INVALID_CHECKPOINT', `${dir}: the run does not record its base model; serve it with --model paligemma --base SOURCE --adapter ${adapter}`);
-  return { kind: 'paligemma', base: locateSource(base, compareRoot ? [compareRoot] : []), adapter, ...(compareRoot ? { compareRoot } : {}), id: await servedId(dir, compareRoot) };
+  if (!base)
+    throw new VizWizError(
+      'INVALID_CHECKPOINT',
+      `${dir}: the run does not record its base model; serve it with --model paligemma --base SOURCE --adapter ${adapter}`,
+    );
+  return {
+    kind: 'paligemma',
+    base: locateSource(base, compareRoot ? [compareRoot] : []),
+    adapter,
+    ...(compareRoot ? { compareRoot } : {}),
+    id: await servedId(dir, compareRoot),
+  };
 }
 
 async function runTarget(dir: string): Promise<ServeTarget> {
   const compareRoot = comparisonOf(dir);
   if (isHeadRun(dir)) return { kind: 'head', dir, ...(compareRoot ? { compareRoot } : {}), id: await servedId(dir, compareRoot) };
   if (isFinetuneRun(dir)) return finetuneTarget(dir, compareRoot);
-  throw new VizWizError('NOT_FOUND', `${dir} is not a vizwiz run: expected model.json (vizwiz train), run.json (vizwiz finetune) or results.json (vizwiz compare)`);
+  throw new VizWizError(
+    'NOT_FOUND',
+    `${dir} is not a vizwiz run: expected model.json (vizwiz train), run.json (vizwiz finetune) or results.json (vizwiz compare)`,
+  );
 }
 
 /** The best servable model of a comparison, by official accuracy. */
@@ -89,7 +103,10 @@ export async function bestOfComparison(root: string): Promise<ServeTarget> {
     const dir = join(root, 'runs', m.run ? basename(m.run.folder) : m.id);
     if (isHeadRun(dir) || isFinetuneRun(dir)) return runTarget(dir);
   }
-  throw new VizWizError('NOT_FOUND', `${root}: no servable model among ${ranked.map((m) => m.id).join(', ') || 'none'} (each needs a folder under ${join(root, 'runs')})`);
+  throw new VizWizError(
+    'NOT_FOUND',
+    `${root}: no servable model among ${ranked.map((m) => m.id).join(', ') || 'none'} (each needs a folder under ${join(root, 'runs')})`,
+  );
 }
 
 export async function chooseServeTarget(flags: ServeFlags, compareDir = DEFAULT_COMPARE_DIR): Promise<ServeTarget> {
@@ -145,5 +162,10 @@ export async function loadServeModel(target: ServeTarget, o: LoadServeOptions): 
     ...(target.compareRoot ? { roots: [target.compareRoot] } : {}),
   };
   if (target.kind === 'head') return loadHeadModel(target.dir, { ...common, id: target.id ?? basename(target.dir) });
-  return loadPaligemmaModel({ ...common, base: target.base, ...(target.adapter !== undefined ? { adapter: target.adapter } : {}), ...(target.id ? { id: target.id } : {}) });
+  return loadPaligemmaModel({
+    ...common,
+    base: target.base,
+    ...(target.adapter !== undefined ? { adapter: target.adapter } : {}),
+    ...(target.id ? { id: target.id } : {}),
+  });
 }

@@ -50,6 +50,9 @@ export function shardRows(ids: readonly string[], spec: ShardSpec): number[] {
 /** The questions of shard `spec` and their rows in the whole list; the whole list when `spec` is undefined. */
 export function selectShard<T extends { image: string }>(all: readonly T[], spec: ShardSpec | undefined): { rows: number[]; items: T[] } {
   if (!spec) return { rows: all.map((_, i) => i), items: [...all] };
-  const rows = shardRows(all.map((q) => q.image), spec);
+  const rows = shardRows(
+    all.map((q) => q.image),
+    spec,
+  );
   return { rows, items: rows.map((r) => all[r]!) };
 }

@@ -64,10 +64,7 @@ export function checkCoverage(inputs: readonly ShardInput[], kind: ShardKind, ou
   const problems: string[] = [];
   const members: ShardInput[] = [];
   for (const s of inputs) {
-    const why =
-      s.manifest.kind !== kind
-        ? `a ${s.manifest.kind} shard, not ${kind}`
-        : (foreignReason(s.manifest, ref) ?? misplacedRow(s.manifest));
+    const why = s.manifest.kind !== kind ? `a ${s.manifest.kind} shard, not ${kind}` : (foreignReason(s.manifest, ref) ?? misplacedRow(s.manifest));
     if (why) problems.push(`foreign shard ${s.file} (${label(s.manifest)}): ${why}`);
     else members.push(s);
   }

@@ -20,9 +20,7 @@ import { CONTRACTIONS } from './contractions.js';
 import { pySplit, pyStrip } from './python-text.js';
 
 /** The official punctuation list, in its order. */
-export const PUNCTUATION: readonly string[] = [
-  ';', '/', '[', ']', '"', '{', '}', '(', ')', '=', '+', '\\', '_', '-', '>', '<', '@', '`', ',', '?', '!',
-];
+export const PUNCTUATION: readonly string[] = [';', '/', '[', ']', '"', '{', '}', '(', ')', '=', '+', '\\', '_', '-', '>', '<', '@', '`', ',', '?', '!'];
 
 /** commaStrip `(\d)(\,)(\d)`. */
 const COMMA_STRIP = /\p{Nd},\p{Nd}/u;

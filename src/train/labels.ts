@@ -15,12 +15,7 @@ export interface Labels {
   answerable: Float32Array;
 }
 
-export function labelRecords(
-  records: readonly VizWizRecord[],
-  vocab: AnswerVocabulary,
-  frequencies: AnswerFrequencies,
-  selection: AnswerSelection,
-): Labels {
+export function labelRecords(records: readonly VizWizRecord[], vocab: AnswerVocabulary, frequencies: AnswerFrequencies, selection: AnswerSelection): Labels {
   const targets = selectTargets(records, selection, frequencies);
   return {
     answer: Int32Array.from(targets, (t) => vocab.indexOf(t.answer) ?? -1),

@@ -94,15 +94,15 @@ function takeRows(inputs: FeatureInputs, rows: readonly number[], batchSize: num
 export async function predictHead(o: PredictOptions): Promise<Prediction[]> {
   const d = await readHeadDescription(o.checkpoint);
   if (o.features.image.rows !== o.questions.length) {
-    throw new VizWizError(
-      'INVALID_FEATURES',
-      `${o.source}: ${o.features.image.rows} feature rows but the annotations have ${o.questions.length} entries`,
-    );
+    throw new VizWizError('INVALID_FEATURES', `${o.source}: ${o.features.image.rows} feature rows but the annotations have ${o.questions.length} entries`);
   }
   const questionVocab = d.questions ? QuestionVocabulary.fromJSON(d.questions) : undefined;
   const head = TRAINABLE_HEADS[d.head];
   const all = splitInputs(head, o.features, o.questions, questionVocab, o.source);
-  for (const [key, dim] of [['image_feat', d.dims.image], [head.question.input, d.dims.text]] as const) {
+  for (const [key, dim] of [
+    ['image_feat', d.dims.image],
+    [head.question.input, d.dims.text],
+  ] as const) {
     if (all[key]!.dim !== dim) {
       throw new VizWizError('INVALID_FEATURES', `${o.source}: ${key} has ${all[key]!.dim} columns but the model expects ${dim}`);
     }

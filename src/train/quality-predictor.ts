@@ -36,7 +36,11 @@ export class QualityPredictor {
   async predict(image: Float32Array, rows: number, batchSize = 256): Promise<Float32Array> {
     const f = QUALITY_FLAGS.length;
     const out = new Float32Array(rows * f);
-    const assembler = new BatchAssembler({ image_feat: { data: image, rows, dim: this.imageDim } }, undefined, this.model.inputs.map((i) => i.name));
+    const assembler = new BatchAssembler(
+      { image_feat: { data: image, rows, dim: this.imageDim } },
+      undefined,
+      this.model.inputs.map((i) => i.name),
+    );
     const all = Int32Array.from({ length: rows }, (_, i) => i);
     for (const batch of batchesOf(all, batchSize)) {
       const logits = (await this.runner.run(assembler.gather(batch))).quality_logits?.data as Float32Array;

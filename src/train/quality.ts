@@ -122,11 +122,17 @@ function fingerprintOf(config: QualityRunRecord['config'], splits: readonly [Fea
 
 function align(split: QualitySplitInput, threshold: number, role: string): AlignedQuality {
   if (split.features.image.rows !== split.images.length) {
-    throw new VizWizError('INVALID_FEATURES', `${split.source}: ${split.features.image.rows} feature rows but the ${role} split has ${split.images.length} questions`);
+    throw new VizWizError(
+      'INVALID_FEATURES',
+      `${split.source}: ${split.features.image.rows} feature rows but the ${role} split has ${split.images.length} questions`,
+    );
   }
   const labels = alignQuality(split.images, split.quality, threshold);
   if (labels.rows.length === 0) {
-    throw new VizWizError('INVALID_ANNOTATIONS', `no ${role} image has a quality entry (${split.images.length} questions, ${split.quality.length} quality entries): are these the same split's annotations?`);
+    throw new VizWizError(
+      'INVALID_ANNOTATIONS',
+      `no ${role} image has a quality entry (${split.images.length} questions, ${split.quality.length} quality entries): are these the same split's annotations?`,
+    );
   }
   return labels;
 }
@@ -154,7 +160,10 @@ export async function evaluateQualityHead(dir: string, split: QualitySplitInput,
   const { record, predictor } = await loadQualityHead(dir, o);
   try {
     if (split.features.image.dim !== record.dims.image) {
-      throw new VizWizError('INVALID_FEATURES', `${split.source}: image features have ${split.features.image.dim} columns but the quality head in ${dir} expects ${record.dims.image}`);
+      throw new VizWizError(
+        'INVALID_FEATURES',
+        `${split.source}: image features have ${split.features.image.dim} columns but the quality head in ${dir} expects ${record.dims.image}`,
+      );
     }
     const labels = align(split, record.config.threshold, 'evaluation');
     const probs = await predictor.predict(split.features.image.data, split.images.length);
@@ -214,7 +223,11 @@ export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityR
         image_feat: o.train.features.image,
         [QUALITY_TARGET_INPUT]: { data: trainLabels.targets, rows: o.train.images.length, dim: f },
       };
-      const assembler = new BatchAssembler(inputs, undefined, graph.batchInputs.map((i) => i.name));
+      const assembler = new BatchAssembler(
+        inputs,
+        undefined,
+        graph.batchInputs.map((i) => i.name),
+      );
       const stepsPerRun = Math.max(1, Math.round(2048 / config.batchSize));
       return {
         async epoch(epoch) {
@@ -224,12 +237,17 @@ export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityR
           const batches = [...batchesOf(order, config.batchSize)];
           let lossSum = 0;
           let firstStepLoss: number | undefined;
-          for (let i = 0; i < batches.length; ) {
+          for (let i = 0; i < batches.length;) {
             // Full batches run stepsPerRun at a time in one loop-graph call; a smaller last batch runs alone.
             const chunk: Int32Array[] = [];
             while (i < batches.length && chunk.length < stepsPerRun && batches[i]!.length === config.batchSize) chunk.push(batches[i++]!);
             if (chunk.length === 0) chunk.push(batches[i++]!);
-            const totals = (await session.steps(stackBatches(assembler, chunk), chunk.map(() => config.lr))).losses[graph.lossNames[0]!]!;
+            const totals = (
+              await session.steps(
+                stackBatches(assembler, chunk),
+                chunk.map(() => config.lr),
+              )
+            ).losses[graph.lossNames[0]!]!;
             firstStepLoss ??= totals[0];
             chunk.forEach((rows, k) => (lossSum += totals[k]! * rows.length));
           }
@@ -251,7 +269,8 @@ export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityR
           await saveBest(o.out, { epoch: record.epoch, valAccuracy: record.valAccuracy }, session.parameters(), shapeOf);
         },
         state: () => ({ params: session.parameters(), optimizer: session.optimizerState(), steps: session.stepsDone, shapeOf }),
-        describe: (r) => `${name}: epoch ${r.epoch}/${config.epochs}, train loss ${r.trainLoss.toFixed(4)}, val mean AP ${r.valMeanAP === null ? '-' : (100 * r.valMeanAP).toFixed(2)}`,
+        describe: (r) =>
+          `${name}: epoch ${r.epoch}/${config.epochs}, train loss ${r.trainLoss.toFixed(4)}, val mean AP ${r.valMeanAP === null ? '-' : (100 * r.valMeanAP).toFixed(2)}`,
         async dispose() {
           await session.dispose();
           await predictor.dispose();

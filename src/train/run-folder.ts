@@ -24,7 +24,11 @@ export function recordsFingerprint(records: readonly VizWizRecord[]): string {
  * Writes run.json, or checks that the folder's run.json describes the same run. `holds` names what a different run
  * would be, for the refusal ("a run with another configuration or data").
  */
-export async function claimRunFolder(out: string, description: Readonly<Record<string, unknown>>, holds = 'a run with another configuration or data'): Promise<void> {
+export async function claimRunFolder(
+  out: string,
+  description: Readonly<Record<string, unknown>>,
+  holds = 'a run with another configuration or data',
+): Promise<void> {
   const file = join(out, 'run.json');
   const text = JSON.stringify(description);
   if (existsSync(file)) {

@@ -89,7 +89,11 @@ export async function trainHead(o: TrainRunOptions): Promise<TrainResult> {
       const evaluator = await HeadEvaluator.create(model, loss, prepared.vocab.size, params, sessionOptions);
       const trainRows = knownRows(prepared.train.labels);
       const totalSteps = Math.ceil(trainRows.length / config.batchSize) * config.epochs;
-      const assembler = new BatchAssembler(prepared.train.inputs, prepared.train.labels, graph.batchInputs.map((i) => i.name));
+      const assembler = new BatchAssembler(
+        prepared.train.inputs,
+        prepared.train.labels,
+        graph.batchInputs.map((i) => i.name),
+      );
       const schedule = { kind: config.schedule, lr: config.lr, warmup: config.warmup };
       // Steps per session.run: about 2,048 rows, so the per-run copy of parameters and state is amortised.
       const stepsPerRun = Math.max(1, Math.round(2048 / config.batchSize));
@@ -102,7 +106,7 @@ export async function trainHead(o: TrainRunOptions): Promise<TrainResult> {
           let lr = config.lr;
           let firstStepLoss: number | undefined;
           const batches = [...batchesOf(order, config.batchSize)];
-          for (let i = 0; i < batches.length; ) {
+          for (let i = 0; i < batches.length;) {
             // Full batches run stepsPerRun at a time in one loop-graph call; a smaller last batch runs alone.
             const chunk: Int32Array[] = [];
             while (i < batches.length && chunk.length < stepsPerRun && batches[i]!.length === config.batchSize) chunk.push(batches[i++]!);

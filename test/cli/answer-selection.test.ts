@@ -36,10 +36,24 @@ async function tieData(): Promise<{ annotations: string; features: string }> {
 async function train(data: { annotations: string; features: string }, selection: string[]): Promise<{ model: any; results: any }> {
   const out = await mkdtemp(join(tmpdir(), 'vizwiz-selection-run-'));
   const r = runVizwiz([
-    'train', '--model', 'baseline',
-    '--train-annotations', data.annotations, '--train-features', data.features,
-    '--val-annotations', data.annotations, '--val-features', data.features,
-    '--out', out, '--epochs', '1', '--threads', '1', ...selection,
+    'train',
+    '--model',
+    'baseline',
+    '--train-annotations',
+    data.annotations,
+    '--train-features',
+    data.features,
+    '--val-annotations',
+    data.annotations,
+    '--val-features',
+    data.features,
+    '--out',
+    out,
+    '--epochs',
+    '1',
+    '--threads',
+    '1',
+    ...selection,
   ]);
   assert.equal(r.status, 0, r.stderr);
   return {
@@ -67,8 +81,27 @@ describe('vizwiz train --answer-selection', () => {
 
   it('names the rules in --help and refuses an unknown one', () => {
     const help = runVizwiz(['train', '--help']);
-    assert.match(help.stdout.replace(/\s+/g, ' '), /--answer-selection <rule> training target among the ten answers: seed \(the seed report's rule: majority, then the smallest summed Levenshtein distance, then code-point order\); or deuser \(Deuser et al\.'s rule: .*\) \(default: "deuser"\)/);
-    const bad = runVizwiz(['train', '--model', 'baseline', '--train-annotations', 'a', '--train-features', 'b', '--val-annotations', 'c', '--val-features', 'd', '--out', 'e', '--answer-selection', 'vote']);
+    assert.match(
+      help.stdout.replace(/\s+/g, ' '),
+      /--answer-selection <rule> training target among the ten answers: seed \(the seed report's rule: majority, then the smallest summed Levenshtein distance, then code-point order\); or deuser \(Deuser et al\.'s rule: .*\) \(default: "deuser"\)/,
+    );
+    const bad = runVizwiz([
+      'train',
+      '--model',
+      'baseline',
+      '--train-annotations',
+      'a',
+      '--train-features',
+      'b',
+      '--val-annotations',
+      'c',
+      '--val-features',
+      'd',
+      '--out',
+      'e',
+      '--answer-selection',
+      'vote',
+    ]);
     assert.equal(bad.status, 2, 'a usage error');
     assert.equal(bad.stderr, 'vizwiz: --answer-selection must be one of seed, deuser, got "vote"\n(run with --help for usage)\n');
   });
@@ -82,7 +115,25 @@ describe('vizwiz finetune --answer-selection', () => {
     assert.deepEqual(targets('deuser'), ['dog', 'dog']);
     assert.equal(finetuneConfig().answerSelection, 'deuser');
     assert.throws(() => finetuneConfig({ answerSelection: 'vote' as never }), { message: 'answerSelection must be one of seed, deuser, got "vote"' });
-    const r = runVizwiz(['finetune', '--model', 'paligemma', '--base', 'b', '--train-annotations', 'a', '--train-images', 'i', '--val-annotations', 'c', '--val-images', 'd', '--out', 'e', '--answer-selection', 'vote']);
+    const r = runVizwiz([
+      'finetune',
+      '--model',
+      'paligemma',
+      '--base',
+      'b',
+      '--train-annotations',
+      'a',
+      '--train-images',
+      'i',
+      '--val-annotations',
+      'c',
+      '--val-images',
+      'd',
+      '--out',
+      'e',
+      '--answer-selection',
+      'vote',
+    ]);
     assert.equal(r.status, 2, 'a usage error');
     assert.equal(r.stderr, 'vizwiz: --answer-selection must be one of seed, deuser, got "vote"\n(run with --help for usage)\n');
   });

@@ -52,18 +52,45 @@ async function cli(args: string[]): Promise<{ status: number; stderr: string }> 
 function commandArgs(out: string): Record<string, string[]> {
   return {
     compare: ['compare', '--out', out],
-    train: ['train', '--model', 'baseline', '--train-annotations', 'a.json', '--train-features', 'a.safetensors',
-      '--val-annotations', 'b.json', '--val-features', 'b.safetensors', '--out', out],
-    finetune: ['finetune', '--model', 'paligemma', '--base', 'base', '--train-annotations', 'a.json', '--train-images', 'a',
-      '--val-annotations', 'b.json', '--val-images', 'b', '--out', out],
+    train: [
+      'train',
+      '--model',
+      'baseline',
+      '--train-annotations',
+      'a.json',
+      '--train-features',
+      'a.safetensors',
+      '--val-annotations',
+      'b.json',
+      '--val-features',
+      'b.safetensors',
+      '--out',
+      out,
+    ],
+    finetune: [
+      'finetune',
+      '--model',
+      'paligemma',
+      '--base',
+      'base',
+      '--train-annotations',
+      'a.json',
+      '--train-images',
+      'a',
+      '--val-annotations',
+      'b.json',
+      '--val-images',
+      'b',
+      '--out',
+      out,
+    ],
     extract: ['extract', '--annotations', 'a.json', '--images', 'a', '--out', join(out, 'train.safetensors')],
     predict: ['predict', '--annotations', 'a.json', '--checkpoint', 'run', '--features', 'f', '--out', join(out, 'preds.json')],
     sample: ['sample', '--out', out],
   };
 }
 
-const ENOTDIR = (out: string): string =>
-  `vizwiz: --out ${out}: ${file} is a file, not a folder (ENOTDIR): choose another --out, or move that file away\n`;
+const ENOTDIR = (out: string): string => `vizwiz: --out ${out}: ${file} is a file, not a folder (ENOTDIR): choose another --out, or move that file away\n`;
 
 describe('--out under a file (ENOTDIR)', () => {
   it('end to end: vizwiz train prints one line naming --out and the file, exit 1, no stack', () => {
@@ -176,10 +203,7 @@ describe('an empty annotation file', () => {
     const out = join(root, 'empty-features', 'val.safetensors');
     const r = await cli(['extract', '--annotations', annotations, '--images', join(root, 'images'), '--out', out]);
     assert.equal(r.status, 1);
-    assert.equal(
-      r.stderr,
-      `vizwiz: ${annotations}: the file holds no entries (an empty array): give a VizWiz annotation file with at least one question\n`,
-    );
+    assert.equal(r.stderr, `vizwiz: ${annotations}: the file holds no entries (an empty array): give a VizWiz annotation file with at least one question\n`);
     assert.deepEqual(await readdir(join(root, 'empty-features')), []);
   });
 });

@@ -25,10 +25,23 @@ describe('vizwiz extract / train / predict / eval', () => {
     }
     const run = join(out, 'run');
     const train = runVizwiz([
-      'train', '--model', 'clip-linear',
-      '--train-annotations', data.train.annotations, '--train-features', feats('train'),
-      '--val-annotations', data.val.annotations, '--val-features', feats('val'),
-      '--out', run, '--epochs', '3', '--threads', '1',
+      'train',
+      '--model',
+      'clip-linear',
+      '--train-annotations',
+      data.train.annotations,
+      '--train-features',
+      feats('train'),
+      '--val-annotations',
+      data.val.annotations,
+      '--val-features',
+      feats('val'),
+      '--out',
+      run,
+      '--epochs',
+      '3',
+      '--threads',
+      '1',
     ]);
     assert.equal(train.status, 0, train.stderr);
     assert.match(train.stderr, /^epoch 1\/3: train loss \d+\.\d{4}, val loss \d+\.\d{4}, val accuracy \d+\.\d{2}/);
@@ -37,7 +50,19 @@ describe('vizwiz extract / train / predict / eval', () => {
 
     const preds = join(out, 'val.predictions.json');
     // The thread count training validated with, so the answers are computed as validation computed them.
-    const predict = runVizwiz(['predict', '--checkpoint', run, '--annotations', data.val.annotations, '--features', feats('val'), '--out', preds, '--threads', '1']);
+    const predict = runVizwiz([
+      'predict',
+      '--checkpoint',
+      run,
+      '--annotations',
+      data.val.annotations,
+      '--features',
+      feats('val'),
+      '--out',
+      preds,
+      '--threads',
+      '1',
+    ]);
     assert.equal(predict.status, 0, predict.stderr);
     const scored = runVizwiz(['eval', '--annotations', data.val.annotations, '--predictions', preds, '--json']);
     assert.equal(scored.status, 0, scored.stderr);
@@ -50,10 +75,19 @@ describe('vizwiz extract / train / predict / eval', () => {
     const data = await sampleWithFeatures();
     const out = await mkdtemp(join(tmpdir(), 'vizwiz-cli-bad-'));
     const r = runVizwiz([
-      'train', '--model', 'clip-linear',
-      '--train-annotations', data.train.annotations, '--train-features', data.val.featuresFile,
-      '--val-annotations', data.val.annotations, '--val-features', data.val.featuresFile,
-      '--out', out,
+      'train',
+      '--model',
+      'clip-linear',
+      '--train-annotations',
+      data.train.annotations,
+      '--train-features',
+      data.val.featuresFile,
+      '--val-annotations',
+      data.val.annotations,
+      '--val-features',
+      data.val.featuresFile,
+      '--out',
+      out,
     ]);
     assert.equal(r.status, 1);
     assert.equal(
@@ -64,7 +98,21 @@ describe('vizwiz extract / train / predict / eval', () => {
   });
 
   it('rejects bad options with a one-line reason', () => {
-    const r = runVizwiz(['train', '--model', 'resnet', '--train-annotations', 'a', '--train-features', 'b', '--val-annotations', 'c', '--val-features', 'd', '--out', 'e']);
+    const r = runVizwiz([
+      'train',
+      '--model',
+      'resnet',
+      '--train-annotations',
+      'a',
+      '--train-features',
+      'b',
+      '--val-annotations',
+      'c',
+      '--val-features',
+      'd',
+      '--out',
+      'e',
+    ]);
     assert.equal(r.status, 2, 'a usage error');
     assert.equal(r.stderr, 'vizwiz: --model must be one of baseline, clip-linear, got "resnet"\n(run with --help for usage)\n');
     const p = runVizwiz(['predict', '--checkpoint', '/nonexistent', '--annotations', 'a', '--features', 'b', '--out', 'c']);

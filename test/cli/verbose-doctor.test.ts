@@ -13,7 +13,11 @@ import { runVizwiz } from '../helpers/cli.js';
 test('every command that takes --device also takes --verbose', () => {
   const commands = buildProgram().commands.filter((c) => c.options.some((o) => o.long === '--device'));
   assert.deepEqual(commands.map((c) => c.name()).sort(), ['compare', 'doctor', 'extract', 'finetune', 'predict', 'serve', 'train']);
-  for (const c of commands) assert.ok(c.options.some((o) => o.long === '--verbose'), c.name());
+  for (const c of commands)
+    assert.ok(
+      c.options.some((o) => o.long === '--verbose'),
+      c.name(),
+    );
 });
 
 test("sessions print onnxruntime's warnings with verbose, or VIZWIZ_VERBOSE=1 when they do not say; errors only otherwise", () => {
@@ -43,7 +47,9 @@ test('--verbose holds for the command it is given to, and is undone after', asyn
     await program.parseAsync(['node', 'vizwiz', 'probe', '--verbose']);
     endVerboseSessions();
     assert.equal(process.env.VIZWIZ_VERBOSE, undefined);
-    await buildProgram().addCommand(new Command('probe').option(...VERBOSE_OPTION).action(() => void seen.push(process.env.VIZWIZ_VERBOSE))).parseAsync(['node', 'vizwiz', 'probe']);
+    await buildProgram()
+      .addCommand(new Command('probe').option(...VERBOSE_OPTION).action(() => void seen.push(process.env.VIZWIZ_VERBOSE)))
+      .parseAsync(['node', 'vizwiz', 'probe']);
     assert.deepEqual(seen, ['1', undefined]);
   } finally {
     endVerboseSessions();

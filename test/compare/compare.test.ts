@@ -19,7 +19,10 @@ describe('vizwiz compare --smoke', () => {
     const annotations = results.dataset.annotations.val;
     assert.equal(annotations, join(out, 'annotations', 'val.json'));
     assert.equal((JSON.parse(await readFile(annotations, 'utf8')) as unknown[]).length, 16);
-    assert.deepEqual(results.models.map((m: { id: string }) => m.id), ['question-prior', 'baseline', 'clip-linear', 'paligemma']);
+    assert.deepEqual(
+      results.models.map((m: { id: string }) => m.id),
+      ['question-prior', 'baseline', 'clip-linear', 'paligemma'],
+    );
     for (const m of results.models) {
       const predictions = join(out, 'predictions', `val.${m.id}.json`);
       for (const metric of ['official', 'seed'] as const) {
@@ -46,9 +49,15 @@ describe('vizwiz compare --smoke', () => {
     assert.deepEqual(paligemma.prompt, { id: 'answer-en-v1', template: 'answer en {question}' });
     assert.equal(paligemma.history.length, 1);
     // the photo-quality heads, one per encoder of the heads, scored on the 16 validation photos
-    assert.deepEqual(results.quality.map((q: { id: string }) => q.id), ['clip-vit-l14-336', 'resnet50']);
+    assert.deepEqual(
+      results.quality.map((q: { id: string }) => q.id),
+      ['clip-vit-l14-336', 'resnet50'],
+    );
     for (const q of results.quality) {
-      assert.deepEqual(q.evaluation.flags.map((f: { flag: string }) => f.flag), ['blur', 'too_dark', 'too_bright', 'framing', 'obstruction', 'rotation', 'unrecognizable']);
+      assert.deepEqual(
+        q.evaluation.flags.map((f: { flag: string }) => f.flag),
+        ['blur', 'too_dark', 'too_bright', 'framing', 'obstruction', 'rotation', 'unrecognizable'],
+      );
       assert.equal(q.evaluation.rows + q.evaluation.missing, 16);
     }
     // the report: markdown table rows carry the same numbers; the HTML is self-contained
@@ -86,7 +95,10 @@ describe('vizwiz compare options', () => {
     assert.equal(r.status, 2, 'a usage error');
     assert.equal(r.stderr, 'vizwiz: --holdout must be a number > 0 and <= 0.9, got "2"\n(run with --help for usage)\n');
     const m = runVizwiz(['compare', '--models', 'baseline,gpt']);
-    assert.equal(m.stderr, 'vizwiz: --models must be one of question-prior, baseline, clip-linear, paligemma, endpoint, got "gpt"\n(run with --help for usage)\n');
+    assert.equal(
+      m.stderr,
+      'vizwiz: --models must be one of question-prior, baseline, clip-linear, paligemma, endpoint, got "gpt"\n(run with --help for usage)\n',
+    );
     const unknown = runVizwiz(['compare', '--no-such-flag']);
     assert.equal(unknown.status, 2, 'commander usage errors exit 2 too');
     assert.match(unknown.stderr, /^error: unknown option '--no-such-flag'/);
@@ -106,8 +118,14 @@ describe('holding out part of train (the seed report protocol)', () => {
     assert.equal(held.length, 3);
     assert.equal(kept.length, 7);
     assert.deepEqual([...kept, ...held].map((r) => r.image).sort(), records.map((r) => r.image).sort());
-    assert.deepEqual(holdOut(records, 0.3, 7)[1].map((r) => r.image), held.map((r) => r.image));
-    assert.notDeepEqual(holdOut(records, 0.3, 8)[1].map((r) => r.image), held.map((r) => r.image));
+    assert.deepEqual(
+      holdOut(records, 0.3, 7)[1].map((r) => r.image),
+      held.map((r) => r.image),
+    );
+    assert.notDeepEqual(
+      holdOut(records, 0.3, 8)[1].map((r) => r.image),
+      held.map((r) => r.image),
+    );
     assert.throws(() => holdOut(records, 1.5, 7), { message: '--holdout must be between 0 and 1, got 1.5' });
   });
 });

@@ -32,12 +32,28 @@ before(async () => {
 
 describe('vizwiz compare --on-corrupt', () => {
   it('stops at an undecodable image, naming the folder, the image and --on-corrupt skip', () => {
-    const r = runVizwiz(['compare', '--data', data, '--smoke', '--models', 'baseline', '--resnet-model', join(root, 'resnet'), '--out', join(root, 'stop'), '--threads', '1']);
+    const r = runVizwiz([
+      'compare',
+      '--data',
+      data,
+      '--smoke',
+      '--models',
+      'baseline',
+      '--resnet-model',
+      join(root, 'resnet'),
+      '--out',
+      join(root, 'stop'),
+      '--threads',
+      '1',
+    ]);
     assert.equal(r.status, 1);
     const prefix = `vizwiz: ${join(data, 'val')}: image ${broken} (row 0) cannot be decoded (`;
     const last = r.stderr.slice(r.stderr.lastIndexOf('vizwiz: '));
     assert.ok(last.startsWith(prefix), r.stderr);
-    assert.match(last.slice(prefix.length), /^[^\n]+\); replace or remove it, or rerun with --on-corrupt skip to give it zero features and list it in a failures file \(finished batches are kept\)\n$/);
+    assert.match(
+      last.slice(prefix.length),
+      /^[^\n]+\); replace or remove it, or rerun with --on-corrupt skip to give it zero features and list it in a failures file \(finished batches are kept\)\n$/,
+    );
   });
 
   it('stops PaliGemma at the same image with the same advice', async () => {
@@ -85,8 +101,14 @@ describe('vizwiz compare --on-corrupt', () => {
     assert.match(failures, new RegExp(`^${join(out, 'features')}/val\\.resnet50-[0-9a-f]{16}\\.failures\\.json$`));
     assert.ok(lines.includes(`paligemma: 1 image(s) of ${join(data, 'val')} replaced by a blank image: ${broken}`), lines.join('\n'));
     const listed = JSON.parse(await readFile(failures, 'utf8')) as { failures: { image: string }[] };
-    assert.deepEqual(listed.failures.map((f) => f.image), [broken]);
-    assert.deepEqual(summary.document.models.map((m) => m.id), ['baseline', 'paligemma']);
+    assert.deepEqual(
+      listed.failures.map((f) => f.image),
+      [broken],
+    );
+    assert.deepEqual(
+      summary.document.models.map((m) => m.id),
+      ['baseline', 'paligemma'],
+    );
     assert.equal(summary.document.questions, 16);
   });
 });

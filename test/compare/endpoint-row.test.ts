@@ -47,12 +47,19 @@ test('the model of an OpenAI-compatible server is a row of the comparison, reuse
   const summary = await runCompare(options);
   const row = summary.document.models.find((m) => m.id === 'endpoint');
   assert.ok(row, 'no endpoint row');
-  const expected = evaluate(fx.records, fx.records.map((r) => ({ image: r.image, answer: normalizeAnswer(fx.answer(r.image)) })), { metric: 'official' });
+  const expected = evaluate(
+    fx.records,
+    fx.records.map((r) => ({ image: r.image, answer: normalizeAnswer(fx.answer(r.image)) })),
+    { metric: 'official' },
+  );
   assert.equal(row.accuracy.official.overall, expected.overall);
   assert.equal(row.label, 'tiny-vlm (server)');
   assert.deepEqual(row.prompt, { id: 'paligemma-v1', template: 'answer en {question}' });
   assert.equal(row.answerability, null);
-  assert.deepEqual(summary.document.models.map((m) => m.id), ['question-prior', 'endpoint']);
+  assert.deepEqual(
+    summary.document.models.map((m) => m.id),
+    ['question-prior', 'endpoint'],
+  );
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
   assert.equal(results.models.find((m: { id: string }) => m.id === 'endpoint').prompt.id, 'paligemma-v1');
   const asked = [...server.requests.values()].reduce((a, b) => a + b, 0);
@@ -60,12 +67,22 @@ test('the model of an OpenAI-compatible server is a row of the comparison, reuse
 
   const again = await runCompare({ ...options, log: (line) => lines.push(line) });
   assert.equal(again.document.models.find((m) => m.id === 'endpoint')!.accuracy.official.overall, expected.overall);
-  assert.equal([...server.requests.values()].reduce((a, b) => a + b, 0), asked, 'the rerun asked the server again');
-  assert.ok(lines.some((l) => /^endpoint: reused .*runs\/endpoint-[0-9a-f]{16}$/.test(l)), lines.join('\n'));
+  assert.equal(
+    [...server.requests.values()].reduce((a, b) => a + b, 0),
+    asked,
+    'the rerun asked the server again',
+  );
+  assert.ok(
+    lines.some((l) => /^endpoint: reused .*runs\/endpoint-[0-9a-f]{16}$/.test(l)),
+    lines.join('\n'),
+  );
 
   const { endpoint: _server, ...local } = options;
   const without = await runCompare({ ...local, log: () => undefined });
-  assert.deepEqual(without.document.models.map((m) => m.id), ['question-prior']);
+  assert.deepEqual(
+    without.document.models.map((m) => m.id),
+    ['question-prior'],
+  );
 });
 
 /** Runs the CLI in this process, capturing stderr. */
@@ -84,6 +101,12 @@ test('compare refuses the endpoint options without --endpoint, and --endpoint wi
   const usage = (line: string) => [2, `vizwiz: ${line}\n(run with --help for usage)\n`];
   const dir = join(out, 'x');
   assert.deepEqual(Object.values(await cli(['compare', '--model', 'tiny-vlm', '--out', dir])), usage('--model applies with --endpoint only'));
-  assert.deepEqual(Object.values(await cli(['compare', '--models', 'question-prior,endpoint', '--out', dir])), usage('--models endpoint needs --endpoint URL and --model NAME'));
-  assert.deepEqual(Object.values(await cli(['compare', '--endpoint', server.url, '--out', dir])), usage('--endpoint needs --model NAME, the model the server serves'));
+  assert.deepEqual(
+    Object.values(await cli(['compare', '--models', 'question-prior,endpoint', '--out', dir])),
+    usage('--models endpoint needs --endpoint URL and --model NAME'),
+  );
+  assert.deepEqual(
+    Object.values(await cli(['compare', '--endpoint', server.url, '--out', dir])),
+    usage('--endpoint needs --model NAME, the model the server serves'),
+  );
 });

@@ -28,9 +28,7 @@ describe('annotation validation', () => {
   });
 
   it('reads test entries (no answers) as questions, keeping only image and question', () => {
-    assert.deepEqual(parseAnnotations([good], 'val.json', 'questions'), [
-      { image: good.image, question: good.question },
-    ]);
+    assert.deepEqual(parseAnnotations([good], 'val.json', 'questions'), [{ image: good.image, question: good.question }]);
   });
 
   it('names the file, entry index, image and field of every problem', () => {
@@ -63,8 +61,7 @@ describe('annotation validation', () => {
     const bad = { ...good, answers: [{ answer: 'x', answer_confidence: 'sure' }, ...good.answers.slice(1)] };
     assert.equal(
       messageOf(() => parseAnnotations([bad], 'val.json', 'answered')),
-      'val.json: 1 problem: entry 0 (VizWiz_train_00000000.jpg): answers[0].answer_confidence: ' +
-        'expected one of "yes", "maybe", "no", got "sure"',
+      'val.json: 1 problem: entry 0 (VizWiz_train_00000000.jpg): answers[0].answer_confidence: ' + 'expected one of "yes", "maybe", "no", got "sure"',
     );
   });
 
@@ -117,12 +114,21 @@ describe('annotation files that are not what they should be', () => {
 
   it('refuses an empty array, for answered and question files alike', () => {
     const expected = 'val.json: the file holds no entries (an empty array): give a VizWiz annotation file with at least one question';
-    assert.equal(messageOf(() => parseAnnotationsText('[]', 'val.json', 'answered')), expected);
-    assert.equal(messageOf(() => parseAnnotationsText('[]', 'val.json', 'questions')), expected);
+    assert.equal(
+      messageOf(() => parseAnnotationsText('[]', 'val.json', 'answered')),
+      expected,
+    );
+    assert.equal(
+      messageOf(() => parseAnnotationsText('[]', 'val.json', 'questions')),
+      expected,
+    );
   });
 
   it('says that a test split has no answers instead of listing every missing field, naming the purpose', () => {
-    const questions = [{ image: 'VizWiz_test_00000000.jpg', question: 'q' }, { image: 'VizWiz_test_00000001.jpg', question: 'q' }];
+    const questions = [
+      { image: 'VizWiz_test_00000000.jpg', question: 'q' },
+      { image: 'VizWiz_test_00000001.jpg', question: 'q' },
+    ];
     assert.equal(
       messageOf(() => parseAnnotations(questions, 'test.json', 'answered', { purpose: 'training' })),
       'test.json: has no answers (its 2 entries carry only image and question, like the test split): training needs train or val annotations',
@@ -132,6 +138,9 @@ describe('annotation files that are not what they should be', () => {
       'test.json: has no answers (its entry carries only image and question, like the test split): this step needs train or val annotations',
     );
     // one answered entry among them: the others are listed one by one as before
-    assert.match(messageOf(() => parseAnnotations([good, ...questions], 'mixed.json', 'answered')), /^mixed\.json: 6 problems: entry 1 /);
+    assert.match(
+      messageOf(() => parseAnnotations([good, ...questions], 'mixed.json', 'answered')),
+      /^mixed\.json: 6 problems: entry 1 /,
+    );
   });
 });

@@ -70,8 +70,14 @@ describe('answer selection: seed vs deuser on a 3-3-2-2 tie', () => {
   it('selects every record and counts which step decided each target', () => {
     const seed = selectTargets(TIE_RECORDS, 'seed');
     const deuser = selectTargets(TIE_RECORDS, 'deuser');
-    assert.deepEqual(seed.map((s) => s.answer), ['cat', 'dog', 'bird']);
-    assert.deepEqual(deuser.map((s) => s.answer), ['dog', 'dog', 'bird']);
+    assert.deepEqual(
+      seed.map((s) => s.answer),
+      ['cat', 'dog', 'bird'],
+    );
+    assert.deepEqual(
+      deuser.map((s) => s.answer),
+      ['dog', 'dog', 'bird'],
+    );
     assert.deepEqual(countDecidingRules(seed), { majority: 2, 'dataset-frequency': 0, levenshtein: 1, 'code-point-order': 0 });
     assert.deepEqual(countDecidingRules(deuser), { majority: 2, 'dataset-frequency': 1, levenshtein: 0, 'code-point-order': 0 });
   });

@@ -35,10 +35,7 @@ describe('zip images', () => {
     assert.equal(absent.length, 12);
     await assert.rejects(assertImagesPresent(records, source), {
       code: 'MISSING_IMAGE',
-      message:
-        `${join(dir, 'val.zip')}: 12 images missing: ` +
-        absent.slice(0, 10).join(', ') +
-        ' (and 2 more)',
+      message: `${join(dir, 'val.zip')}: 12 images missing: ` + absent.slice(0, 10).join(', ') + ' (and 2 more)',
     });
     await assert.rejects(source.read('VizWiz_val_00000005.jpg'), {
       code: 'MISSING_IMAGE',

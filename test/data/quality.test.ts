@@ -16,7 +16,11 @@ describe('QualityIssues annotations', () => {
   });
 
   it('reads the captioning spelling (long names, nested or top level); absent flaws count 0', () => {
-    const nested = { image: 'a.jpg', unrecognizable: 0, flaws: { framing: 1, blur: 2, 'too dark': 3, 'too bright': 4, obstruction: 5, rotation: 0, other: 1, 'no issue': 0 } };
+    const nested = {
+      image: 'a.jpg',
+      unrecognizable: 0,
+      flaws: { framing: 1, blur: 2, 'too dark': 3, 'too bright': 4, obstruction: 5, rotation: 0, other: 1, 'no issue': 0 },
+    };
     const top = { image: 'b.jpg', unrecognizable: 1, blur: 2, 'too dark': 5 };
     const [a, b] = parseQualityAnnotations([nested, top], 'q.json');
     assert.deepEqual(a?.flaws, { FRM: 1, BLR: 2, DRK: 3, BRT: 4, OBS: 5, ROT: 0, OTH: 1, NON: 0 });

@@ -44,15 +44,7 @@ describe('answer vocabulary', () => {
 
 describe('question bag-of-words', () => {
   it('tokenizes on non-word characters, keeping inner apostrophes', () => {
-    assert.deepEqual(tokenizeQuestion("What's THIS? It’s a can, isn't it..."), [
-      "what's",
-      'this',
-      "it's",
-      'a',
-      'can',
-      "isn't",
-      'it',
-    ]);
+    assert.deepEqual(tokenizeQuestion("What's THIS? It’s a can, isn't it..."), ["what's", 'this', "it's", 'a', 'can', "isn't", 'it']);
   });
 
   it('encodes binary and count vectors with slot 0 for unknown words', () => {

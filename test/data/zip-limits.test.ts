@@ -125,7 +125,12 @@ describe('readCapped', () => {
       },
     });
     await assert.rejects(
-      readCapped(endless, 100 * KiB, () => new Error('too large'), (err) => err as Error),
+      readCapped(
+        endless,
+        100 * KiB,
+        () => new Error('too large'),
+        (err) => err as Error,
+      ),
       { message: 'too large' },
     );
     assert.equal(endless.destroyed, true);
@@ -133,16 +138,29 @@ describe('readCapped', () => {
     assert.ok(pulled <= 100 * KiB + 3 * chunk.length, `pulled ${pulled} bytes`);
   });
 
-  it('returns the bytes of a stream within the limit, and passes the stream\'s own errors through `failed`', async () => {
-    const ok = await readCapped(Readable.from([Buffer.from('ab'), Buffer.from('cd')]), 4, () => new Error('big'), (e) => e as Error);
+  it("returns the bytes of a stream within the limit, and passes the stream's own errors through `failed`", async () => {
+    const ok = await readCapped(
+      Readable.from([Buffer.from('ab'), Buffer.from('cd')]),
+      4,
+      () => new Error('big'),
+      (e) => e as Error,
+    );
     assert.equal(ok.toString(), 'abcd');
     const broken = new Readable({
       read() {
         this.destroy(new Error('inflate failed'));
       },
     });
-    await assert.rejects(readCapped(broken, 4, () => new Error('big'), (e) => new Error(`wrapped: ${(e as Error).message}`)), {
-      message: 'wrapped: inflate failed',
-    });
+    await assert.rejects(
+      readCapped(
+        broken,
+        4,
+        () => new Error('big'),
+        (e) => new Error(`wrapped: ${(e as Error).message}`),
+      ),
+      {
+        message: 'wrapped: inflate failed',
+      },
+    );
   });
 });

@@ -66,7 +66,12 @@ export async function startChaosServer(o: ChaosOptions): Promise<ChaosServer> {
     };
     const ok = (): void => {
       res.on('finish', () => bump(answers, image));
-      json(200, { id: 'x', object: 'chat.completion', model: body.model, choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: o.answer(image) } }] });
+      json(200, {
+        id: 'x',
+        object: 'chat.completion',
+        model: body.model,
+        choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: o.answer(image) } }],
+      });
     };
     switch (behave(image, attempt)) {
       case 'ok':

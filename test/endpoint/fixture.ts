@@ -28,7 +28,13 @@ export async function endpointFixture(n = 100): Promise<EndpointFixture> {
   const images = join(dir, 'val');
   const records = await loadAnnotations(annotations);
   const imagesBySha = new Map<string, string>();
-  for (const r of records) imagesBySha.set(createHash('sha256').update(await readFile(join(images, r.image))).digest('hex'), r.image);
+  for (const r of records)
+    imagesBySha.set(
+      createHash('sha256')
+        .update(await readFile(join(images, r.image)))
+        .digest('hex'),
+      r.image,
+    );
   const byImage = new Map(records.map((r, i) => [r.image, [r.answers[0]!.answer, i] as const]));
   const answer = (image: string): string => {
     const [text, i] = byImage.get(image)!;

@@ -40,7 +40,21 @@ test('a run killed with SIGKILL resumes from its cache without asking any answer
   const cache = `${out}.responses.jsonl`;
   let oks = 0;
   server.setBehavior(() => (oks < 5 ? (oks++, 'ok') : 'hang'));
-  const args = ['predict', '--endpoint', server.url, '--model', 'tiny-vlm', '--annotations', fx.annotations, '--images', fx.images, '--out', out, '--concurrency', '3'];
+  const args = [
+    'predict',
+    '--endpoint',
+    server.url,
+    '--model',
+    'tiny-vlm',
+    '--annotations',
+    fx.annotations,
+    '--images',
+    fx.images,
+    '--out',
+    out,
+    '--concurrency',
+    '3',
+  ];
   const child = spawnVizwiz(args);
   const killed = finished(child);
   while ((await cacheLines(cache)).length < 5) await sleep(50);
@@ -64,10 +78,20 @@ test('a run killed with SIGKILL resumes from its cache without asking any answer
   );
   for (const image of answeredBefore) assert.equal(server.requests.get(image), requestsBefore.get(image), `${image} was asked again`);
   for (const r of fx.records) assert.equal(server.answers.get(r.image), 1, `${r.image} answered ${server.answers.get(r.image)} times`);
-  assert.deepEqual(predictions.map((p) => p.image), fx.records.map((r) => r.image));
+  assert.deepEqual(
+    predictions.map((p) => p.image),
+    fx.records.map((r) => r.image),
+  );
   const written = JSON.parse(await readFile(results, 'utf8'));
   assert.deepEqual(
-    { model: written.model, endpoint: written.endpoint, prompt: written.prompt, asked: written.asked, cached: written.cached, overall: written.evaluation.overall },
+    {
+      model: written.model,
+      endpoint: written.endpoint,
+      prompt: written.prompt,
+      asked: written.asked,
+      cached: written.cached,
+      overall: written.evaluation.overall,
+    },
     {
       model: 'tiny-vlm',
       endpoint: server.url,

@@ -53,7 +53,8 @@ const FIRST_ATTEMPTS: Behavior[] = ['429', '429-retry-after', '500', 'malformed'
 test('every question is answered exactly once through 429, 500, malformed bodies, drops, hangs and slow answers', { timeout: 60_000 }, async () => {
   const index = new Map(fx.records.map((r, i) => [r.image, i]));
   // question k fails its first request as FIRST_ATTEMPTS[k % 8]; the 429s fail twice
-  const failures = (k: number): number => (['429', '429-retry-after'].includes(FIRST_ATTEMPTS[k % 8]!) ? 2 : ['slow-ok', 'ok'].includes(FIRST_ATTEMPTS[k % 8]!) ? 0 : 1);
+  const failures = (k: number): number =>
+    ['429', '429-retry-after'].includes(FIRST_ATTEMPTS[k % 8]!) ? 2 : ['slow-ok', 'ok'].includes(FIRST_ATTEMPTS[k % 8]!) ? 0 : 1;
   server.setBehavior((image, attempt) => {
     const k = index.get(image)!;
     return attempt <= failures(k) ? FIRST_ATTEMPTS[k % 8]! : attempt === 1 ? FIRST_ATTEMPTS[k % 8]! : 'ok';
@@ -64,11 +65,20 @@ test('every question is answered exactly once through 429, 500, malformed bodies
   const result = await predictEndpoint(options(cacheFile));
 
   assert.ok(fx.records.length >= 10, `${fx.records.length} questions`);
-  assert.deepEqual(result.predictions.map((p) => p.image), fx.records.map((r) => r.image));
-  assert.deepEqual(result.predictions.map((p) => p.answer), fx.records.map((r) => normalizeAnswer(fx.answer(r.image))));
+  assert.deepEqual(
+    result.predictions.map((p) => p.image),
+    fx.records.map((r) => r.image),
+  );
+  assert.deepEqual(
+    result.predictions.map((p) => p.answer),
+    fx.records.map((r) => normalizeAnswer(fx.answer(r.image))),
+  );
   // post-processing as the toolkit's own: " The Blue.\n" -> "blue"
   assert.equal(result.predictions[0]!.answer, normalizeAnswer(fx.records[0]!.answers[0]!.answer));
-  assert.equal(result.predictions.every((p) => p.answerable === undefined), true);
+  assert.equal(
+    result.predictions.every((p) => p.answerable === undefined),
+    true,
+  );
   for (const r of fx.records) {
     const k = index.get(r.image)!;
     assert.equal(server.answers.get(r.image), 1, `${r.image} answered ${server.answers.get(r.image)} times`);
@@ -83,7 +93,10 @@ test('every question is answered exactly once through 429, 500, malformed bodies
   const again = await predictEndpoint(options(cacheFile));
   assert.deepEqual([again.asked, again.cached], [0, fx.records.length]);
   assert.deepEqual(again.predictions, result.predictions);
-  assert.equal([...server.answers.values()].reduce((a, b) => a + b, 0), fx.records.length);
+  assert.equal(
+    [...server.answers.values()].reduce((a, b) => a + b, 0),
+    fx.records.length,
+  );
 });
 
 test('requests carry the OpenAI body, the API key and the preset; a refusal fails at once, a dead server after the retries', { timeout: 30_000 }, async () => {
@@ -96,13 +109,18 @@ test('requests carry the OpenAI body, the API key and the preset; a refusal fail
   const image = await readFile(join(fx.images, one[0]!.image));
   assert.deepEqual(body, {
     model: 'tiny-vlm',
-    messages: [{
-      role: 'user',
-      content: [
-        { type: 'text', text: result.preset.template.replace('{question}', one[0]!.question.charAt(0).toUpperCase() + one[0]!.question.slice(1).toLowerCase()) },
-        { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${image.toString('base64')}` } },
-      ],
-    }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'text',
+            text: result.preset.template.replace('{question}', one[0]!.question.charAt(0).toUpperCase() + one[0]!.question.slice(1).toLowerCase()),
+          },
+          { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${image.toString('base64')}` } },
+        ],
+      },
+    ],
     max_tokens: 5,
     temperature: 0,
     stream: false,
@@ -127,7 +145,8 @@ test('requests carry the OpenAI body, the API key and the preset; a refusal fail
     (e: unknown) =>
       e instanceof VizWizError &&
       e.code === 'ENDPOINT' &&
-      e.message === `${refuse.url}/chat/completions: gave up on question ${one[0]!.image} after 3 attempts; last: ECONNREFUSED (answers so far are cached: rerun to resume)`,
+      e.message ===
+        `${refuse.url}/chat/completions: gave up on question ${one[0]!.image} after 3 attempts; last: ECONNREFUSED (answers so far are cached: rerun to resume)`,
   );
 });
 
@@ -139,7 +158,8 @@ test('a question that keeps failing stops the run after the others in flight are
     predictEndpoint(options(cacheFile, { concurrency: 1, retry: { ...FAST, retries: 1 } })),
     (e: unknown) =>
       e instanceof VizWizError &&
-      e.message === `${server.url}/chat/completions: gave up on question ${bad} after 2 attempts; last: HTTP 500: internal error (answers so far are cached: rerun to resume)`,
+      e.message ===
+        `${server.url}/chat/completions: gave up on question ${bad} after 2 attempts; last: HTTP 500: internal error (answers so far are cached: rerun to resume)`,
   );
   // concurrency 1: the three questions before it were answered and cached
   assert.equal((await readFile(cacheFile, 'utf8')).trim().split('\n').length, 3);

@@ -14,7 +14,10 @@ test('prompt presets render the exact text of each convention', () => {
     "What's the ikea thing?\nWhen the provided information is insufficient, respond with 'Unanswerable'.\nAnswer the question using a single word or phrase.",
   );
   assert.equal(renderPreset(PROMPT_PRESETS.raw, ' as Is? '), ' as Is? ');
-  assert.deepEqual(Object.values(PROMPT_PRESETS).map((p) => p.id), ['paligemma-v1', 'lmms-eval-v1', 'raw-v1']);
+  assert.deepEqual(
+    Object.values(PROMPT_PRESETS).map((p) => p.id),
+    ['paligemma-v1', 'lmms-eval-v1', 'raw-v1'],
+  );
   assert.equal(pythonCapitalize('éCOLE'), 'École');
   assert.equal(pythonCapitalize(''), '');
 });
@@ -26,7 +29,15 @@ test('a request is a non-streaming OpenAI chat completion with the image as a da
   assert.equal(imageDataUrl(png), 'data:image/png;base64,iVBORw0K');
   assert.deepEqual(chatRequest('m', 'answer en why?', 'data:image/png;base64,AA==', 8), {
     model: 'm',
-    messages: [{ role: 'user', content: [{ type: 'text', text: 'answer en why?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'answer en why?' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } },
+        ],
+      },
+    ],
     max_tokens: 8,
     temperature: 0,
     stream: false,
@@ -37,14 +48,26 @@ test('responses: the content of the first choice; anything else is malformed', (
   assert.equal(parseChatResponse('{"choices":[{"message":{"role":"assistant","content":"blue"}}]}'), 'blue');
   assert.equal(parseChatResponse('{"choices":[{"message":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}}]}'), 'ab');
   assert.equal(parseChatResponse('{"choices":[{"message":{"content":null}}]}'), '');
-  assert.throws(() => parseChatResponse('{"choices": [{"mess'), (e: unknown) => e instanceof MalformedResponse && e.message === 'not JSON: "{\\"choices\\": [{\\"mess"');
-  assert.throws(() => parseChatResponse('{"error":"x"}'), (e: unknown) => e instanceof MalformedResponse && e.message === 'no choices[0].message.content');
+  assert.throws(
+    () => parseChatResponse('{"choices": [{"mess'),
+    (e: unknown) => e instanceof MalformedResponse && e.message === 'not JSON: "{\\"choices\\": [{\\"mess"',
+  );
+  assert.throws(
+    () => parseChatResponse('{"error":"x"}'),
+    (e: unknown) => e instanceof MalformedResponse && e.message === 'no choices[0].message.content',
+  );
 });
 
-test('back-off doubles with equal jitter up to the cap, and a server\'s Retry-After wins', () => {
+test("back-off doubles with equal jitter up to the cap, and a server's Retry-After wins", () => {
   const half = () => 0.5;
-  assert.deepEqual([0, 1, 2, 10].map((r) => backoffMs(r, DEFAULT_RETRY, undefined, half)), [375, 750, 1500, 22500]);
-  assert.equal(backoffMs(0, DEFAULT_RETRY, undefined, () => 0), 250);
+  assert.deepEqual(
+    [0, 1, 2, 10].map((r) => backoffMs(r, DEFAULT_RETRY, undefined, half)),
+    [375, 750, 1500, 22500],
+  );
+  assert.equal(
+    backoffMs(0, DEFAULT_RETRY, undefined, () => 0),
+    250,
+  );
   assert.equal(backoffMs(3, DEFAULT_RETRY, 2000, half), 2000);
   assert.equal(backoffMs(3, DEFAULT_RETRY, 90_000, half), 30_000);
   const headers = (h: Record<string, string>) => ({ get: (name: string) => h[name] ?? null });
@@ -60,6 +83,9 @@ test('the endpoint is the OpenAI base URL; /chat/completions is added once', () 
   assert.equal(completionsUrl('https://h/v1/chat/completions'), 'https://h/v1/chat/completions');
   assert.throws(
     () => completionsUrl('localhost:8000'),
-    (e: unknown) => e instanceof VizWizError && e.code === 'USAGE' && e.message === '--endpoint must be an http(s) URL such as http://localhost:8000/v1, got "localhost:8000"',
+    (e: unknown) =>
+      e instanceof VizWizError &&
+      e.code === 'USAGE' &&
+      e.message === '--endpoint must be an http(s) URL such as http://localhost:8000/v1, got "localhost:8000"',
   );
 });

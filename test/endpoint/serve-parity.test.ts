@@ -31,7 +31,11 @@ before(async () => {
     val: { records: data.val.records.slice(0, 8), images: data.val.images },
     config: { lr: 1e-2, epochs: 4, batchSize: 8, gradAccum: 1, threads: 1, zeroShot: false },
   });
-  const model = await loadServeModel(await chooseServeTarget({ model: 'paligemma', base: data.model, adapter: join(dir, 'run', 'best') }), { device: 'cpu', threads: 1, quality: false });
+  const model = await loadServeModel(await chooseServeTarget({ model: 'paligemma', base: data.model, adapter: join(dir, 'run', 'best') }), {
+    device: 'cpu',
+    threads: 1,
+    quality: false,
+  });
   service = await startService({ host: '127.0.0.1', port: 0, limits: DEFAULT_LIMITS, load: async () => model });
   await service.ready;
 });
@@ -49,8 +53,46 @@ test('predict --endpoint against vizwiz serve answers every question as vizwiz p
   const common = ['--annotations', annotations, '--images', data.val.imagesDir];
   const remote = join(dir, 'remote.json');
   const local = join(dir, 'local.json');
-  assert.equal(await runCli(['node', 'vizwiz', 'predict', '--endpoint', `${service.url}/v1`, '--model', served, '--prompt', 'paligemma', '--concurrency', '1', ...common, '--out', remote]), 0);
-  assert.equal(await runCli(['node', 'vizwiz', 'predict', '--model', 'paligemma', '--base', data.model, '--adapter', join(dir, 'run', 'best'), '--batch-size', '1', '--threads', '1', ...common, '--out', local]), 0);
+  assert.equal(
+    await runCli([
+      'node',
+      'vizwiz',
+      'predict',
+      '--endpoint',
+      `${service.url}/v1`,
+      '--model',
+      served,
+      '--prompt',
+      'paligemma',
+      '--concurrency',
+      '1',
+      ...common,
+      '--out',
+      remote,
+    ]),
+    0,
+  );
+  assert.equal(
+    await runCli([
+      'node',
+      'vizwiz',
+      'predict',
+      '--model',
+      'paligemma',
+      '--base',
+      data.model,
+      '--adapter',
+      join(dir, 'run', 'best'),
+      '--batch-size',
+      '1',
+      '--threads',
+      '1',
+      ...common,
+      '--out',
+      local,
+    ]),
+    0,
+  );
   const byImage = (preds: { image: string; answer: string }[]) => new Map(preds.map((p) => [p.image, p.answer]));
   const [a, b] = [byImage(await readSubmission(remote)), byImage(await readSubmission(local))];
   assert.equal(a.size, records.length);

@@ -15,7 +15,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 test('parseDevice accepts cpu, cuda, webgpu and names the choices otherwise', () => {
   assert.equal(parseDevice('cpu'), 'cpu');
   assert.equal(parseDevice('cuda'), 'cuda');
-  assert.throws(() => parseDevice('tpu'), (e: unknown) => e instanceof VizWizError && e.code === 'INVALID_ARGUMENT' && /use one of cpu, cuda, webgpu/.test(e.message));
+  assert.throws(
+    () => parseDevice('tpu'),
+    (e: unknown) => e instanceof VizWizError && e.code === 'INVALID_ARGUMENT' && /use one of cpu, cuda, webgpu/.test(e.message),
+  );
 });
 
 test('cpu is always available and uses the CPU provider only', () => {
@@ -43,12 +46,16 @@ function webgpuInChild(env: NodeJS.ProcessEnv = {}): { y?: number[]; code?: stri
   return JSON.parse(line) as { y?: number[]; code?: string; message?: string };
 }
 
-test('webgpu without a Vulkan driver is DEVICE_UNAVAILABLE at session creation, saying what to install', { skip: process.platform !== 'linux' && 'the Vulkan loader is Linux-only' }, () => {
-  // Point the Vulkan loader at a driver list that does not exist: no adapter, whatever this machine has installed.
-  const r = webgpuInChild({ VK_DRIVER_FILES: '/nonexistent/vizwiz-no-driver.json', VK_ICD_FILENAMES: '/nonexistent/vizwiz-no-driver.json' });
-  assert.equal(r.code, 'DEVICE_UNAVAILABLE', JSON.stringify(r));
-  assert.match(r.message ?? '', /device 'webgpu' could not start an onnxruntime session .*Vulkan loader \(libvulkan1\) and the GPU vendor's Vulkan driver/);
-});
+test(
+  'webgpu without a Vulkan driver is DEVICE_UNAVAILABLE at session creation, saying what to install',
+  { skip: process.platform !== 'linux' && 'the Vulkan loader is Linux-only' },
+  () => {
+    // Point the Vulkan loader at a driver list that does not exist: no adapter, whatever this machine has installed.
+    const r = webgpuInChild({ VK_DRIVER_FILES: '/nonexistent/vizwiz-no-driver.json', VK_ICD_FILENAMES: '/nonexistent/vizwiz-no-driver.json' });
+    assert.equal(r.code, 'DEVICE_UNAVAILABLE', JSON.stringify(r));
+    assert.match(r.message ?? '', /device 'webgpu' could not start an onnxruntime session .*Vulkan loader \(libvulkan1\) and the GPU vendor's Vulkan driver/);
+  },
+);
 
 test("webgpu as this machine has it: a graph's result where an adapter exists, else DEVICE_UNAVAILABLE", () => {
   const r = webgpuInChild();

@@ -38,5 +38,8 @@ test('clip-linear: two dropout sites while training, none at inference or with d
   );
   assert.equal(buildTrainStep(clipLinearHead(c), clipLinearLoss(c), adam(), { dropout: false }).dropoutSites.length, 0);
   const inf = buildInference(clipLinearHead(c));
-  assert.deepEqual(inf.inputs.map((i) => i.name), ['image_feat', 'text_feat']);
+  assert.deepEqual(
+    inf.inputs.map((i) => i.name),
+    ['image_feat', 'text_feat'],
+  );
 });

@@ -27,8 +27,14 @@ const B = 3;
 function batch(): Record<string, Tensor> {
   const rng = new Rng(1);
   return {
-    image_feat: Tensor.f32(Float32Array.from({ length: B * C.imageDim }, () => rng.normal()), [B, C.imageDim]),
-    text_feat: Tensor.f32(Float32Array.from({ length: B * C.textDim }, () => rng.normal()), [B, C.textDim]),
+    image_feat: Tensor.f32(
+      Float32Array.from({ length: B * C.imageDim }, () => rng.normal()),
+      [B, C.imageDim],
+    ),
+    text_feat: Tensor.f32(
+      Float32Array.from({ length: B * C.textDim }, () => rng.normal()),
+      [B, C.textDim],
+    ),
   };
 }
 

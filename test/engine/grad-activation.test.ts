@@ -67,7 +67,10 @@ test('softmax cross-entropy with integer labels (mean)', async () => {
 
 test('BCE with logits (mean), including large |logits|', async () => {
   const r = await gradCheck(
-    [{ shape: [6], data: [-30, -2, -0.3, 0.4, 3, 25] }, { shape: [6], data: [0, 1, 1, 0, 1, 0], constant: true }],
+    [
+      { shape: [6], data: [-30, -2, -0.3, 0.4, 3, 25] },
+      { shape: [6], data: [0, 1, 1, 0, 1, 0], constant: true },
+    ],
     ([x, y]) => op.bceWithLogits(x!, y!),
   );
   assert.ok(r.maxRelErr < TOL, JSON.stringify(r));

@@ -34,16 +34,12 @@ test('Pow: base and exponent', async () => {
 });
 
 test('Neg, Sqrt, Exp, Log, Abs, Reciprocal chained', async () => {
-  const r = await gradCheck([{ shape: [2, 5], data: pos(10) }], ([a]) =>
-    op.reciprocal(op.add(op.abs(op.neg(op.log(op.exp(op.sqrt(a!))))), 1)),
-  );
+  const r = await gradCheck([{ shape: [2, 5], data: pos(10) }], ([a]) => op.reciprocal(op.add(op.abs(op.neg(op.log(op.exp(op.sqrt(a!))))), 1)));
   assert.ok(r.maxRelErr < TOL, JSON.stringify(r));
 });
 
 test('Sum of three broadcast operands, one used twice', async () => {
-  const r = await gradCheck([{ shape: [3, 4] }, { shape: [4] }, { shape: [3, 1] }], ([a, b, c]) =>
-    op.mul(op.sum([a!, b!, c!]), a!),
-  );
+  const r = await gradCheck([{ shape: [3, 4] }, { shape: [4] }, { shape: [3, 1] }], ([a, b, c]) => op.mul(op.sum([a!, b!, c!]), a!));
   assert.ok(r.maxRelErr < TOL, JSON.stringify(r));
 });
 

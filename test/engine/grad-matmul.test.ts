@@ -22,9 +22,7 @@ for (const transA of [false, true]) {
     test(`Gemm transA=${transA} transB=${transB} alpha=0.7 beta=1.3 with a row-vector C`, async () => {
       const a = transA ? [4, 3] : [3, 4];
       const b = transB ? [5, 4] : [4, 5];
-      const r = await gradCheck([{ shape: a }, { shape: b }, { shape: [5] }], ([x, y, c]) =>
-        op.gemm(x!, y!, c!, { transA, transB, alpha: 0.7, beta: 1.3 }),
-      );
+      const r = await gradCheck([{ shape: a }, { shape: b }, { shape: [5] }], ([x, y, c]) => op.gemm(x!, y!, c!, { transA, transB, alpha: 0.7, beta: 1.3 }));
       assert.ok(r.maxRelErr < TOL, JSON.stringify(r));
     });
   }

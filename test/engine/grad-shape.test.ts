@@ -46,9 +46,7 @@ test('Gather rows with repeated indices (embedding lookup)', async () => {
 });
 
 test('ReduceSum and ReduceMean, keepdims on and off', async () => {
-  const r = await gradCheck([{ shape: [3, 4, 2] }], ([a]) =>
-    op.mul(op.reduceMean(a!, [1], true), op.unsqueeze(op.reduceSum(a!, [0, 2], false), [0, 2])),
-  );
+  const r = await gradCheck([{ shape: [3, 4, 2] }], ([a]) => op.mul(op.reduceMean(a!, [1], true), op.unsqueeze(op.reduceSum(a!, [0, 2], false), [0, 2])));
   assert.ok(r.maxRelErr < TOL, JSON.stringify(r));
 });
 

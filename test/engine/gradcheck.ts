@@ -48,10 +48,17 @@ export async function gradCheck(
     const n = y.shape.reduce<number>((a, d) => a * (d as number), 1);
     const w = Float64Array.from({ length: n }, () => rng.normal());
     const wv = g.constant(dtype, y.shape as number[], dtype === 'float64' ? w : Float32Array.from(w));
-    loss = reduceSum(mul(y, wv), y.shape.map((_, i) => i), false);
+    loss = reduceSum(
+      mul(y, wv),
+      y.shape.map((_, i) => i),
+      false,
+    );
   }
   const diffIdx = inputs.map((inp, i) => (inp.intRange || inp.constant ? -1 : i)).filter((i) => i >= 0);
-  const grads = gradients(loss, diffIdx.map((i) => xs[i] as Value));
+  const grads = gradients(
+    loss,
+    diffIdx.map((i) => xs[i] as Value),
+  );
   g.output('loss', loss);
   diffIdx.forEach((i) => g.output(`grad${i}`, grads.get(xs[i] as Value) as Value));
   const session = await GraphSession.create(g.encode(), { optimization: 'disabled', threads: 1 });
@@ -63,9 +70,7 @@ export async function gradCheck(
     return dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
   });
   const feeds = (): Record<string, Tensor> =>
-    Object.fromEntries(
-      inputs.map((inp, i) => [`x${i}`, new Tensor(inp.intRange ? 'int64' : dtype, data[i] as Float64Array, inp.shape)]),
-    );
+    Object.fromEntries(inputs.map((inp, i) => [`x${i}`, new Tensor(inp.intRange ? 'int64' : dtype, data[i] as Float64Array, inp.shape)]));
   const base = await session.run(feeds());
   const lossAt = async (): Promise<number> => Number((await session.run(feeds(), ['loss'])).loss?.data[0]);
 

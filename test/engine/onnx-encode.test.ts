@@ -7,12 +7,39 @@ import onnxProto from 'onnx-proto';
 const { onnx } = onnxProto;
 
 /** The decoded fields these tests read (onnx-proto types every field as optional). */
-interface DAttr { name: string; i?: number | { toString(): string }; f?: number; type: number; g?: DGraph }
-interface DNode { opType: string; input: string[]; output: string[]; attribute: DAttr[] }
-interface DValueInfo { name: string; type?: { tensorType?: { shape?: { dim: { dimParam?: string; dimValue?: unknown }[] } } } }
-interface DTensor { name: string; dataType: number; rawData: Uint8Array }
-interface DGraph { input: DValueInfo[]; output: DValueInfo[]; node: DNode[]; initializer: DTensor[] }
-interface DModel { irVersion: unknown; opsetImport: { version: unknown }[]; graph: DGraph }
+interface DAttr {
+  name: string;
+  i?: number | { toString(): string };
+  f?: number;
+  type: number;
+  g?: DGraph;
+}
+interface DNode {
+  opType: string;
+  input: string[];
+  output: string[];
+  attribute: DAttr[];
+}
+interface DValueInfo {
+  name: string;
+  type?: { tensorType?: { shape?: { dim: { dimParam?: string; dimValue?: unknown }[] } } };
+}
+interface DTensor {
+  name: string;
+  dataType: number;
+  rawData: Uint8Array;
+}
+interface DGraph {
+  input: DValueInfo[];
+  output: DValueInfo[];
+  node: DNode[];
+  initializer: DTensor[];
+}
+interface DModel {
+  irVersion: unknown;
+  opsetImport: { version: unknown }[];
+  graph: DGraph;
+}
 
 function decode(bytes: Uint8Array): DModel {
   return onnx.ModelProto.decode(bytes) as unknown as DModel;
@@ -39,11 +66,17 @@ test('a graph with symbolic dims, attributes, initializers and a Loop subgraph d
   assert.equal(Number(m.irVersion), 9);
   assert.equal(Number(m.opsetImport[0]?.version), 20);
   const graph = m.graph;
-  assert.deepEqual(graph.input.map((i) => i.name), ['x']);
+  assert.deepEqual(
+    graph.input.map((i) => i.name),
+    ['x'],
+  );
   const dims = graph.input[0]?.type?.tensorType?.shape?.dim ?? [];
   assert.equal(dims[0]?.dimParam, 'B');
   assert.equal(Number(dims[1]?.dimValue), 3);
-  assert.deepEqual(graph.node.map((n) => n.opType), ['Gemm', 'Loop']);
+  assert.deepEqual(
+    graph.node.map((n) => n.opType),
+    ['Gemm', 'Loop'],
+  );
   const gemm = graph.node[0]!;
   const attrs = Object.fromEntries(gemm.attribute.map((a) => [a.name, a]));
   assert.equal(Number(attrs.transB?.i), 1);
@@ -54,9 +87,18 @@ test('a graph with symbolic dims, attributes, initializers and a Loop subgraph d
   assert.deepEqual(loop.input, [graph.initializer.find((t) => t.dataType === 7)!.name, '', y.name]);
   const sub = loop.attribute[0]!.g!;
   assert.equal(loop.attribute[0]!.type, onnx.AttributeProto.AttributeType.GRAPH);
-  assert.deepEqual(sub.input.map((i) => i.name), ['it', 'cond', 'acc']);
-  assert.deepEqual(sub.output.map((o) => o.name), ['cond_out', 'acc_out']);
-  assert.deepEqual(sub.node.map((n) => n.opType), ['Identity', 'Add']);
+  assert.deepEqual(
+    sub.input.map((i) => i.name),
+    ['it', 'cond', 'acc'],
+  );
+  assert.deepEqual(
+    sub.output.map((o) => o.name),
+    ['cond_out', 'acc_out'],
+  );
+  assert.deepEqual(
+    sub.node.map((n) => n.opType),
+    ['Identity', 'Add'],
+  );
   assert.equal(sub.node[1]!.input[1], y.name);
 });
 
@@ -69,7 +111,10 @@ test('unused nodes and constants are pruned; unused optional outputs become empt
   const ln = op.layerNormFull(x, w, b);
   g.output('y', op.mul(ln.y, ln.invStd));
   const m = decode(g.encode());
-  assert.deepEqual(m.graph.node.map((n) => n.opType), ['LayerNormalization', 'Mul']);
+  assert.deepEqual(
+    m.graph.node.map((n) => n.opType),
+    ['LayerNormalization', 'Mul'],
+  );
   assert.deepEqual(m.graph.node[0]!.output, [ln.y.name, '', ln.invStd.name]);
   assert.equal(m.graph.initializer.length, 0);
 });

@@ -27,7 +27,12 @@ async function updater(opt: Optimizer, shapes: Map<string, readonly number[]>) {
   const step = g.input('step', 'float64', []);
   const s = opt.prepare(g, lr, step);
   for (const [name, shape] of shapes) {
-    const [p, gr, m, v] = ['p', 'g', 'm', 'v'].map((k) => g.input(`${k}.${name}`, 'float32', shape)) as [ReturnType<Graph['input']>, ReturnType<Graph['input']>, ReturnType<Graph['input']>, ReturnType<Graph['input']>];
+    const [p, gr, m, v] = ['p', 'g', 'm', 'v'].map((k) => g.input(`${k}.${name}`, 'float32', shape)) as [
+      ReturnType<Graph['input']>,
+      ReturnType<Graph['input']>,
+      ReturnType<Graph['input']>,
+      ReturnType<Graph['input']>,
+    ];
     const u = opt.update(p, gr, [m, v], s);
     g.output(`new.p.${name}`, u.param);
     g.output(`new.m.${name}`, u.state[0]!);

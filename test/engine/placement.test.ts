@@ -8,7 +8,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Graph } from '../../src/engine/graph.js';
 import * as op from '../../src/engine/ops/index.js';
-import { formatOpCounts, formatPlacementTable, heavyOnCpu, measurePlacement, opCounts, parsePlacementLog, placementProbe, summarizePlacement, type GraphPlacement } from '../../src/engine/placement.js';
+import {
+  formatOpCounts,
+  formatPlacementTable,
+  heavyOnCpu,
+  measurePlacement,
+  opCounts,
+  parsePlacementLog,
+  placementProbe,
+  summarizePlacement,
+  type GraphPlacement,
+} from '../../src/engine/placement.js';
 import { VizWizError } from '../../src/errors.js';
 
 const V = '2026-12-04 16:50:43.994074696 [V:onnxruntime:, session_state.cc:1383 VerifyEachNodeIsAssignedToAnEp]';
@@ -40,11 +50,16 @@ test('the verbose log parses into nodes per provider; session states (a Loop bod
     { opType: 'LogSoftmax', name: '' },
   ]);
   assert.equal(providers.webgpu?.count, 9); // 4 listed + 5 in a graph wholly on the device (not listed)
-  assert.deepEqual(providers.webgpu?.nodes.map((n) => n.opType), ['MatMul', 'MatMul', 'Softmax', 'MemcpyFromHost']);
+  assert.deepEqual(
+    providers.webgpu?.nodes.map((n) => n.opType),
+    ['MatMul', 'MatMul', 'Softmax', 'MemcpyFromHost'],
+  );
 });
 
 test('a log that lists fewer nodes than it announces is an error, not a short count', () => {
-  const cut = LOG.split('\n').filter((l) => !l.includes('n344_Sum')).join('\n');
+  const cut = LOG.split('\n')
+    .filter((l) => !l.includes('n344_Sum'))
+    .join('\n');
   assert.throws(() => parsePlacementLog(cut), /lists 1 node\(s\) fewer than it announced/);
   assert.throws(() => parsePlacementLog(`${V}  Node(s) placed on [CPUExecutionProvider]. Number of nodes: 2\n${V}   Shape (n1)`), /lists 1 node/);
 });

@@ -97,7 +97,10 @@ test('corrupt files give INVALID_CHECKPOINT errors that name the file', async ()
   await withDir(async (dir) => {
     const short = path.join(dir, 'short.safetensors');
     await writeFile(short, Buffer.from([1, 2, 3]));
-    await assert.rejects(SafetensorsReader.open(short), (e: unknown) => e instanceof VizWizError && e.code === 'INVALID_CHECKPOINT' && /short\.safetensors/.test(e.message));
+    await assert.rejects(
+      SafetensorsReader.open(short),
+      (e: unknown) => e instanceof VizWizError && e.code === 'INVALID_CHECKPOINT' && /short\.safetensors/.test(e.message),
+    );
     const truncated = path.join(dir, 'trunc.safetensors');
     await writeSafetensors(truncated, { a: { dtype: 'F32', shape: [4], data: new Float32Array(4) } });
     const bytes = await readFile(truncated);

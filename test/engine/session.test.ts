@@ -27,11 +27,26 @@ const S = 3;
 function batches(seed: number): Record<string, Tensor>[] {
   const rng = new Rng(seed);
   return Array.from({ length: S }, () => ({
-    image_feat: Tensor.f32(Float32Array.from({ length: B * C.imageDim }, () => rng.normal()), [B, C.imageDim]),
-    text_feat: Tensor.f32(Float32Array.from({ length: B * C.textDim }, () => rng.normal()), [B, C.textDim]),
-    answer_label: Tensor.i64(BigInt64Array.from({ length: B }, () => BigInt(rng.int(C.numAnswers))), [B]),
-    type_label: Tensor.i64(BigInt64Array.from({ length: B }, () => BigInt(rng.int(C.numTypes))), [B]),
-    answerable: Tensor.f32(Float32Array.from({ length: B }, () => rng.int(2)), [B]),
+    image_feat: Tensor.f32(
+      Float32Array.from({ length: B * C.imageDim }, () => rng.normal()),
+      [B, C.imageDim],
+    ),
+    text_feat: Tensor.f32(
+      Float32Array.from({ length: B * C.textDim }, () => rng.normal()),
+      [B, C.textDim],
+    ),
+    answer_label: Tensor.i64(
+      BigInt64Array.from({ length: B }, () => BigInt(rng.int(C.numAnswers))),
+      [B],
+    ),
+    type_label: Tensor.i64(
+      BigInt64Array.from({ length: B }, () => BigInt(rng.int(C.numTypes))),
+      [B],
+    ),
+    answerable: Tensor.f32(
+      Float32Array.from({ length: B }, () => rng.int(2)),
+      [B],
+    ),
   }));
 }
 
@@ -59,7 +74,13 @@ function masksFor(graphSites: readonly { name: string; shape: readonly (number |
       graphSites.map((s) => {
         const shape = s.shape.map((d) => (typeof d === 'number' ? d : B));
         const n = shape.reduce((a, b) => a * b, 1);
-        return [s.name, Tensor.f32(Float32Array.from({ length: n }, () => (rng.next() < 0.5 ? 0 : 2)), shape)];
+        return [
+          s.name,
+          Tensor.f32(
+            Float32Array.from({ length: n }, () => (rng.next() < 0.5 ? 0 : 2)),
+            shape,
+          ),
+        ];
       }),
     ),
   );
@@ -78,7 +99,8 @@ for (const dropout of [false, true]) {
     const masks = masksFor(single.dropoutSites, new Rng(5));
     const lrs = [0.01, 0.02, 0.005];
     const singleLosses: number[] = [];
-    for (let i = 0; i < S; i++) singleLosses.push((await a.step(data[i] as Record<string, Tensor>, lrs[i] as number, { masks: masks[i] })).losses.loss_total as number);
+    for (let i = 0; i < S; i++)
+      singleLosses.push((await a.step(data[i] as Record<string, Tensor>, lrs[i] as number, { masks: masks[i] })).losses.loss_total as number);
     const stacked = Object.fromEntries(Object.keys(data[0] as object).map((k) => [k, stack(data.map((d) => d[k] as Tensor))]));
     const stackedMasks = Object.fromEntries(single.dropoutSites.map((s) => [s.name, stack(masks.map((m) => m[s.name] as Tensor))]));
     const r = await b.steps(stacked, lrs, { masks: stackedMasks });
@@ -86,7 +108,9 @@ for (const dropout of [false, true]) {
     assert.equal(b.stepsDone, S);
     const loopLosses = Array.from(r.losses.loss_total as Float32Array);
     assert.equal(loopLosses.length, S);
-    loopLosses.forEach((l, i) => assert.ok(Math.abs(l - (singleLosses[i] as number)) <= 1e-6 * Math.abs(singleLosses[i] as number), `step ${i}: loss ${l} vs ${singleLosses[i]}`));
+    loopLosses.forEach((l, i) =>
+      assert.ok(Math.abs(l - (singleLosses[i] as number)) <= 1e-6 * Math.abs(singleLosses[i] as number), `step ${i}: loss ${l} vs ${singleLosses[i]}`),
+    );
     assert.ok(maxDiff(a.parameters(), b.parameters()) <= 1e-6, `params differ by ${maxDiff(a.parameters(), b.parameters())}`);
     assert.ok(maxDiff(a.optimizerState(), b.optimizerState()) <= 1e-6);
     // The loop graph also runs a single step as a stack of one.
@@ -123,7 +147,10 @@ test('bad batches and parameters are INVALID_* errors naming the input', async (
   const params = initParams(graph.params, 1);
   const bad = new Map(params);
   bad.set('answer_fc1.weight', new Float32Array(3));
-  await assert.rejects(TrainSession.create(graph, bad), (e: unknown) => e instanceof VizWizError && e.code === 'INVALID_CHECKPOINT' && /answer_fc1\.weight' has 3 values, expected 77/.test(e.message));
+  await assert.rejects(
+    TrainSession.create(graph, bad),
+    (e: unknown) => e instanceof VizWizError && e.code === 'INVALID_CHECKPOINT' && /answer_fc1\.weight' has 3 values, expected 77/.test(e.message),
+  );
   const s = await TrainSession.create(graph, params, { threads: 1 });
   const [batch] = batches(1) as Record<string, Tensor>[];
   const { answerable: _, ...missing } = batch as Record<string, Tensor>;
@@ -185,6 +212,9 @@ test('row-sharded parameters train exactly like whole ones (single step and Loop
   assert.deepEqual([...b.parameters().keys()], [...a.parameters().keys()]);
   const ga = results[0]!.extra['grad.answer_fc2.weight']!.floats();
   const gb = results[1]!.extra['grad.answer_fc2.weight']!.floats();
-  assert.ok(ga.every((x, i) => Math.abs(x - (gb[i] as number)) <= 1e-6), 'gradients of the whole and the sharded graph');
+  assert.ok(
+    ga.every((x, i) => Math.abs(x - (gb[i] as number)) <= 1e-6),
+    'gradients of the whole and the sharded graph',
+  );
   for (const s of sessions) await s.dispose();
 });

@@ -26,8 +26,20 @@ before(async () => {
     join(dir, 'ann.json'),
     JSON.stringify([record('a.jpg', ['dog'], { answer_type: 'other' }), record('b.jpg', ['2'], { answer_type: 'number' })]),
   );
-  await writeFile(join(dir, 'preds.json'), JSON.stringify([{ image: 'a.jpg', answer: 'Dog.' }, { image: 'b.jpg', answer: 'two' }]));
-  await writeFile(join(dir, 'bad.json'), JSON.stringify([{ image: 'a.jpg', answer: 'dog' }, { image: 'x.jpg', answer: '' }]));
+  await writeFile(
+    join(dir, 'preds.json'),
+    JSON.stringify([
+      { image: 'a.jpg', answer: 'Dog.' },
+      { image: 'b.jpg', answer: 'two' },
+    ]),
+  );
+  await writeFile(
+    join(dir, 'bad.json'),
+    JSON.stringify([
+      { image: 'a.jpg', answer: 'dog' },
+      { image: 'x.jpg', answer: '' },
+    ]),
+  );
 });
 
 after(async () => {
@@ -91,7 +103,6 @@ test('the test split (no answers): one message saying so and that evaluation nee
   assert.equal(run.stdout, '');
   assert.equal(
     run.stderr,
-    `vizwiz: ${split}: has no answers (its 45 entries carry only image and question, like the test split): ` +
-      'evaluation needs train or val annotations\n',
+    `vizwiz: ${split}: has no answers (its 45 entries carry only image and question, like the test split): ` + 'evaluation needs train or val annotations\n',
   );
 });

@@ -20,7 +20,10 @@ test('overall and per-type percentages, official metric', () => {
   ];
   const result = evaluate(records, preds);
   assert.equal(result.metric, 'official');
-  assert.deepEqual(result.perQuestion.map((q) => q.accuracy), [1, 0.3, 1]);
+  assert.deepEqual(
+    result.perQuestion.map((q) => q.accuracy),
+    [1, 0.3, 1],
+  );
   assert.equal(result.overall, 76.67);
   assert.deepEqual(result.perAnswerType, { other: 100, 'yes/no': 30, number: null, unanswerable: 100 });
   assert.deepEqual(result.answerability, { average_precision: 100, f1: 100 });
@@ -55,6 +58,10 @@ test('reported percentages use Python rounding of 100*sum/count', () => {
 
 test('predictions must be aligned with the records', () => {
   assert.throws(() => evaluate(records, []), VizWizError);
-  const swapped = [{ image: 'b.jpg', answer: '' }, { image: 'a.jpg', answer: '' }, { image: 'c.jpg', answer: '' }];
+  const swapped = [
+    { image: 'b.jpg', answer: '' },
+    { image: 'a.jpg', answer: '' },
+    { image: 'c.jpg', answer: '' },
+  ];
   assert.throws(() => evaluate(records, swapped), /prediction 0 is for b\.jpg, expected a\.jpg/);
 });

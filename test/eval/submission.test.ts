@@ -5,13 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { VizWizError } from '../../src/errors.js';
-import {
-  matchPredictions,
-  parseSubmission,
-  parseSubmissionText,
-  readSubmission,
-  writeSubmission,
-} from '../../src/eval/index.js';
+import { matchPredictions, parseSubmission, parseSubmissionText, readSubmission, writeSubmission } from '../../src/eval/index.js';
 
 function throwsInvalid(fn: () => unknown, message: string | RegExp): void {
   assert.throws(fn, (err: unknown) => {
@@ -67,14 +61,24 @@ test('schema problems name the entry index, the image and the field', () => {
 
 test('more than 10 schema problems are counted, not listed', () => {
   const entries = Array.from({ length: 12 }, (_, i) => ({ image: `i${i}.jpg` }));
-  throwsInvalid(() => parseSubmission(entries, 'p.json'), /^p\.json: 12 problems: entry 0 \(i0\.jpg\): answer: missing; .*entry 9 \(i9\.jpg\): answer: missing; and 2 more$/);
+  throwsInvalid(
+    () => parseSubmission(entries, 'p.json'),
+    /^p\.json: 12 problems: entry 0 \(i0\.jpg\): answer: missing; .*entry 9 \(i9\.jpg\): answer: missing; and 2 more$/,
+  );
 });
 
 test('duplicate images are listed once each', () => {
   const entries = ['a', 'a', 'b', 'b', 'a'].map((image) => ({ image, answer: '' }));
   throwsInvalid(() => parseSubmission(entries, 'p.json'), 'p.json: 2 images are predicted more than once: a, b');
   throwsInvalid(
-    () => parseSubmission([{ image: 'a', answer: '' }, { image: 'a', answer: 'x' }], 'p.json'),
+    () =>
+      parseSubmission(
+        [
+          { image: 'a', answer: '' },
+          { image: 'a', answer: 'x' },
+        ],
+        'p.json',
+      ),
     'p.json: 1 image is predicted more than once: a',
   );
 });
@@ -82,7 +86,15 @@ test('duplicate images are listed once each', () => {
 test('missing and unknown images are listed (first 10 and a count)', () => {
   const questions = Array.from({ length: 13 }, (_, i) => ({ image: `q${i}`, question: '?' }));
   throwsInvalid(
-    () => matchPredictions(questions, [{ image: 'q0', answer: '' }, { image: 'zz', answer: '' }], 'p.json'),
+    () =>
+      matchPredictions(
+        questions,
+        [
+          { image: 'q0', answer: '' },
+          { image: 'zz', answer: '' },
+        ],
+        'p.json',
+      ),
     'p.json: 12 of 13 annotated images have no prediction: q1, q2, q3, q4, q5, q6, q7, q8, q9, q10 (and 2 more); ' +
       '1 predicted image is not in the annotations: zz',
   );
@@ -94,7 +106,11 @@ test('missing and unknown images are listed (first 10 and a count)', () => {
     () =>
       matchPredictions(
         questions.slice(0, 1),
-        [{ image: 'q0', answer: '' }, { image: 'x', answer: '' }, { image: 'y', answer: '' }],
+        [
+          { image: 'q0', answer: '' },
+          { image: 'x', answer: '' },
+          { image: 'y', answer: '' },
+        ],
         'p.json',
       ),
     'p.json: 2 predicted images are not in the annotations: x, y',
@@ -102,16 +118,32 @@ test('missing and unknown images are listed (first 10 and a count)', () => {
 });
 
 test('matchPredictions orders predictions like the annotations', () => {
-  const questions = [{ image: 'b', question: '?' }, { image: 'a', question: '?' }];
-  const matched = matchPredictions(questions, [{ image: 'a', answer: '1' }, { image: 'b', answer: '2' }], 'p.json');
-  assert.deepEqual(matched.map((p) => p.answer), ['2', '1']);
+  const questions = [
+    { image: 'b', question: '?' },
+    { image: 'a', question: '?' },
+  ];
+  const matched = matchPredictions(
+    questions,
+    [
+      { image: 'a', answer: '1' },
+      { image: 'b', answer: '2' },
+    ],
+    'p.json',
+  );
+  assert.deepEqual(
+    matched.map((p) => p.answer),
+    ['2', '1'],
+  );
 });
 
 test('writeSubmission writes atomically and reads back; a missing file is NOT_FOUND', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'vizwiz-sub-'));
   try {
     const file = join(dir, 'sub', 'preds.json');
-    const preds = [{ image: 'a.jpg', answer: 'dog', answerable: 0.5 }, { image: 'b.jpg', answer: 'no' }];
+    const preds = [
+      { image: 'a.jpg', answer: 'dog', answerable: 0.5 },
+      { image: 'b.jpg', answer: 'no' },
+    ];
     await writeSubmission(file, preds);
     assert.deepEqual(await readSubmission(file), preds);
     assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), preds);

@@ -23,8 +23,19 @@ before(async () => {
 function extract(encoder: string, model: string, split: 'train' | 'val'): string {
   const out = join(work, `${split}.${encoder}.safetensors`);
   const r = runVizwiz([
-    'extract', '--encoder', encoder, '--model', model,
-    '--annotations', data[split].annotations, '--images', join(data.dir, split), '--out', out, '--threads', '1',
+    'extract',
+    '--encoder',
+    encoder,
+    '--model',
+    model,
+    '--annotations',
+    data[split].annotations,
+    '--images',
+    join(data.dir, split),
+    '--out',
+    out,
+    '--threads',
+    '1',
   ]);
   assert.equal(r.status, 0, r.stderr);
   return out;
@@ -32,10 +43,23 @@ function extract(encoder: string, model: string, split: 'train' | 'val'): string
 
 function train(head: string, trainFeatures: string, valFeatures: string, out: string): { status: number | null; stderr: string } {
   return runVizwiz([
-    'train', '--model', head,
-    '--train-annotations', data.train.annotations, '--train-features', trainFeatures,
-    '--val-annotations', data.val.annotations, '--val-features', valFeatures,
-    '--out', out, '--epochs', '6', '--threads', '1',
+    'train',
+    '--model',
+    head,
+    '--train-annotations',
+    data.train.annotations,
+    '--train-features',
+    trainFeatures,
+    '--val-annotations',
+    data.val.annotations,
+    '--val-features',
+    valFeatures,
+    '--out',
+    out,
+    '--epochs',
+    '6',
+    '--threads',
+    '1',
   ]);
 }
 

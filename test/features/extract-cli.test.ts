@@ -14,17 +14,33 @@ test('extract --on-corrupt skip writes features and a failures file; a rerun is 
     await writeFile(annotations, JSON.stringify(questions));
     await writeFile(join(dir, 'img_002.jpg'), 'not a jpeg');
     const out = join(dir, 'test.safetensors');
-    const args = ['extract', '--annotations', annotations, '--images', dir, '--out', out, '--image-dim', '16', '--text-dim', '8', '--on-corrupt', 'skip', '--batch-size', '4'];
+    const args = [
+      'extract',
+      '--annotations',
+      annotations,
+      '--images',
+      dir,
+      '--out',
+      out,
+      '--image-dim',
+      '16',
+      '--text-dim',
+      '8',
+      '--on-corrupt',
+      'skip',
+      '--batch-size',
+      '4',
+    ];
     const r = runVizwiz(args);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(
-      r.stderr,
-      `extract: 6 rows -> ${out}\nextract: 1 image(s) skipped with zero features; listed in ${join(dir, 'test.failures.json')}\n`,
-    );
+    assert.equal(r.stderr, `extract: 6 rows -> ${out}\nextract: 1 image(s) skipped with zero features; listed in ${join(dir, 'test.failures.json')}\n`);
     const features = await readFeatures(out, { requireText: true });
     assert.deepEqual([features.image.rows, features.image.dim, features.text?.dim], [6, 16, 8]);
     const failures = JSON.parse(await readFile(join(dir, 'test.failures.json'), 'utf8'));
-    assert.deepEqual(failures.failures.map((f: { image: string }) => f.image), ['img_002.jpg']);
+    assert.deepEqual(
+      failures.failures.map((f: { image: string }) => f.image),
+      ['img_002.jpg'],
+    );
     const again = runVizwiz(args);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stderr, /is up to date \(6 rows\); nothing to do/);

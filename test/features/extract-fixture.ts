@@ -17,7 +17,9 @@ export async function makeImageFolder(rows: number): Promise<{ dir: string; ques
   for (let i = 0; i < rows; i++) {
     const png = i % 5 === 0;
     const image = questions[i]!.image;
-    const base = sharp({ create: { width: 24 + (i % 7) * 5, height: 20 + (i % 3) * 9, channels: 3, background: { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 } } });
+    const base = sharp({
+      create: { width: 24 + (i % 7) * 5, height: 20 + (i % 3) * 9, channels: 3, background: { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 } },
+    });
     await writeFile(join(dir, image), png ? await base.png().toBuffer() : await base.jpeg().toBuffer());
   }
   return { dir, questions };

@@ -45,10 +45,20 @@ function options(dir: string, out: string, extra: Partial<ExtractOptions> = {}):
 }
 
 test('batches are planned around finished parts, with the batch boundaries of an uninterrupted run', () => {
-  assert.deepEqual(planBatches(10, 4, []), [{ start: 0, end: 4 }, { start: 4, end: 8 }, { start: 8, end: 10 }]);
-  assert.deepEqual(planBatches(10, 4, [{ start: 4, end: 8 }]), [{ start: 0, end: 4 }, { start: 8, end: 10 }]);
+  assert.deepEqual(planBatches(10, 4, []), [
+    { start: 0, end: 4 },
+    { start: 4, end: 8 },
+    { start: 8, end: 10 },
+  ]);
+  assert.deepEqual(planBatches(10, 4, [{ start: 4, end: 8 }]), [
+    { start: 0, end: 4 },
+    { start: 8, end: 10 },
+  ]);
   assert.deepEqual(planBatches(10, 4, [{ start: 0, end: 10 }]), []);
-  assert.deepEqual(planBatches(10, 3, [{ start: 0, end: 4 }]), [{ start: 4, end: 7 }, { start: 7, end: 10 }]);
+  assert.deepEqual(planBatches(10, 3, [{ start: 0, end: 4 }]), [
+    { start: 4, end: 7 },
+    { start: 7, end: 10 },
+  ]);
 });
 
 test('interrupted after 3 batches, then rerun: identical bytes, only the 3 missing batches recomputed', async () => {
@@ -110,7 +120,10 @@ test('a child process killed with SIGKILL mid-run resumes to the same bytes', as
     let parts = 0;
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     child.stdout.on('data', (chunk: Buffer) => {
-      parts += chunk.toString().split('\n').filter((l) => l === 'part').length;
+      parts += chunk
+        .toString()
+        .split('\n')
+        .filter((l) => l === 'part').length;
       if (parts >= 3) setTimeout(() => child.kill('SIGKILL'), 25); // somewhere inside a later batch
     });
     assert.equal(await exited, 'SIGKILL');
@@ -149,10 +162,13 @@ test('skip: corrupt and missing images get zero image features and are listed in
     await rm(join(dir, 'img_007.jpg'));
     const out = join(dir, 'skip.safetensors');
     const result = await extractFeatures(options(dir, out, { questions, onCorrupt: 'skip' }));
-    assert.deepEqual(result.failures.map((f) => [f.row, f.image, f.kind]), [
-      [3, 'img_003.jpg', 'corrupt'],
-      [7, 'img_007.jpg', 'missing'],
-    ]);
+    assert.deepEqual(
+      result.failures.map((f) => [f.row, f.image, f.kind]),
+      [
+        [3, 'img_003.jpg', 'corrupt'],
+        [7, 'img_007.jpg', 'missing'],
+      ],
+    );
     assert.equal(result.failuresFile, join(dir, 'skip.failures.json'));
     const listed = JSON.parse(await readFile(join(dir, 'skip.failures.json'), 'utf8'));
     assert.equal(listed.skipped, 2);
@@ -163,7 +179,10 @@ test('skip: corrupt and missing images get zero image features and are listed in
     assert.ok(row(3).every((v) => v === 0) && row(7).every((v) => v === 0));
     assert.ok(row(2).some((v) => v !== 0) && row(4).some((v) => v !== 0));
     const textRow3 = features.text!.data.subarray(3 * 16, 4 * 16);
-    assert.ok(textRow3.some((v) => v !== 0), 'the question of a skipped image is still encoded');
+    assert.ok(
+      textRow3.some((v) => v !== 0),
+      'the question of a skipped image is still encoded',
+    );
 
     const good = await extractFeatures(options(dir, join(dir, 'good.safetensors'), { questions: questions.filter((_, i) => i !== 3 && i !== 7) }));
     const goodFeatures = await readFeatures(good.out);
@@ -207,7 +226,10 @@ test('parts made by another encoder are discarded, not mixed in; stray temp file
     const counting = wrapEncoder(encoder(0));
     await extractFeatures(options(dir, out, { questions, encoder: counting, log: (l) => lines.push(l) }));
     assert.equal(counting.imageCalls, 3);
-    assert.match(lines.join('\n'), /discarding 1 finished batch\(es\) in .*x\.safetensors\.parts: they were made from other annotations, images settings or encoder/);
+    assert.match(
+      lines.join('\n'),
+      /discarding 1 finished batch\(es\) in .*x\.safetensors\.parts: they were made from other annotations, images settings or encoder/,
+    );
     const reference = join(dir, 'ref.safetensors');
     await extractFeatures(options(dir, reference, { questions }));
     assert.deepEqual(await readFile(out), await readFile(reference));

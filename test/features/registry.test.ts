@@ -17,7 +17,10 @@ test('the built-in encoders are described as data', () => {
   const clip = getEncoderSpec('clip-vit-l14-336');
   assert.equal(clip.defaultSource, 'hf:openai/clip-vit-large-patch14-336');
   assert.deepEqual([clip.imageDim, clip.textDim], [768, 768]);
-  assert.deepEqual([clip.preprocessing.mode, clip.preprocessing.resize, clip.preprocessing.crop, clip.preprocessing.interpolation], ['shortest-side', 336, 336, 'bicubic']);
+  assert.deepEqual(
+    [clip.preprocessing.mode, clip.preprocessing.resize, clip.preprocessing.crop, clip.preprocessing.interpolation],
+    ['shortest-side', 336, 336, 'bicubic'],
+  );
   const resnet = getEncoderSpec('resnet50');
   assert.equal(resnet.defaultSource, 'hf:timm/resnet50.tv_in1k');
   assert.deepEqual([resnet.imageDim, resnet.textDim, resnet.preprocessing.resize, resnet.preprocessing.crop], [2048, undefined, 256, 224]);

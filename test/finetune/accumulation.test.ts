@@ -40,7 +40,11 @@ before(async () => {
   const answers = mostCommonAnswers(data.train.records).slice(0, 8);
   const pixels = await new PixelLoader(data.train.images, m.config.vision.imageSize).many(records.map((r) => r.image));
   // Every third answer made longer, so the rows' suffixes (and the micro-batches' paddings) differ.
-  examples = records.map((r, i) => ({ image: pixels[i] as Float32Array, question: r.question, answer: i % 3 === 1 ? "i can't tell, too dark" : (answers[i] as string) }));
+  examples = records.map((r, i) => ({
+    image: pixels[i] as Float32Array,
+    question: r.question,
+    answer: i % 3 === 1 ? "i can't tell, too dark" : (answers[i] as string),
+  }));
   const lengths = new Set(examples.map((e) => proc.suffixIds(e.answer as string).length));
   assert.ok(lengths.size >= 2, 'the examples have answers of different lengths');
 });

@@ -39,7 +39,10 @@ it('answerable is 1 - P("unanswerable" + eos), the same probability as a full fo
 
   // Reference: prompt + "unanswerable" + eos in one pass; the suffix's target logits are the scored rows.
   assert.equal(suffix[suffix.length - 1], m.config.text.eosTokenId);
-  const batch = proc.encode(questions.map((q, i) => ({ image: images[i] as Float32Array, question: q.question, answer: UNANSWERABLE })), { train: true });
+  const batch = proc.encode(
+    questions.map((q, i) => ({ image: images[i] as Float32Array, question: q.question, answer: UNANSWERABLE })),
+    { train: true },
+  );
   const model = paligemmaModel(m.config, { prefixes: m.prefixes, trainable: 'none', lossRows: true });
   const runner = await InferenceRunner.create(buildInference(model, { outputs: ['selected_logits'] }), m.weights);
   const feeds: Record<string, Tensor> = paligemmaFeeds(m.config, batch);
@@ -67,7 +70,10 @@ it('predicts zero-shot (no adapter) in the submission format', async () => {
   const data = await tinyFinetuneData();
   const questions = data.val.records.slice(0, 7).map(({ image, question }) => ({ image, question }));
   const preds = await predictPaligemma({ base: data.model, questions, images: data.val.images, batchSize: 4, maxNewTokens: 3 });
-  assert.deepEqual(preds.map((p) => p.image), questions.map((q) => q.image));
+  assert.deepEqual(
+    preds.map((p) => p.image),
+    questions.map((q) => q.image),
+  );
   for (const p of preds) {
     assert.equal(typeof p.answer, 'string');
     assert.ok(typeof p.answerable === 'number' && p.answerable >= 0 && p.answerable <= 1);

@@ -20,7 +20,11 @@ import { loadPaligemmaCheckpoint } from '../../src/models/paligemma/weights.js';
 import { tinyFinetuneData } from '../helpers/tiny-paligemma.js';
 
 it('clips small tensors as worked out by hand', () => {
-  const grads = () => new Map([['a', Float32Array.of(3, 0)], ['b', Float32Array.of(-4)]]);
+  const grads = () =>
+    new Map([
+      ['a', Float32Array.of(3, 0)],
+      ['b', Float32Array.of(-4)],
+    ]);
   const g = grads();
   assert.deepEqual(clipByGlobalNorm(g, 1), { norm: 5, scale: 0.2 });
   assert.deepEqual([...(g.get('a') as Float32Array)], [Math.fround(0.6), 0]);
@@ -44,7 +48,10 @@ it('a fine-tuning update clips the gradient by its global norm and applies AdamW
   const records = data.train.records.slice(0, 6);
   const answers = mostCommonAnswers(data.train.records);
   const pixels = await new PixelLoader(data.train.images, m.config.vision.imageSize).many(records.map((r) => r.image));
-  const batch = proc.encode(records.map((r, i) => ({ image: pixels[i] as Float32Array, question: r.question, answer: answers[i] as string })), { train: true });
+  const batch = proc.encode(
+    records.map((r, i) => ({ image: pixels[i] as Float32Array, question: r.question, answer: answers[i] as string })),
+    { train: true },
+  );
 
   // By hand: the raw gradient, its norm over every tensor, the clipped gradient.
   const raw = await LoraGradients.create(m.config, m.prefixes, m.weights, set, { session: { threads: 2 } });

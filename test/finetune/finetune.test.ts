@@ -61,7 +61,12 @@ describe('finetunePaligemma on the tiny PaliGemma', () => {
     assert.equal(results.metric, 'official');
     assert.equal(results.seed, 0);
     assert.equal(results.config.lr, 3e-3);
-    assert.deepEqual(results.config.lora, { r: 8, alpha: 8, dropout: 0, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] });
+    assert.deepEqual(results.config.lora, {
+      r: 8,
+      alpha: 8,
+      dropout: 0,
+      targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+    });
     assert.deepEqual(results.best, result.best);
     assert.equal(results.zeroShot.epoch, 0);
     assert.equal(results.provenance.node, process.version);
@@ -77,9 +82,19 @@ describe('finetunePaligemma on the tiny PaliGemma', () => {
     const m = await loadPaligemmaCheckpoint(data.model);
     const adapter = await loadAdapter(best, paligemmaLinears(m.config, m.prefixes));
     assert.equal(adapter.set.modules.length, 2 * 3 + 2 * 7); // SigLIP q/k/v and Gemma's seven projections, 2 layers each
-    assert.ok([...adapter.tensors].some(([name, t]) => name.endsWith('lora_B.weight') && t.some((x) => x !== 0)), 'B matrices trained');
+    assert.ok(
+      [...adapter.tensors].some(([name, t]) => name.endsWith('lora_B.weight') && t.some((x) => x !== 0)),
+      'B matrices trained',
+    );
 
-    const predictions = await predictPaligemma({ base: data.model, adapter: best, questions: data.val.records, images: data.val.images, batchSize: 16, threads: 2 });
+    const predictions = await predictPaligemma({
+      base: data.model,
+      adapter: best,
+      questions: data.val.records,
+      images: data.val.images,
+      batchSize: 16,
+      threads: 2,
+    });
     const scored = evaluate(data.val.records, predictions, { metric: 'official' });
     assert.equal(scored.overall, result.best?.valAccuracy);
     for (const p of predictions) assert.ok(p.answerable !== undefined && p.answerable >= 0 && p.answerable <= 1, `answerable ${p.answerable}`);

@@ -63,7 +63,12 @@ export function pixelProjectionRun(): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'vizwiz-serve-run-'));
     const split = (x: typeof s.train) => ({ records: x.records, features: x.features, source: x.featuresFile });
     await trainHead({ out: dir, config: trainConfig('clip-linear', { epochs: 5 }), train: split(s.train), val: split(s.val) });
-    const quality = async (x: typeof s.train, name: 'train' | 'val') => ({ images: x.records.map((r) => r.image), features: x.features, quality: await loadSplitQuality(s.dir, name), source: x.featuresFile });
+    const quality = async (x: typeof s.train, name: 'train' | 'val') => ({
+      images: x.records.map((r) => r.image),
+      features: x.features,
+      quality: await loadSplitQuality(s.dir, name),
+      source: x.featuresFile,
+    });
     await trainQualityHead({ out: join(dir, 'quality'), train: await quality(s.train, 'train'), val: await quality(s.val, 'val'), config: { epochs: 25 } });
     return dir;
   })();

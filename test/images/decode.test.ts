@@ -21,7 +21,10 @@ function pixel(img: RgbImage, x: number, y: number): number[] {
 }
 
 function near(actual: number[], expected: number[], tol: number): void {
-  assert.ok(actual.every((v, i) => Math.abs(v - (expected[i] as number)) <= tol), `${actual} vs ${expected} (tol ${tol})`);
+  assert.ok(
+    actual.every((v, i) => Math.abs(v - (expected[i] as number)) <= tol),
+    `${actual} vs ${expected} (tol ${tol})`,
+  );
 }
 
 /** A w x h RGB raw image of solid 8 x 8 blocks coloured by `colour(bx, by)`. */
@@ -34,7 +37,10 @@ function blocks(w: number, h: number, colour: (bx: number, by: number) => number
 test('EXIF orientation 6 (stored sideways) comes out upright: size swapped, corners rotated 90 degrees clockwise', async () => {
   // Stored 32 x 16: left half red, right half blue; top-left block green.
   const stored = blocks(32, 16, (bx, by) => (bx === 0 && by === 0 ? [0, 255, 0] : bx < 2 ? [255, 0, 0] : [0, 0, 255]));
-  const jpeg = await sharp(stored, { raw: { width: 32, height: 16, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
+  const jpeg = await sharp(stored, { raw: { width: 32, height: 16, channels: 3 } })
+    .jpeg({ quality: 100 })
+    .withMetadata({ orientation: 6 })
+    .toBuffer();
   const img = await decodeImage(jpeg, 'rotated.jpg');
   assert.equal(img.width, 16);
   assert.equal(img.height, 32);
@@ -45,22 +51,32 @@ test('EXIF orientation 6 (stored sideways) comes out upright: size swapped, corn
 });
 
 test('grayscale, palette, RGBA and 16-bit PNGs become exact 8-bit RGB', async () => {
-  const gray = await sharp({ create: { width: 3, height: 2, channels: 3, background: { r: 100, g: 100, b: 100 } } }).toColourspace('b-w').png().toBuffer();
+  const gray = await sharp({ create: { width: 3, height: 2, channels: 3, background: { r: 100, g: 100, b: 100 } } })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
   assert.equal((await sharp(gray).metadata()).channels, 1);
   const g = await decodeImage(gray, 'gray.png');
   assert.deepEqual([g.width, g.height], [3, 2]);
   assert.deepEqual([...g.data], new Array(18).fill(100));
 
-  const palette = await sharp({ create: { width: 3, height: 2, channels: 3, background: RED } }).png({ palette: true }).toBuffer();
+  const palette = await sharp({ create: { width: 3, height: 2, channels: 3, background: RED } })
+    .png({ palette: true })
+    .toBuffer();
   assert.equal((await sharp(palette).metadata()).isPalette, true);
   assert.deepEqual(pixel(await decodeImage(palette, 'palette.png'), 2, 1), [200, 30, 10]);
 
-  const rgba = await sharp({ create: { width: 3, height: 2, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } }).png().toBuffer();
+  const rgba = await sharp({ create: { width: 3, height: 2, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } })
+    .png()
+    .toBuffer();
   const a = await decodeImage(rgba, 'rgba.png');
   assert.equal(a.data.length, 18, 'alpha dropped');
   assert.deepEqual(pixel(a, 1, 1), [10, 20, 30], 'colour under the alpha kept, as PIL convert("RGB")');
 
-  const deep = await sharp({ create: { width: 3, height: 2, channels: 3, background: RED } }).toColourspace('rgb16').png().toBuffer();
+  const deep = await sharp({ create: { width: 3, height: 2, channels: 3, background: RED } })
+    .toColourspace('rgb16')
+    .png()
+    .toBuffer();
   assert.equal((await sharp(deep).metadata()).depth, 'ushort');
   const d = await decodeImage(deep, 'deep.png');
   assert.equal(d.data.length, 18);
@@ -68,7 +84,10 @@ test('grayscale, palette, RGBA and 16-bit PNGs become exact 8-bit RGB', async ()
 });
 
 test('a CMYK JPEG becomes RGB close to the colour it was made from', async () => {
-  const cmyk = await sharp({ create: { width: 16, height: 8, channels: 3, background: RED } }).toColourspace('cmyk').jpeg({ quality: 100 }).toBuffer();
+  const cmyk = await sharp({ create: { width: 16, height: 8, channels: 3, background: RED } })
+    .toColourspace('cmyk')
+    .jpeg({ quality: 100 })
+    .toBuffer();
   assert.equal((await sharp(cmyk).metadata()).space, 'cmyk');
   const img = await decodeImage(cmyk, 'cmyk.jpg');
   assert.deepEqual([img.width, img.height, img.data.length], [16, 8, 16 * 8 * 3]);
@@ -76,11 +95,15 @@ test('a CMYK JPEG becomes RGB close to the colour it was made from', async () =>
 });
 
 test('a 1 x 1 image passes through; a 12000 x 9000 one is shrunk on load to 4096 x 3072', async () => {
-  const one = await sharp({ create: { width: 1, height: 1, channels: 3, background: RED } }).png().toBuffer();
+  const one = await sharp({ create: { width: 1, height: 1, channels: 3, background: RED } })
+    .png()
+    .toBuffer();
   const tiny = await decodeImage(one, 'one.png');
   assert.deepEqual([tiny.width, tiny.height, ...tiny.data], [1, 1, 200, 30, 10]);
 
-  const big = await sharp({ create: { width: 12000, height: 9000, channels: 3, background: RED } }).jpeg({ quality: 50 }).toBuffer();
+  const big = await sharp({ create: { width: 12000, height: 9000, channels: 3, background: RED } })
+    .jpeg({ quality: 50 })
+    .toBuffer();
   const img = await decodeImage(big, 'big.jpg');
   assert.deepEqual([img.width, img.height, img.data.length], [4096, 3072, 4096 * 3072 * 3]);
   near(pixel(img, 2000, 1500), [200, 30, 10], 4);
@@ -91,7 +114,9 @@ test('a 1 x 1 image passes through; a 12000 x 9000 one is shrunk on load to 4096
 test('a truncated JPEG, a non-image and a missing file are ImageFailures naming the image', async () => {
   const noise = Buffer.alloc(128 * 128 * 3);
   for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
-  const jpeg = await sharp(noise, { raw: { width: 128, height: 128, channels: 3 } }).jpeg().toBuffer();
+  const jpeg = await sharp(noise, { raw: { width: 128, height: 128, channels: 3 } })
+    .jpeg()
+    .toBuffer();
   await assert.rejects(decodeImage(jpeg.subarray(0, Math.floor(jpeg.length * 0.7)), 'VizWiz_train_00000007.jpg'), (err: unknown) => {
     assert.ok(err instanceof ImageFailure);
     assert.equal(err.code, 'INVALID_IMAGE');
@@ -101,7 +126,10 @@ test('a truncated JPEG, a non-image and a missing file are ImageFailures naming 
     assert.ok(!err.reason.includes('\n'), 'one-line reason');
     return true;
   });
-  await assert.rejects(decodeImage(Buffer.from('not an image'), 'text.jpg'), /image text\.jpg cannot be decoded \(Input buffer contains unsupported image format\)/);
+  await assert.rejects(
+    decodeImage(Buffer.from('not an image'), 'text.jpg'),
+    /image text\.jpg cannot be decoded \(Input buffer contains unsupported image format\)/,
+  );
 
   const dir = await mkdtemp(join(tmpdir(), 'vizwiz-decode-'));
   try {

@@ -69,7 +69,10 @@ for (const c of pil.cases) {
 
 test('Pillow bilinear resizes of the 13x9 and 3x2 images of pil_preprocess.json, byte for byte', () => {
   const ref = readJson<{ tiny: Record<string, number[]>; small: Record<string, number[]> }>('resnet50_tiny', 'pil_preprocess.json');
-  for (const [image, sizes] of [[synth(13, 9, false), ref.tiny], [synth(3, 2, false), ref.small]] as const) {
+  for (const [image, sizes] of [
+    [synth(13, 9, false), ref.tiny],
+    [synth(3, 2, false), ref.small],
+  ] as const) {
     for (const [size, want] of Object.entries(sizes)) {
       const [width, height] = size.split('x').map(Number) as [number, number];
       assert.deepEqual([...pilResize(image, { width, height, filter: 'bilinear' }).data], want, `${image.width}x${image.height} -> ${size}`);
@@ -78,7 +81,11 @@ test('Pillow bilinear resizes of the 13x9 and 3x2 images of pil_preprocess.json,
 });
 
 test('Pillow bicubic resizes of the 37x23 image of clip/preprocess, byte for byte (down, up, one axis, identity)', () => {
-  const e = readJson<{ width: number; height: number; image: number[]; resized: { width: number; height: number; data: number[] }[] }>('clip', 'preprocess', 'expected.json');
+  const e = readJson<{ width: number; height: number; image: number[]; resized: { width: number; height: number; data: number[] }[] }>(
+    'clip',
+    'preprocess',
+    'expected.json',
+  );
   const image: RgbImage = { data: Uint8Array.from(e.image), width: e.width, height: e.height };
   assert.equal(e.resized.length, 6);
   for (const r of e.resized) {
@@ -94,7 +101,13 @@ test('every window of a resize equals that window of the whole resize', () => {
     return seed % n;
   };
   for (const filter of ['bilinear', 'bicubic'] as const) {
-    for (const [width, height] of [[17, 11], [60, 50], [41, 13], [9, 29], [100, 7]] as const) {
+    for (const [width, height] of [
+      [17, 11],
+      [60, 50],
+      [41, 13],
+      [9, 29],
+      [100, 7],
+    ] as const) {
       const whole = pilResize(image, { width, height, filter });
       for (let k = 0; k < 6; k++) {
         const x = next(width);
@@ -155,5 +168,7 @@ test('impossible geometry is refused with a message that names it', () => {
   assert.throws(() => pilResize(image, { width: 8, height: 6, filter: 'bicubic', region: { x: 0, y: 0, width: 0, height: 6 } }), {
     message: 'resize region 0x6 at (0, 0) is not a non-empty window of the 8x6 result',
   });
-  assert.throws(() => pilResize({ data: new Uint8Array(10), width: 2, height: 2 }, { width: 1, height: 1, filter: 'bilinear' }), { message: 'RGB image 2x2 needs 12 bytes, got 10' });
+  assert.throws(() => pilResize({ data: new Uint8Array(10), width: 2, height: 2 }, { width: 1, height: 1, filter: 'bilinear' }), {
+    message: 'RGB image 2x2 needs 12 bytes, got 10',
+  });
 });

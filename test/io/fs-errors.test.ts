@@ -37,7 +37,10 @@ describe('fileSystemError', () => {
       ['ENOTDIR', '/data/file.txt/run: part of this path is a file, not a folder (ENOTDIR): choose another path, or move that file away'],
       ['EACCES', '/data/file.txt/run: permission denied (EACCES): choose a path you may use, or change its permissions'],
       ['EROFS', '/data/file.txt/run: the file system is read-only (EROFS): choose a folder on a writable disk'],
-      ['ENOSPC', '/data/file.txt/run: no space left on the disk (ENOSPC): free some space or choose a folder on another disk, then rerun (finished work is kept)'],
+      [
+        'ENOSPC',
+        '/data/file.txt/run: no space left on the disk (ENOSPC): free some space or choose a folder on another disk, then rerun (finished work is kept)',
+      ],
     ];
     for (const [code, message] of cases) {
       const err = fileSystemError(errno(code, '/data/file.txt/run'));

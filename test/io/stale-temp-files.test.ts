@@ -52,10 +52,7 @@ describe('stale temp files', () => {
       };
       for (const name of Object.values(names)) await writeFile(join(dir, name), 'x');
       await writeJsonAtomic(join(dir, 'state.json'), { epoch: 1 });
-      assert.deepEqual(
-        (await readdir(dir)).sort(),
-        [names.live, names.mine, names.other, names.data, 'state.json'].sort(),
-      );
+      assert.deepEqual((await readdir(dir)).sort(), [names.live, names.mine, names.other, names.data, 'state.json'].sort());
     } finally {
       live.kill();
       await once(live, 'exit');

@@ -110,7 +110,9 @@ export class MemoryImages implements ImageSource {
     let bytes = this.cache.get(name);
     if (!bytes) {
       const background = { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 };
-      bytes = await sharp({ create: { width: 320, height: 240, channels: 3, background } }).jpeg().toBuffer();
+      bytes = await sharp({ create: { width: 320, height: 240, channels: 3, background } })
+        .jpeg()
+        .toBuffer();
       this.cache.set(name, bytes);
     }
     return bytes;

@@ -13,10 +13,16 @@ test('groups: disagreement by spread then image hash, all-correct, failures; cap
   const ids = input.models.map((m) => m.id);
   const g = selectGallery(RECORDS, evaluations, ids, { disagreement: 2, 'all-correct': 5, failure: 0 });
   assert.deepEqual(g.counts, { disagreement: 26, 'all-correct': 3, failure: 1 });
-  assert.deepEqual(g.examples.map((e) => e.category), ['disagreement', 'disagreement', 'all-correct', 'all-correct', 'all-correct']);
+  assert.deepEqual(
+    g.examples.map((e) => e.category),
+    ['disagreement', 'disagreement', 'all-correct', 'all-correct', 'all-correct'],
+  );
   // all-correct: the even unanswerable questions 18, 20, 22, in image-hash order
   const allCorrect = g.examples.filter((e) => e.category === 'all-correct').map((e) => e.index);
-  assert.deepEqual(allCorrect, [18, 20, 22].sort((a, b) => fnv1a(RECORDS[a]!.image) - fnv1a(RECORDS[b]!.image)));
+  assert.deepEqual(
+    allCorrect,
+    [18, 20, 22].sort((a, b) => fnv1a(RECORDS[a]!.image) - fnv1a(RECORDS[b]!.image)),
+  );
   // disagreement: spread 1 (one model right, another 0) comes before spread 0.9
   for (const e of g.examples.filter((x) => x.category === 'disagreement')) {
     const a = e.models.map((m) => m.accuracy);
@@ -25,7 +31,10 @@ test('groups: disagreement by spread then image hash, all-correct, failures; cap
   }
   assert.deepEqual(selectGallery(RECORDS, evaluations, ids, { disagreement: 2, 'all-correct': 5, failure: 0 }), g);
   const failures = selectGallery(RECORDS, evaluations, ids).examples.filter((e) => e.category === 'failure');
-  assert.deepEqual(failures.map((e) => [e.index, e.models.map((m) => m.answer)]), [[17, ['wrong', 'wrong', 'unanswerable']]]);
+  assert.deepEqual(
+    failures.map((e) => [e.index, e.models.map((m) => m.answer)]),
+    [[17, ['wrong', 'wrong', 'unanswerable']]],
+  );
 });
 
 test('answer counts and thumbnails (a missing image has none)', async () => {
@@ -49,6 +58,9 @@ test('inputs that cannot be compared question by question are rejected', () => {
   for (const [mutate, message] of cases) {
     const input = fixtureInput();
     mutate(input);
-    assert.throws(() => checkComparisonInput(input), (err: unknown) => err instanceof VizWizError && message.test(err.message));
+    assert.throws(
+      () => checkComparisonInput(input),
+      (err: unknown) => err instanceof VizWizError && message.test(err.message),
+    );
   }
 });

@@ -26,7 +26,10 @@ test('training curves: same input, same SVG bytes; text in DejaVu Sans; non-fini
 });
 
 test('PNG decodes to the stated size: 72 dpi keeps the SVG size, 144 doubles it', async () => {
-  const spec = accuracyOverlaySpec([{ label: 'a', history }, { label: 'b', history: history.slice(0, 2) }]);
+  const spec = accuracyOverlaySpec([
+    { label: 'a', history },
+    { label: 'b', history: history.slice(0, 2) },
+  ]);
   const one = await renderFigure(spec, 72);
   const two = await renderFigure(spec);
   const svgWidth = Number(/width="(\d+)"/.exec(one.svg)![1]);

@@ -7,13 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { VizWizError } from '../../src/errors.js';
 import { Rng } from '../../src/random/rng.js';
-import {
-  bootstrapMeanCI,
-  bootstrapMeans,
-  pairedComparison,
-  quantile,
-  signFlipTest,
-} from '../../src/report/stats.js';
+import { bootstrapMeanCI, bootstrapMeans, pairedComparison, quantile, signFlipTest } from '../../src/report/stats.js';
 
 /** Brute-force two-sided sign-flip p-value of integer differences (exact integer sums). */
 function bruteForceP(d: readonly number[]): number {
@@ -52,7 +46,12 @@ test('sign-flip test, hand-worked: d = [1, 1, 1, -1] gives 10 of 16 patterns wit
 
 test('exact sign-flip p equals brute-force enumeration in integers, with ties despite float rounding', () => {
   const rng = new Rng(11);
-  const cases = [[1, 2, -3, 3], [3, 3, 6], [1, 2, 3], [10, -3, -3, -3, 3, 6, 9, 0]];
+  const cases = [
+    [1, 2, -3, 3],
+    [3, 3, 6],
+    [1, 2, 3],
+    [10, -3, -3, -3, 3, 6, 9, 0],
+  ];
   for (let k = 0; k < 40; k++) cases.push(Array.from({ length: 1 + rng.int(12) }, () => rng.int(21) - 10));
   for (const ints of cases) {
     // accuracies on the official grid (tenths): 0.1 + 0.2 != 0.3 in floating point, ties must still count

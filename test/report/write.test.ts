@@ -47,7 +47,10 @@ test('every number equals evaluate on the same predictions, both metric variants
       const s = summarize(ev);
       assert.equal(model.accuracy[metric].overall, s.overall, `${m.id} ${metric}`);
       assert.deepEqual(model.accuracy[metric].perAnswerType, s.perAnswerType);
-      assert.deepEqual(ev.perQuestion.map((q) => q.accuracy), accs(m.id as FixtureModel, metric));
+      assert.deepEqual(
+        ev.perQuestion.map((q) => q.accuracy),
+        accs(m.id as FixtureModel, metric),
+      );
       assert.ok(model.accuracy[metric].ci.lower <= s.overall && s.overall <= model.accuracy[metric].ci.upper);
     }
     assert.deepEqual(model.answerability, evaluate(m.records, m.predictions).answerability ?? null);
@@ -117,7 +120,10 @@ test('markdown links to existing figures and thumbnails; every figure decodes to
     const svgWidth = Number(/width="(\d+)"/.exec(svg)![1]);
     assert.equal(f.width, svgWidth * 2, 'PNG at 144 dpi is twice the SVG size');
   }
-  assert.deepEqual(report.document.figures.map((f) => f.name), ['curves-oracle', 'curves-half', 'accuracy-overlay', 'accuracy-ci']);
+  assert.deepEqual(
+    report.document.figures.map((f) => f.name),
+    ['curves-oracle', 'curves-half', 'accuracy-overlay', 'accuracy-ci'],
+  );
   const thumbs = report.document.gallery.examples.map((e) => e.thumbnail);
   assert.equal(thumbs.length, 10);
   for (const t of thumbs) {
@@ -140,15 +146,29 @@ test('the HTML is self-contained and accessible in structure', async () => {
   assert.ok(!/<script/i.test(html));
   for (const type of ANSWER_TYPES) assert.ok(html.includes(`${type} (n=`));
   assert.ok(html.includes('<td class="num">94.67</td>'));
-  assert.ok(html.includes('<tr><th scope="row">Half right</th><td>deuser</td><td class="num">90</td><td class="num">7</td><td class="num">2</td><td class="num">1</td></tr>'));
-  assert.ok(html.includes('<dt>answer selection</dt><dd><code>seed</code> (the seed rule); training targets decided by majority 90, Levenshtein 8, code-point order 2</dd>'));
+  assert.ok(
+    html.includes(
+      '<tr><th scope="row">Half right</th><td>deuser</td><td class="num">90</td><td class="num">7</td><td class="num">2</td><td class="num">1</td></tr>',
+    ),
+  );
+  assert.ok(
+    html.includes(
+      '<dt>answer selection</dt><dd><code>seed</code> (the seed rule); training targets decided by majority 90, Levenshtein 8, code-point order 2</dd>',
+    ),
+  );
 });
 
 test('the same input writes the same bytes; a rewrite removes stale figures and thumbnails', async () => {
   const again = await writeReport(join(dir, 'b'), fixtureInput(new MemoryImages()));
   for (const sub of ['.', 'figures', 'gallery']) {
     const names = (await readdir(join(dir, 'a', sub), { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
-    assert.deepEqual(names.sort(), (await readdir(join(dir, 'b', sub), { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort());
+    assert.deepEqual(
+      names.sort(),
+      (await readdir(join(dir, 'b', sub), { withFileTypes: true }))
+        .filter((e) => e.isFile())
+        .map((e) => e.name)
+        .sort(),
+    );
     for (const name of names) {
       assert.ok((await readFile(join(dir, 'a', sub, name))).equals(await readFile(join(dir, 'b', sub, name))), `${sub}/${name}`);
     }
@@ -162,6 +182,11 @@ test('the same input writes the same bytes; a rewrite removes stale figures and 
   assertSelfContained(await readFile(plain.reportHtml, 'utf8'));
   assert.deepEqual(await readdir(join(dir, 'b', 'gallery')), []);
   assert.deepEqual((await readdir(join(dir, 'b', 'figures'))).sort(), [
-    'accuracy-ci.png', 'accuracy-ci.svg', 'accuracy-overlay.png', 'accuracy-overlay.svg', 'curves-oracle.png', 'curves-oracle.svg',
+    'accuracy-ci.png',
+    'accuracy-ci.svg',
+    'accuracy-overlay.png',
+    'accuracy-overlay.svg',
+    'curves-oracle.png',
+    'curves-oracle.svg',
   ]);
 });

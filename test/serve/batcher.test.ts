@@ -20,7 +20,10 @@ describe('dynamic batching', () => {
     const b = new DynamicBatcher(run, { maxBatch: 3, maxQueue: 10, waitMs: 30 });
     const out = await Promise.all([1, 2, 3, 4, 5].map((x) => b.submit(x)));
     assert.deepEqual(out, [10, 20, 30, 40, 50]);
-    assert.deepEqual(batches, [[1, 2, 3], [4, 5]]);
+    assert.deepEqual(batches, [
+      [1, 2, 3],
+      [4, 5],
+    ]);
     assert.deepEqual(b.batchSizes, [3, 2]);
   });
 

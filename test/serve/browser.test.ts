@@ -46,7 +46,9 @@ interface AxeViolation {
 async function audit(page: Page): Promise<string[]> {
   await page.evaluate(axeSource); // through the DevTools protocol, which the page's CSP does not govern
   // Page code as strings: the test is type-checked without the DOM library.
-  const violations = await page.evaluate<AxeViolation[]>(`axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} } }).then((r) => r.violations)`);
+  const violations = await page.evaluate<AxeViolation[]>(
+    `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} } }).then((r) => r.violations)`,
+  );
   return violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 

@@ -46,10 +46,18 @@ describe('what vizwiz serve serves', () => {
         `no model to serve: ${join(scratch, 'nothing')} holds no comparison yet. Make one with \`npm run compare\` (about a minute on the embedded sample, no download), ` +
         'or pass --run DIR (a vizwiz train or finetune run) or --model paligemma --base SOURCE',
     });
-    await assert.rejects(chooseServeTarget({ run: scratch }), { message: `${scratch} is not a vizwiz run: expected model.json (vizwiz train), run.json (vizwiz finetune) or results.json (vizwiz compare)` });
-    await assert.rejects(chooseServeTarget({ model: 'paligemma' }), { message: '--model paligemma needs --base SOURCE (a checkpoint folder or hf:google/paligemma-3b-pt-224)' });
+    await assert.rejects(chooseServeTarget({ run: scratch }), {
+      message: `${scratch} is not a vizwiz run: expected model.json (vizwiz train), run.json (vizwiz finetune) or results.json (vizwiz compare)`,
+    });
+    await assert.rejects(chooseServeTarget({ model: 'paligemma' }), {
+      message: '--model paligemma needs --base SOURCE (a checkpoint folder or hf:google/paligemma-3b-pt-224)',
+    });
     await assert.rejects(chooseServeTarget({ adapter: 'a' }), { message: '--base and --adapter go with --model paligemma' });
-    assert.deepEqual(await chooseServeTarget({ model: 'paligemma', base: 'hf:google/paligemma-3b-pt-224', adapter: 'best' }), { kind: 'paligemma', base: 'hf:google/paligemma-3b-pt-224', adapter: 'best' });
+    assert.deepEqual(await chooseServeTarget({ model: 'paligemma', base: 'hf:google/paligemma-3b-pt-224', adapter: 'best' }), {
+      kind: 'paligemma',
+      base: 'hf:google/paligemma-3b-pt-224',
+      adapter: 'best',
+    });
   });
 
   it('prints the message and exits 1 when run with nothing to serve', async () => {
@@ -75,7 +83,10 @@ describe('what vizwiz serve serves', () => {
     assert.equal((JSON.parse(res.body) as { model: string }).model, 'clip-linear');
     const lines = r.stderr.trim().split('\n');
     assert.match(lines[0]!, /^vizwiz serve: listening on http:\/\/127\.0\.0\.1:\d+ \(loading the model\)$/u);
-    assert.match(lines[1]!, /^vizwiz serve: serving clip-linear on cpu: clip-linear head \(.*\) on clip-vit-l14-336 features from .*tiny-clip, quality head .*$/u);
+    assert.match(
+      lines[1]!,
+      /^vizwiz serve: serving clip-linear on cpu: clip-linear head \(.*\) on clip-vit-l14-336 features from .*tiny-clip, quality head .*$/u,
+    );
     assert.deepEqual(lines.slice(-2), ['vizwiz serve: shutting down: finishing the requests in flight', 'vizwiz serve: stopped']);
   });
 });
@@ -90,12 +101,16 @@ function slowUpload(url: string, photo: Buffer, between: () => void): Promise<{ 
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     const half = Math.floor(body.length / 2);
     req.write(body.subarray(0, half), () => {
@@ -108,7 +123,11 @@ function slowUpload(url: string, photo: Buffer, between: () => void): Promise<{ 
 }
 
 /** Runs `vizwiz serve ARGS` from source in `cwd`; `onLine` sees each stderr line as it comes. */
-function runServe(args: string[], cwd: string, onLine: (line: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stderr: string }> {
+function runServe(
+  args: string[],
+  cwd: string,
+  onLine: (line: string, child: ReturnType<typeof spawn>) => void,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', tsx, join(root, 'src/cli/main.ts'), 'serve', ...args], {
       cwd,

@@ -20,7 +20,11 @@ let model: AnswerModel;
 let shared: AnswerModel;
 const running: RunningService[] = [];
 
-async function serve(limits: Partial<ServeLimits> = {}, m: AnswerModel = shared, extra: { log?: (l: string) => void; logRequests?: boolean } = {}): Promise<RunningService> {
+async function serve(
+  limits: Partial<ServeLimits> = {},
+  m: AnswerModel = shared,
+  extra: { log?: (l: string) => void; logRequests?: boolean } = {},
+): Promise<RunningService> {
   const s = await startService({ host: '127.0.0.1', port: 0, limits: { ...DEFAULT_LIMITS, ...limits }, load: async () => m, ...extra });
   await s.ready;
   running.push(s);
@@ -63,7 +67,10 @@ describe('vizwiz serve over HTTP', () => {
   it('serves the best model of the comparison with its quality head', () => {
     assert.equal(model.id, 'clip-linear');
     assert.equal(model.hasQuality, true);
-    assert.match(model.description, /^clip-linear head \(.*runs\/clip-linear-[0-9a-f]{16}\) on clip-vit-l14-336 features from .*models\/tiny-clip, quality head .*quality\/clip-vit-l14-336$/u);
+    assert.match(
+      model.description,
+      /^clip-linear head \(.*runs\/clip-linear-[0-9a-f]{16}\) on clip-vit-l14-336 features from .*models\/tiny-clip, quality head .*quality\/clip-vit-l14-336$/u,
+    );
   });
 
   it('answers a photo and a question through /v1/answer, multipart and JSON, as the model does alone', async () => {
@@ -75,7 +82,10 @@ describe('vizwiz serve over HTTP', () => {
       assert.deepEqual(Object.keys(json), ['answer', 'answerable', 'quality', 'message', 'model', 'latency_ms']);
       assert.equal(json.answer, want.answer);
       assert.ok(Math.abs(json.answerable - want.answerable) < 1e-5, `${json.answerable} vs ${want.answerable}`);
-      assert.deepEqual(json.quality.map((q: any) => q.issue), issues.map((q) => q.issue));
+      assert.deepEqual(
+        json.quality.map((q: any) => q.issue),
+        issues.map((q) => q.issue),
+      );
       assert.equal(json.message, spokenReply(want.answer, want.answerable, issues));
       assert.equal(json.model, 'clip-linear');
       assert.ok(Number.isInteger(json.latency_ms) && json.latency_ms >= 0);
@@ -106,25 +116,68 @@ describe('vizwiz serve over HTTP', () => {
     release(shared);
     await s.ready;
     assert.deepEqual(await (await fetch(`${s.url}/readyz`)).json(), { status: 'ready', model: 'clip-linear', quality: true });
-    assert.deepEqual(await (await fetch(`${s.url}/v1/models`)).json(), { object: 'list', data: [{ id: 'clip-linear', object: 'model', created: s.state.startedAt, owned_by: 'vizwiz' }] });
+    assert.deepEqual(await (await fetch(`${s.url}/v1/models`)).json(), {
+      object: 'list',
+      data: [{ id: 'clip-linear', object: 'model', created: s.state.startedAt, owned_by: 'vizwiz' }],
+    });
   });
 
   it('refuses bad requests with the documented status and message, and keeps serving', async () => {
     const s = await serve({ maxImageBytes: 8 * 1024, maxPixels: 5000 });
-    const big = await sharp(Buffer.from(Array.from({ length: 64 * 64 * 3 }, (_, i) => (i * 7919) % 256)), { raw: { width: 64, height: 64, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+    const big = await sharp(Buffer.from(Array.from({ length: 64 * 64 * 3 }, (_, i) => (i * 7919) % 256)), { raw: { width: 64, height: 64, channels: 3 } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
     assert.ok(big.length > 8 * 1024);
     const cases: [string, Promise<{ status: number; json: any }>, number, object][] = [
       ['malformed JSON', post(`${s.url}/v1/answer`, '{"image": ', 'application/json'), 400, error(400, 'invalid_json', 'the body is not valid JSON', '(body)')],
-      ['a text body', post(`${s.url}/v1/answer`, 'hello', 'text/plain'), 415, error(415, 'unsupported_media_type', 'send the request as multipart/form-data (a photo file and a question) or as application/json')],
-      ['a non-image file', post(`${s.url}/v1/answer`, form(Buffer.from('just text'), 'What is it?', 'text/plain', 'notes.txt')), 415,
-        error(415, 'unsupported_media_type', 'the upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, AVIF, TIFF); send a photo', 'image')],
-      ['an oversize upload', post(`${s.url}/v1/answer`, form(big, 'What is it?', 'image/png')), 413, error(413, 'upload_too_large', 'the photo is over the limit; the limit is 8 KB. Send a smaller photo', 'image')],
-      ['an oversize data URL', post(`${s.url}/v1/answer`, JSON.stringify({ image: `data:image/png;base64,${big.toString('base64')}`, question: 'What is it?' }), 'application/json'), 413,
-        error(413, 'upload_too_large', `the photo is ${Number((big.length / 1024).toFixed(1))} KB; the limit is 8 KB. Send a smaller photo`, 'image')],
-      ['too many pixels', post(`${s.url}/v1/answer`, form(fx.photos.clear, 'What is it?')), 422, error(422, 'too_many_pixels', 'the photo is 96 x 96 = 9216 pixels; the limit is 5000. Send a smaller photo', 'image')],
-      ['no question', post(`${s.url}/v1/answer`, JSON.stringify({ image: 'AAAA', question: '  ' }), 'application/json'), 422, error(422, 'missing_question', 'the question is empty; ask something about the photo', 'question')],
-      ['no photo', post(`${s.url}/v1/answer`, JSON.stringify({ question: 'What is it?' }), 'application/json'), 422, error(422, 'missing_image', 'image: missing (the photo as base64 or a data: URL)', 'image')],
-      ['an unknown endpoint', fetch(`${s.url}/v1/nothing`).then(async (r) => ({ status: r.status, json: await r.json() })), 404, error(404, 'not_found', 'no such endpoint: GET /v1/nothing')],
+      [
+        'a text body',
+        post(`${s.url}/v1/answer`, 'hello', 'text/plain'),
+        415,
+        error(415, 'unsupported_media_type', 'send the request as multipart/form-data (a photo file and a question) or as application/json'),
+      ],
+      [
+        'a non-image file',
+        post(`${s.url}/v1/answer`, form(Buffer.from('just text'), 'What is it?', 'text/plain', 'notes.txt')),
+        415,
+        error(415, 'unsupported_media_type', 'the upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, AVIF, TIFF); send a photo', 'image'),
+      ],
+      [
+        'an oversize upload',
+        post(`${s.url}/v1/answer`, form(big, 'What is it?', 'image/png')),
+        413,
+        error(413, 'upload_too_large', 'the photo is over the limit; the limit is 8 KB. Send a smaller photo', 'image'),
+      ],
+      [
+        'an oversize data URL',
+        post(`${s.url}/v1/answer`, JSON.stringify({ image: `data:image/png;base64,${big.toString('base64')}`, question: 'What is it?' }), 'application/json'),
+        413,
+        error(413, 'upload_too_large', `the photo is ${Number((big.length / 1024).toFixed(1))} KB; the limit is 8 KB. Send a smaller photo`, 'image'),
+      ],
+      [
+        'too many pixels',
+        post(`${s.url}/v1/answer`, form(fx.photos.clear, 'What is it?')),
+        422,
+        error(422, 'too_many_pixels', 'the photo is 96 x 96 = 9216 pixels; the limit is 5000. Send a smaller photo', 'image'),
+      ],
+      [
+        'no question',
+        post(`${s.url}/v1/answer`, JSON.stringify({ image: 'AAAA', question: '  ' }), 'application/json'),
+        422,
+        error(422, 'missing_question', 'the question is empty; ask something about the photo', 'question'),
+      ],
+      [
+        'no photo',
+        post(`${s.url}/v1/answer`, JSON.stringify({ question: 'What is it?' }), 'application/json'),
+        422,
+        error(422, 'missing_image', 'image: missing (the photo as base64 or a data: URL)', 'image'),
+      ],
+      [
+        'an unknown endpoint',
+        fetch(`${s.url}/v1/nothing`).then(async (r) => ({ status: r.status, json: await r.json() })),
+        404,
+        error(404, 'not_found', 'no such endpoint: GET /v1/nothing'),
+      ],
     ];
     for (const [what, request, status, body] of cases) {
       const res = await request;
@@ -144,7 +197,10 @@ describe('vizwiz serve over HTTP', () => {
     const before = s.state.service!.batcher.batchSizes.length;
     const replies = await Promise.all(fx.more.map((p, i) => post(`${s.url}/v1/answer`, form(p, questions[i]!))));
     const sizes = s.state.service!.batcher.batchSizes.slice(before);
-    assert.equal(sizes.reduce((a, b) => a + b, 0), fx.more.length);
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      fx.more.length,
+    );
     assert.ok(Math.max(...sizes) > 1, `batch sizes ${sizes.join(', ')}`);
     replies.forEach((r, i) => {
       const want = alone[i]!;
@@ -165,9 +221,14 @@ describe('vizwiz serve over HTTP', () => {
   it('refuses with 503 and Retry-After when the queue is full, and never fails otherwise', async () => {
     const slow: AnswerModel = { ...shared, answer: async (inputs) => (await new Promise((r) => setTimeout(r, 100)), model.answer(inputs)) };
     const s = await serve({ maxBatch: 1, maxQueue: 1, batchWaitMs: 0 }, slow);
-    const replies = await Promise.all(Array.from({ length: 10 }, () => fetch(`${s.url}/v1/answer`, { method: 'POST', body: form(fx.photos.clear, 'What is it?') })));
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () => fetch(`${s.url}/v1/answer`, { method: 'POST', body: form(fx.photos.clear, 'What is it?') })),
+    );
     const statuses = replies.map((r) => r.status);
-    assert.ok(statuses.every((c) => c === 200 || c === 503), statuses.join(','));
+    assert.ok(
+      statuses.every((c) => c === 200 || c === 503),
+      statuses.join(','),
+    );
     assert.ok(statuses.includes(200) && statuses.includes(503), statuses.join(','));
     for (const r of replies.filter((x) => x.status === 503)) {
       assert.ok(Number(r.headers.get('retry-after')) >= 1);
@@ -203,7 +264,10 @@ describe('vizwiz serve over HTTP', () => {
   it('serves the page, and answers its form without JavaScript', async () => {
     const s = await serve();
     const page = await fetch(`${s.url}/`);
-    assert.equal(page.headers.get('content-security-policy'), "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+    assert.equal(
+      page.headers.get('content-security-policy'),
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    );
     const html = await page.text();
     assert.ok(html.includes('<div id="answer" class="answer" role="status" aria-live="polite" aria-atomic="true"></div>'));
     assert.ok(html.includes('<input id="photo" name="image" type="file" accept="image/*" capture="environment" required aria-describedby="photo-hint">'));
@@ -214,7 +278,11 @@ describe('vizwiz serve over HTTP', () => {
     assert.ok(answered.includes('value="What colour is this?"'));
     const refused = await fetch(`${s.url}/`, { method: 'POST', body: form(Buffer.from('text'), 'What?', 'text/plain', 'a.txt') });
     assert.equal(refused.status, 415);
-    assert.ok((await refused.text()).includes('role="alert" aria-atomic="true">The upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, AVIF, TIFF); send a photo.</div>'));
+    assert.ok(
+      (await refused.text()).includes(
+        'role="alert" aria-atomic="true">The upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, AVIF, TIFF); send a photo.</div>',
+      ),
+    );
   });
 
   it('logs requests only when asked, and then never the question or the photo', async () => {

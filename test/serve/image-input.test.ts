@@ -8,15 +8,21 @@ const limits = { ...DEFAULT_LIMITS, maxImageBytes: 4096, maxPixels: 10_000 };
 
 describe('photo input', () => {
   it('decodes a photo within the limits to RGB', async () => {
-    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 10, b: 10 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 10, b: 10 } } })
+      .png()
+      .toBuffer();
     const rgb = await readPhoto(png, limits);
     assert.deepEqual([rgb.width, rgb.height, rgb.data.length, rgb.data[0], rgb.data[1], rgb.data[2]], [40, 30, 3600, 200, 10, 10]);
   });
 
   it('says what is wrong: empty, too many bytes, not a photo, too many pixels, damaged', async () => {
-    const wide = await sharp({ create: { width: 200, height: 60, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    const wide = await sharp({ create: { width: 200, height: 60, channels: 3, background: '#808080' } })
+      .jpeg()
+      .toBuffer();
     const noise = Buffer.from(Array.from({ length: 100 * 100 * 3 }, (_, i) => (i * 7919) % 251));
-    const jpeg = await sharp(noise, { raw: { width: 100, height: 100, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+    const jpeg = await sharp(noise, { raw: { width: 100, height: 100, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
     const cases: [Uint8Array, number, string][] = [
       [new Uint8Array(0), 422, 'the upload is empty; attach a photo'],
       [new Uint8Array(5000), 413, 'the photo is 4.9 KB; the limit is 4 KB. Send a smaller photo'],
@@ -34,9 +40,15 @@ describe('photo input', () => {
     assert.deepEqual([...dataUrlBytes('data:image/png;base64,AQID', limits)], [1, 2, 3]);
     assert.deepEqual([...dataUrlBytes('data:image/png,%01%02', limits)], [1, 2]);
     assert.deepEqual([...base64Bytes('AQ ID\n', limits, 'image')], [1, 2, 3]);
-    assert.throws(() => base64Bytes('A'.repeat(8000), limits, 'image'), { status: 413, message: 'the photo is 5.9 KB; the limit is 4 KB. Send a smaller photo' });
+    assert.throws(() => base64Bytes('A'.repeat(8000), limits, 'image'), {
+      status: 413,
+      message: 'the photo is 5.9 KB; the limit is 4 KB. Send a smaller photo',
+    });
     assert.throws(() => base64Bytes('not base64!', limits, 'image'), { status: 422, message: 'image is not valid base64' });
-    assert.throws(() => dataUrlBytes('https://example.com/a.jpg', limits), { status: 422, message: 'the image URL is not a valid data: URL (expected data:image/...;base64,...)' });
+    assert.throws(() => dataUrlBytes('https://example.com/a.jpg', limits), {
+      status: 422,
+      message: 'the image URL is not a valid data: URL (expected data:image/...;base64,...)',
+    });
   });
 
   it('writes sizes for people', () => {

@@ -26,7 +26,11 @@ after(async () => service.shutdown());
 describe('a burst of 32 concurrent clients', () => {
   it('gets only 200s and 503s with Retry-After, and the server keeps serving', async () => {
     const r = await loadRun({ url: service.url, connections: 32, seconds: 2, photo: fx.photos.clear, question: 'What colour is this?' });
-    assert.deepEqual(Object.keys(r.statuses).filter((s) => s !== '200' && s !== '503'), [], JSON.stringify(r.statuses));
+    assert.deepEqual(
+      Object.keys(r.statuses).filter((s) => s !== '200' && s !== '503'),
+      [],
+      JSON.stringify(r.statuses),
+    );
     assert.ok((r.statuses[200] ?? 0) > 0, JSON.stringify(r.statuses));
     assert.equal(r.retryAfter503, r.statuses[503] ?? 0);
     assert.equal(r.bad5xx, 0);

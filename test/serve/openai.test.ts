@@ -26,7 +26,18 @@ let photoServer: Server | undefined;
 const dataUrl = (bytes: Uint8Array, type = 'image/jpeg') => `data:${type};base64,${Buffer.from(bytes).toString('base64')}`;
 
 function ask(url: string, question = 'What colour is this?'): OpenAI.Chat.ChatCompletionCreateParamsNonStreaming {
-  return { model: 'clip-linear', messages: [{ role: 'user', content: [{ type: 'text', text: question }, { type: 'image_url', image_url: { url } }] }] };
+  return {
+    model: 'clip-linear',
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: question },
+          { type: 'image_url', image_url: { url } },
+        ],
+      },
+    ],
+  };
 }
 
 async function serve(limits: Partial<ServeLimits>): Promise<OpenAI> {
@@ -50,7 +61,12 @@ async function apiError(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI
 before(async () => {
   fx = await servedComparison();
   model = await loadServeModel(await chooseServeTarget({ run: fx.root }), { device: 'cpu' });
-  service = await startService({ host: '127.0.0.1', port: 0, limits: DEFAULT_LIMITS, load: async () => ({ ...model, answer: (i) => model.answer(i), dispose: async () => {} }) });
+  service = await startService({
+    host: '127.0.0.1',
+    port: 0,
+    limits: DEFAULT_LIMITS,
+    load: async () => ({ ...model, answer: (i) => model.answer(i), dispose: async () => {} }),
+  });
   await service.ready;
   client = new OpenAI({ baseURL: `${service.url}/v1`, apiKey: 'not-needed', maxRetries: 0 });
 });
@@ -88,12 +104,18 @@ describe('/v1/chat/completions with the openai client', () => {
     assert.ok(chunks.every((c) => c.object === 'chat.completion.chunk' && c.id === chunks[0]!.id));
     assert.equal(chunks[0]!.choices[0]!.delta.role, 'assistant');
     assert.equal(chunks.map((c) => c.choices[0]!.delta.content ?? '').join(''), plain.choices[0]!.message.content);
-    assert.deepEqual(chunks.map((c) => c.choices[0]!.finish_reason), [null, null, 'stop']);
+    assert.deepEqual(
+      chunks.map((c) => c.choices[0]!.finish_reason),
+      [null, null, 'stop'],
+    );
   });
 
   it('lists the served model', async () => {
     const models = await client.models.list();
-    assert.deepEqual(models.data.map((m) => [m.id, m.object, m.owned_by]), [['clip-linear', 'model', 'vizwiz']]);
+    assert.deepEqual(
+      models.data.map((m) => [m.id, m.object, m.owned_by]),
+      [['clip-linear', 'model', 'vizwiz']],
+    );
   });
 
   it('refuses bad requests with the documented status and message, and keeps serving', async () => {
@@ -102,7 +124,10 @@ describe('/v1/chat/completions with the openai client', () => {
     const remote = await apiError(client.chat.completions.create(ask('https://example.com/photo.jpg')));
     assert.equal(remote.status, 422);
     assert.equal(remote.code, 'remote_image_refused');
-    assert.equal(remote.message, '422 remote image URLs are not fetched by this server (privacy: photos stay between you and it); send the photo as a data: URL (data:image/jpeg;base64,...)');
+    assert.equal(
+      remote.message,
+      '422 remote image URLs are not fetched by this server (privacy: photos stay between you and it); send the photo as a data: URL (data:image/jpeg;base64,...)',
+    );
     const text = await apiError(client.chat.completions.create(ask(dataUrl(Buffer.from('not a photo at all'), 'text/plain'))));
     assert.equal(text.status, 415);
     assert.equal(text.message, '415 the upload is not a photo in a supported format (JPEG, PNG, WebP, GIF, AVIF, TIFF); send a photo');
@@ -115,9 +140,15 @@ describe('/v1/chat/completions with the openai client', () => {
     const empty = await apiError(client.chat.completions.create({ model: 'clip-linear', messages: [] }));
     assert.equal(empty.status, 422);
     assert.equal(empty.message, '422 messages: needs at least one message (expected an OpenAI chat completion request with messages)');
-    const malformed = await fetch(`${service.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": "clip-linear", "messages": [' });
+    const malformed = await fetch(`${service.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"model": "clip-linear", "messages": [',
+    });
     assert.equal(malformed.status, 400);
-    assert.deepEqual(await malformed.json(), { error: { message: 'the body is not valid JSON', type: 'invalid_request_error', code: 'invalid_json', param: '(body)' } });
+    assert.deepEqual(await malformed.json(), {
+      error: { message: 'the body is not valid JSON', type: 'invalid_request_error', code: 'invalid_json', param: '(body)' },
+    });
     const ok = await client.chat.completions.create(ask(dataUrl(fx.photos.clear)));
     assert.equal(ok.choices[0]!.finish_reason, 'stop');
   });
@@ -147,16 +178,39 @@ describe('chat request mapping', () => {
       stream: true,
     });
     assert.deepEqual(q, { question: 'What colour is it?', imageUrl: 'data:image/png;base64,AAAA', stream: true });
-    assert.deepEqual(chatQuestion({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'data:x' }, { type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }] }), {
-      question: 'a b',
-      imageUrl: 'data:x',
-      stream: false,
-    });
+    assert.deepEqual(
+      chatQuestion({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: 'data:x' },
+              { type: 'text', text: 'a' },
+              { type: 'text', text: 'b' },
+            ],
+          },
+        ],
+      }),
+      {
+        question: 'a b',
+        imageUrl: 'data:x',
+        stream: false,
+      },
+    );
   });
 
   it('names what is wrong with a request it cannot map', () => {
-    assert.throws(() => chatQuestion({ messages: 'hi' }), { status: 422, message: 'messages: Invalid input: expected array, received string (expected an OpenAI chat completion request with messages)' });
-    assert.throws(() => chatQuestion({ messages: [{ role: 'assistant', content: 'hi' }] }), { status: 422, message: 'messages has no user message; send the question as a user message with the photo' });
-    assert.throws(() => chatQuestion({ messages: [{ role: 'user', content: [{ type: 'input_audio' }, image] }] }), { status: 422, message: 'content part type "input_audio" is not supported; send text and image_url parts' });
+    assert.throws(() => chatQuestion({ messages: 'hi' }), {
+      status: 422,
+      message: 'messages: Invalid input: expected array, received string (expected an OpenAI chat completion request with messages)',
+    });
+    assert.throws(() => chatQuestion({ messages: [{ role: 'assistant', content: 'hi' }] }), {
+      status: 422,
+      message: 'messages has no user message; send the question as a user message with the photo',
+    });
+    assert.throws(() => chatQuestion({ messages: [{ role: 'user', content: [{ type: 'input_audio' }, image] }] }), {
+      status: 422,
+      message: 'content part type "input_audio" is not supported; send text and image_url parts',
+    });
   });
 });

@@ -28,7 +28,10 @@ before(async () => {
   // The comparison keys its run folders; results.json names each model's.
   const runFolder = compared.document.models.find((m) => m.id === 'paligemma')!.run!.folder;
   lora = await loadServeModel(await chooseServeTarget({ run: runFolder }), { device: 'cpu' });
-  zeroShot = await loadServeModel(await chooseServeTarget({ model: 'paligemma', base: join(fx.root, 'models', 'tiny-paligemma') }), { device: 'cpu', quality: false });
+  zeroShot = await loadServeModel(await chooseServeTarget({ model: 'paligemma', base: join(fx.root, 'models', 'tiny-paligemma') }), {
+    device: 'cpu',
+    quality: false,
+  });
   service = await startService({ host: '127.0.0.1', port: 0, limits: DEFAULT_LIMITS, load: async () => lora });
   await service.ready;
 });
@@ -39,10 +42,13 @@ after(async () => {
 });
 
 describe('serving PaliGemma', () => {
-  it('serves the fine-tune of a comparison with its adapter and the comparison\'s quality head', () => {
+  it("serves the fine-tune of a comparison with its adapter and the comparison's quality head", () => {
     assert.equal(lora.id, 'paligemma');
     assert.equal(lora.hasQuality, true);
-    assert.match(lora.description, /^PaliGemma .*models\/tiny-paligemma with adapter .*runs\/paligemma-[0-9a-f]{16}\/best, prompt answer-en-v1, quality head .*quality\/clip-vit-l14-336$/u);
+    assert.match(
+      lora.description,
+      /^PaliGemma .*models\/tiny-paligemma with adapter .*runs\/paligemma-[0-9a-f]{16}\/best, prompt answer-en-v1, quality head .*quality\/clip-vit-l14-336$/u,
+    );
     assert.equal(zeroShot.id, 'paligemma');
     assert.equal(zeroShot.hasQuality, false);
     assert.match(zeroShot.description, /^PaliGemma .*tiny-paligemma zero-shot, prompt answer-en-v1, no quality head$/u);
@@ -51,7 +57,19 @@ describe('serving PaliGemma', () => {
   it('answers through the openai client; a vLLM-style "answer en" prefix is not applied twice', async () => {
     const client = new OpenAI({ baseURL: `${service.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     const url = `data:image/jpeg;base64,${fx.photos.clear.toString('base64')}`;
-    const ask = (text: string) => client.chat.completions.create({ model: 'paligemma', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text }] }] });
+    const ask = (text: string) =>
+      client.chat.completions.create({
+        model: 'paligemma',
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: { url } },
+              { type: 'text', text },
+            ],
+          },
+        ],
+      });
     const plain = await ask('What is this?');
     const prefixed = await ask('answer en What is this?');
     assert.equal(plain.model, 'paligemma');

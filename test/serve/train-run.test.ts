@@ -47,7 +47,7 @@ async function ask(photo: Buffer, question: string): Promise<any> {
 }
 
 describe('serving a vizwiz train run', () => {
-  it('rebuilds the pixel projection from the run and uses the run\'s quality head', async () => {
+  it("rebuilds the pixel projection from the run and uses the run's quality head", async () => {
     const ready = (await (await fetch(`${service.url}/readyz`)).json()) as { model: string; quality: boolean };
     assert.deepEqual(ready, { status: 'ready', model: basename(run), quality: true }); // a run is named by its folder
     assert.equal(service.state.service!.model.description, `clip-linear head (${run}) on pixel-projection features, quality head ${join(run, 'quality')}`);

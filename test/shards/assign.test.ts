@@ -27,7 +27,11 @@ test('a question id keys the hash by the first 8 bytes of its SHA-256', () => {
     'img_000.png': [0, 0, 0, 0, 0, 22],
   };
   for (const [id, shards] of Object.entries(golden)) {
-    assert.deepEqual([1, 2, 3, 4, 10, 100].map((n) => shardOf(id, n)), shards, id);
+    assert.deepEqual(
+      [1, 2, 3, 4, 10, 100].map((n) => shardOf(id, n)),
+      shards,
+      id,
+    );
   }
 });
 
@@ -35,15 +39,24 @@ const ids = Array.from({ length: 3000 }, (_, i) => `VizWiz_train_${String(i).pad
 
 test('every row is in exactly one shard, in annotation order, and the shards are balanced', () => {
   const shards = [0, 1, 2].map((index) => shardRows(ids, { index, count: 3 }));
-  assert.deepEqual(shards.flat().sort((a, b) => a - b), ids.map((_, i) => i));
+  assert.deepEqual(
+    shards.flat().sort((a, b) => a - b),
+    ids.map((_, i) => i),
+  );
   for (const rows of shards) {
-    assert.deepEqual(rows, [...rows].sort((a, b) => a - b));
+    assert.deepEqual(
+      rows,
+      [...rows].sort((a, b) => a - b),
+    );
     assert.ok(Math.abs(rows.length - 1000) < 100, `shard of ${rows.length} rows, expected about 1000`);
   }
   const questions = ids.slice(0, 5).map((image) => ({ image, question: 'q' }));
   assert.deepEqual(selectShard(questions, undefined).rows, [0, 1, 2, 3, 4]);
   const one = selectShard(questions, { index: 1, count: 3 });
-  assert.deepEqual(one.items.map((q) => q.image), one.rows.map((r) => ids[r]));
+  assert.deepEqual(
+    one.items.map((q) => q.image),
+    one.rows.map((r) => ids[r]),
+  );
 });
 
 test('going from n to n + 1 shards moves only the rows that land in the new shard, about 1/(n+1) of them', () => {

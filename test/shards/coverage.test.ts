@@ -15,13 +15,17 @@ const MODEL = 'b'.repeat(64);
 
 function shard(index: number, count = 3, o: { source?: string; model?: string; kind?: ShardKind; file?: string } = {}): ShardInput {
   const { rows, items } = selectShard(questions, { index, count });
-  const manifest = buildManifest(o.kind ?? 'features', { index, count }, {
-    source: o.source ?? SOURCE,
-    model: o.model ?? MODEL,
-    total: questions.length,
-    rows,
-    ids: items.map((q) => q.image),
-  });
+  const manifest = buildManifest(
+    o.kind ?? 'features',
+    { index, count },
+    {
+      source: o.source ?? SOURCE,
+      model: o.model ?? MODEL,
+      total: questions.length,
+      rows,
+      ids: items.map((q) => q.image),
+    },
+  );
   return { file: o.file ?? `s${index}-of-${count}.safetensors`, manifest };
 }
 
@@ -34,8 +38,14 @@ const rejects = (inputs: ShardInput[], message: string): void => {
 
 test('complete shards of one job are returned in shard order', () => {
   const merged = checkCoverage([shard(2), shard(0), shard(1)], 'features', 'out.safetensors');
-  assert.deepEqual(merged.map((s) => s.manifest.index), [0, 1, 2]);
-  assert.equal(merged.reduce((n, s) => n + s.manifest.rows.length, 0), 30);
+  assert.deepEqual(
+    merged.map((s) => s.manifest.index),
+    [0, 1, 2],
+  );
+  assert.equal(
+    merged.reduce((n, s) => n + s.manifest.rows.length, 0),
+    30,
+  );
 });
 
 test('missing and duplicated shards are named', () => {

@@ -35,16 +35,28 @@ test('skipped images are named by their row in the whole file, and the merged fi
         ...(index !== undefined ? { shard: { index, count: 3 } } : {}),
       });
     const whole = await run('all.safetensors');
-    assert.deepEqual(whole.failures.map((f) => [f.row, f.image]), [[7, broken]]);
+    assert.deepEqual(
+      whole.failures.map((f) => [f.row, f.image]),
+      [[7, broken]],
+    );
     for (const index of [0, 1, 2]) {
       const r = await run(`s${index}.safetensors`, index);
       assert.deepEqual([r.rows, r.totalRows], [selectShard(questions, { index, count: 3 }).rows.length, 12]);
-      assert.deepEqual(r.failures.map((f) => [f.row, f.image]), index === owner ? [[7, broken]] : []);
+      assert.deepEqual(
+        r.failures.map((f) => [f.row, f.image]),
+        index === owner ? [[7, broken]] : [],
+      );
     }
     assert.equal((await run(`s${owner}.safetensors`, owner)).upToDate, true);
 
-    const merged = await mergeFeatureShards([0, 1, 2].map((i) => join(dir, `s${i}.safetensors`)), join(dir, 'merged.safetensors'));
-    assert.deepEqual(merged.failures.map((f) => f.row), [7]);
+    const merged = await mergeFeatureShards(
+      [0, 1, 2].map((i) => join(dir, `s${i}.safetensors`)),
+      join(dir, 'merged.safetensors'),
+    );
+    assert.deepEqual(
+      merged.failures.map((f) => f.row),
+      [7],
+    );
     assert.ok((await readFile(join(dir, 'merged.safetensors'))).equals(await readFile(join(dir, 'all.safetensors'))));
     const failures = JSON.parse(await readFile(join(dir, 'merged.failures.json'), 'utf8'));
     assert.deepEqual([failures.out, failures.skipped, failures.failures[0].row], [join(dir, 'merged.safetensors'), 1, 7]);

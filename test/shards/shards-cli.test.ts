@@ -97,7 +97,10 @@ describe('sharded extraction', () => {
     // the job of the first test's shard 1/3: the child used the same encoder options
     const rerun = await runVizwizAsync([...extract, '--annotations', annotations, '--images', images, '--out', out, '--shard', '1/3']);
     assert.equal(rerun.status, 0, rerun.stderr);
-    const m = /^extract: resuming .*killed\.safetensors: (\d+) of (\d+) rows already done\nextract: shard 1\/3: (\d+) of (\d+) rows -> .*killed\.safetensors \((\d+) resumed\)\n$/.exec(rerun.stderr);
+    const m =
+      /^extract: resuming .*killed\.safetensors: (\d+) of (\d+) rows already done\nextract: shard 1\/3: (\d+) of (\d+) rows -> .*killed\.safetensors \((\d+) resumed\)\n$/.exec(
+        rerun.stderr,
+      );
     assert.ok(m, rerun.stderr);
     assert.deepEqual([m[2], m[3], m[4], m[5]].map(Number), [shardSize(1), shardSize(1), questions.length, Number(m[1])]);
     assert.ok(Number(m[1]) >= 4 && Number(m[1]) < shardSize(1), `resumed ${m[1]} rows`);
@@ -129,7 +132,10 @@ describe('sharded extraction', () => {
         `(model ${await modelOf(f('foreign.safetensors'))}, the rest ${await modelOf(f('s0.safetensors'))}); missing shard 1/3\n`,
     );
     const fails = (message: string) => (e: unknown) => e instanceof VizWizError && e.message === message;
-    await assert.rejects(mergeFeatureShards([f('s0.safetensors'), f('s2.safetensors')], into), fails(`cannot merge 2 shard file(s) into ${into}: missing shard 1/3`));
+    await assert.rejects(
+      mergeFeatureShards([f('s0.safetensors'), f('s2.safetensors')], into),
+      fails(`cannot merge 2 shard file(s) into ${into}: missing shard 1/3`),
+    );
     await copyFile(f('s1.safetensors'), f('s1-retried.safetensors'));
     await assert.rejects(
       mergeFeatureShards([f('s0.safetensors'), f('s1.safetensors'), f('s1-retried.safetensors'), f('s2.safetensors')], into),
@@ -168,7 +174,8 @@ describe('sharded prediction', () => {
     );
     await assert.rejects(
       mergePredictionShards([f('p0.json'), f('preds.json')], into),
-      (e: unknown) => e instanceof VizWizError && e.message === `${f('preds.json')}: a submission file, not a shard (shards are written by vizwiz predict --shard i/n)`,
+      (e: unknown) =>
+        e instanceof VizWizError && e.message === `${f('preds.json')}: a submission file, not a shard (shards are written by vizwiz predict --shard i/n)`,
     );
   });
 });
@@ -179,7 +186,8 @@ describe('sharded PaliGemma prediction', () => {
     await writeTinyPaligemma(model);
     const source = new FolderImageSource(images);
     // batch size 1: a batch is padded to its longest prompt, so larger batches may round `answerable` differently
-    const predict = (shard?: ShardSpec) => predictPaligemma({ base: model, questions, images: source, batchSize: 1, maxNewTokens: 4, ...(shard ? { shard } : {}) });
+    const predict = (shard?: ShardSpec) =>
+      predictPaligemma({ base: model, questions, images: source, batchSize: 1, maxNewTokens: 4, ...(shard ? { shard } : {}) });
     await writeSubmission(f('pg.json'), await predict());
     const files: string[] = [];
     for (const index of [0, 1, 2]) {

@@ -11,7 +11,15 @@ import { loadEncoder } from '../../src/features/registry.js';
 import { parseShard } from '../../src/shards/spec.js';
 import { wrapEncoder } from '../features/extract-fixture.js';
 
-const [annotations, images, out, shard, delay, imageDim, textDim] = process.argv.slice(2) as string[] as [string, string, string, string, string, string, string];
+const [annotations, images, out, shard, delay, imageDim, textDim] = process.argv.slice(2) as string[] as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 const overrides = { imageDim: Number(imageDim), textDim: Number(textDim) };
 const encoder = wrapEncoder(await loadEncoder('pixel-projection', { overrides }), { delayMs: Number(delay) });
 await extractFeatures({

@@ -29,7 +29,10 @@ after(async () => rm(out, { recursive: true, force: true }));
 describe('quality head training', () => {
   it('learns the sample defects from pixel-projection features: AP well above prevalence, undefined for absent flaws', () => {
     const byFlag = Object.fromEntries(record.evaluation.flags.map((s) => [s.flag, s]));
-    assert.deepEqual(record.evaluation.flags.map((s) => s.flag), ['blur', 'too_dark', 'too_bright', 'framing', 'obstruction', 'rotation', 'unrecognizable']);
+    assert.deepEqual(
+      record.evaluation.flags.map((s) => s.flag),
+      ['blur', 'too_dark', 'too_bright', 'framing', 'obstruction', 'rotation', 'unrecognizable'],
+    );
     assert.equal(record.evaluation.rows, 90);
     assert.equal(record.evaluation.missing, 0);
     for (const absent of ['too_bright', 'obstruction', 'rotation']) {

@@ -4,7 +4,10 @@ import { learningRate, warmupSteps } from '../../src/train/schedule.js';
 
 describe('learning-rate schedules', () => {
   it('constant stays at lr', () => {
-    assert.deepEqual([0, 5, 99].map((s) => learningRate({ kind: 'constant', lr: 0.005 }, s, 100)), [0.005, 0.005, 0.005]);
+    assert.deepEqual(
+      [0, 5, 99].map((s) => learningRate({ kind: 'constant', lr: 0.005 }, s, 100)),
+      [0.005, 0.005, 0.005],
+    );
   });
 
   it('cosine warms up linearly, peaks, and decays to minLr', () => {
@@ -19,6 +22,9 @@ describe('learning-rate schedules', () => {
 
   it('linear decays to minLr without warmup', () => {
     const c = { kind: 'linear' as const, lr: 1, minLr: 0.5 };
-    assert.deepEqual([0, 50, 100].map((s) => learningRate(c, s, 100)), [1, 0.75, 0.5]);
+    assert.deepEqual(
+      [0, 50, 100].map((s) => learningRate(c, s, 100)),
+      [1, 0.75, 0.5],
+    );
   });
 });

@@ -15,7 +15,11 @@ function majorityAccuracy(data: SampleWithFeatures): number {
   const counts = new Map<string, number>();
   for (const t of selectTargets(data.train.records, 'deuser')) counts.set(t.answer, (counts.get(t.answer) ?? 0) + 1);
   const majority = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
-  return evaluate(data.val.records, data.val.records.map((r) => ({ image: r.image, answer: majority })), {}).overall;
+  return evaluate(
+    data.val.records,
+    data.val.records.map((r) => ({ image: r.image, answer: majority })),
+    {},
+  ).overall;
 }
 
 async function train(head: HeadName, epochs: number, out: string, epochBudget?: number, extra: Partial<Parameters<typeof trainHead>[0]> = {}, lr?: number) {
@@ -83,10 +87,7 @@ describe('training the heads on the sample dataset', () => {
     const resumed = await train('clip-linear', 4, parts);
     assert.equal(resumed.completed, true);
     assert.deepEqual(withoutTime(resumed.history), withoutTime(uninterrupted.history));
-    assert.deepEqual(
-      await readFile(join(parts, 'best', 'params.safetensors')),
-      await readFile(join(whole, 'best', 'params.safetensors')),
-    );
+    assert.deepEqual(await readFile(join(parts, 'best', 'params.safetensors')), await readFile(join(whole, 'best', 'params.safetensors')));
   });
 
   it('refuses to resume a run folder that holds another configuration', async () => {
@@ -110,10 +111,16 @@ describe('training the heads on the sample dataset', () => {
     const state = JSON.parse(await readFile(join(killed, 'state.json'), 'utf8'));
     assert.equal(state.epoch, 1, 'the checkpoint still holds epoch 1');
     const written = JSON.parse(await readFile(join(killed, 'history.json'), 'utf8')) as EpochRecord[];
-    assert.deepEqual(written.map((e) => e.epoch), [1, 2]);
+    assert.deepEqual(
+      written.map((e) => e.epoch),
+      [1, 2],
+    );
     const resumed = await train('clip-linear', 3, killed);
     assert.equal(resumed.completed, true);
-    assert.deepEqual(resumed.history.map((e) => e.epoch), [1, 2, 3]);
+    assert.deepEqual(
+      resumed.history.map((e) => e.epoch),
+      [1, 2, 3],
+    );
     assert.deepEqual(withoutTime(resumed.history), withoutTime(uninterrupted.history));
     const saved = JSON.parse(await readFile(join(killed, 'history.json'), 'utf8')) as EpochRecord[];
     assert.deepEqual(withoutTime(saved), withoutTime(uninterrupted.history));

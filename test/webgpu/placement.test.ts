@@ -11,7 +11,16 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { adamw } from '../../src/engine/optim.js';
 import { buildOptimizerUpdate } from '../../src/engine/optimizer-graph.js';
-import { cpuNodes, formatOpCounts, formatPlacementTable, heavyOnCpu, measurePlacement, opCounts, placementProbe, type GraphPlacement } from '../../src/engine/placement.js';
+import {
+  cpuNodes,
+  formatOpCounts,
+  formatPlacementTable,
+  heavyOnCpu,
+  measurePlacement,
+  opCounts,
+  placementProbe,
+  type GraphPlacement,
+} from '../../src/engine/placement.js';
 import { toolkitGraphs } from '../../src/models/graph-catalogue.js';
 import { TEST_DEVICE } from '../helpers/device.js';
 
@@ -25,7 +34,17 @@ before(async () => {
 });
 
 test('the catalogue has every graph kind the toolkit builds', () => {
-  for (const name of ['clip-vision', 'resnet50', 'siglip-vision', 'gemma-prefill', 'gemma-decode', 'lora-train-step', 'lora-gradients', 'lora-optimizer-update', 'heads-epoch-loop']) {
+  for (const name of [
+    'clip-vision',
+    'resnet50',
+    'siglip-vision',
+    'gemma-prefill',
+    'gemma-decode',
+    'lora-train-step',
+    'lora-gradients',
+    'lora-optimizer-update',
+    'heads-epoch-loop',
+  ]) {
     assert.ok(placements.has(name), name);
   }
 });

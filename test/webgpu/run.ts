@@ -14,11 +14,11 @@ import { VizWizError } from '../../src/errors.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export const INSTALL_HINT = [
-  'No WebGPU adapter: `npm run test:webgpu` needs a Vulkan driver. With a GPU, install its vendor\'s Vulkan driver and',
-  'libvulkan1. Without one, on Debian bookworm, install Mesa\'s lavapipe (a CPU Vulkan driver) from bookworm-backports:',
+  "No WebGPU adapter: `npm run test:webgpu` needs a Vulkan driver. With a GPU, install its vendor's Vulkan driver and",
+  "libvulkan1. Without one, on Debian bookworm, install Mesa's lavapipe (a CPU Vulkan driver) from bookworm-backports:",
   "  echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/backports.list",
   '  apt-get update && apt-get install -y -t bookworm-backports mesa-vulkan-drivers libvulkan1',
-  '(bookworm\'s own Mesa 22 is too old: WebGPU rejects it). .ci/run does this when the packages are missing.',
+  "(bookworm's own Mesa 22 is too old: WebGPU rejects it). .ci/run does this when the packages are missing.",
 ].join('\n');
 
 /** The listed test files, in order. */

@@ -31,20 +31,57 @@ export function normaliseLoosely(answer: string): string {
 
 /** How many of the ten answers agree with the truth, with weights. */
 const AGREEMENT: readonly (readonly [number, number])[] = [
-  [10, 20], [9, 20], [8, 17], [7, 13], [6, 10], [5, 7], [4, 5], [3, 4], [2, 2.5], [1, 1.5],
+  [10, 20],
+  [9, 20],
+  [8, 17],
+  [7, 13],
+  [6, 10],
+  [5, 7],
+  [4, 5],
+  [3, 4],
+  [2, 2.5],
+  [1, 1.5],
 ];
 
 /** How many of the ten say "unanswerable" on an unanswerable question. */
 const UNANSWERABLE_VOTES: readonly (readonly [number, number])[] = [
-  [10, 8], [9, 14], [8, 18], [7, 18], [6, 14], [5, 11], [4, 9], [3, 8],
+  [10, 8],
+  [9, 14],
+  [8, 18],
+  [7, 18],
+  [6, 14],
+  [5, 11],
+  [4, 9],
+  [3, 8],
 ];
 
 /** What people write instead of "unanswerable", by defect; TRUTH = a guess at the real answer. */
 const TRUTH = '\u0000truth';
 const DEFECT_ANSWERS: Readonly<Record<Defect, readonly (readonly [string, number])[]>> = {
-  blur: [['blurry', 3], ['unsuitable', 3], ['unsuitable image', 2], ['too blurry', 1], ["i can't tell", 1], [TRUTH, 1.5]],
-  dark: [['too dark', 3], ['unsuitable', 3], ['unsuitable image', 2], ['dark', 1], ["i can't tell", 1], [TRUTH, 1]],
-  framing: [['unsuitable image', 2], ['unsuitable', 3], ["i can't tell", 2], ['not in frame', 1], ["can't see it", 1], [TRUTH, 2]],
+  blur: [
+    ['blurry', 3],
+    ['unsuitable', 3],
+    ['unsuitable image', 2],
+    ['too blurry', 1],
+    ["i can't tell", 1],
+    [TRUTH, 1.5],
+  ],
+  dark: [
+    ['too dark', 3],
+    ['unsuitable', 3],
+    ['unsuitable image', 2],
+    ['dark', 1],
+    ["i can't tell", 1],
+    [TRUTH, 1],
+  ],
+  framing: [
+    ['unsuitable image', 2],
+    ['unsuitable', 3],
+    ["i can't tell", 2],
+    ['not in frame', 1],
+    ["can't see it", 1],
+    [TRUTH, 2],
+  ],
 };
 
 /** Answers used when a draft's distractor pool runs dry. */
@@ -70,9 +107,21 @@ export function surfaceVariant(rng: Rng, answer: string): string {
 
 function confidence(rng: Rng, kind: 'agree' | 'other' | 'unanswerable'): AnswerConfidence {
   const weights: Record<typeof kind, readonly (readonly [AnswerConfidence, number])[]> = {
-    agree: [['yes', 82], ['maybe', 14], ['no', 4]],
-    other: [['yes', 50], ['maybe', 35], ['no', 15]],
-    unanswerable: [['yes', 62], ['maybe', 28], ['no', 10]],
+    agree: [
+      ['yes', 82],
+      ['maybe', 14],
+      ['no', 4],
+    ],
+    other: [
+      ['yes', 50],
+      ['maybe', 35],
+      ['no', 15],
+    ],
+    unanswerable: [
+      ['yes', 62],
+      ['maybe', 28],
+      ['no', 10],
+    ],
   };
   return rng.weighted(weights[kind]);
 }

@@ -11,8 +11,20 @@ import type { Outline, RGB } from './raster.js';
 import type { SceneLabel, SceneShape } from './scene.js';
 import { textWidth } from './font.js';
 import {
-  COLOUR_QUESTIONS, COUNT_ALL_QUESTIONS, COUNT_KIND_QUESTIONS, IS_COLOUR_QUESTIONS, IS_THERE_QUESTIONS, NUMBER_WORDS,
-  PRODUCT_QUESTIONS, PRODUCT_WORDS, SHAPE_KINDS, SHAPE_NAMES, SOUP_FLAVOURS, SOUP_QUESTIONS, fill, type ShapeName,
+  COLOUR_QUESTIONS,
+  COUNT_ALL_QUESTIONS,
+  COUNT_KIND_QUESTIONS,
+  IS_COLOUR_QUESTIONS,
+  IS_THERE_QUESTIONS,
+  NUMBER_WORDS,
+  PRODUCT_QUESTIONS,
+  PRODUCT_WORDS,
+  SHAPE_KINDS,
+  SHAPE_NAMES,
+  SOUP_FLAVOURS,
+  SOUP_QUESTIONS,
+  fill,
+  type ShapeName,
 } from './vocab.js';
 
 export const ANSWERABLE_FAMILIES = ['colour', 'label', 'count', 'yesno'] as const;
@@ -65,7 +77,7 @@ function gridShapes(rng: Rng, size: number, kinds: readonly ShapeName[]): SceneS
     const at = cells[i] ?? 0;
     const r = cell * rng.uniform(kind === 'triangle' ? 0.34 : 0.26, kind === 'triangle' ? 0.42 : 0.34);
     const room = Math.max(0, cell / 2 - r - 1);
-    const cx = (at % 3 + 0.5) * cell + rng.uniform(-room, room);
+    const cx = ((at % 3) + 0.5) * cell + rng.uniform(-room, room);
     const cy = (Math.floor(at / 3) + 0.5) * cell + rng.uniform(-room, room);
     return { outline: { kind, cx, cy, r }, colour: tint(rng, rng.pick(COLOURS)), shade: rng.uniform(0.05, 0.2) };
   });
@@ -99,10 +111,15 @@ function colourDraft(rng: Rng, size: number, surface: readonly [RGB, RGB]): Draf
   const colour = rng.pick(COLOURS);
   const truth = colour.name;
   return {
-    family: 'colour', answerType: 'other', question: rng.pick(COLOUR_QUESTIONS), truth, truthVariants: [],
+    family: 'colour',
+    answerType: 'other',
+    question: rng.pick(COLOUR_QUESTIONS),
+    truth,
+    truthVariants: [],
     distractors: withUnanswerable([...colour.synonyms, ...colour.neighbours, `${truth} color`, `a ${truth} one`, `light ${truth}`, `${truth} and white`]),
     confuser: rng.pick([...colour.neighbours, ...colour.synonyms.slice(0, 1)]),
-    surface, shapes: [bigShape(rng, size, tint(rng, colour))],
+    surface,
+    shapes: [bigShape(rng, size, tint(rng, colour))],
   };
 }
 
@@ -113,9 +130,25 @@ function labelDraft(rng: Rng, size: number, surface: readonly [RGB, RGB]): Draft
     const other = rng.pick(SOUP_FLAVOURS.filter((f) => f !== flavour)).toLowerCase();
     const { box, label } = productBox(rng, size, [flavour, 'SOUP']);
     return {
-      family: 'label', answerType: 'other', question: rng.pick(SOUP_QUESTIONS), truth, truthVariants: [`the ${truth}`],
-      distractors: withUnanswerable([`${truth} soup`, 'soup', `cream of ${truth}`, `${truth} soup can`, `a can of ${truth} soup`, other, `${other} soup`, 'campbells']),
-      confuser: `${truth} soup`, surface, shapes: [box], label,
+      family: 'label',
+      answerType: 'other',
+      question: rng.pick(SOUP_QUESTIONS),
+      truth,
+      truthVariants: [`the ${truth}`],
+      distractors: withUnanswerable([
+        `${truth} soup`,
+        'soup',
+        `cream of ${truth}`,
+        `${truth} soup can`,
+        `a can of ${truth} soup`,
+        other,
+        `${other} soup`,
+        'campbells',
+      ]),
+      confuser: `${truth} soup`,
+      surface,
+      shapes: [box],
+      label,
     };
   }
   const word = rng.pick(PRODUCT_WORDS);
@@ -123,14 +156,38 @@ function labelDraft(rng: Rng, size: number, surface: readonly [RGB, RGB]): Draft
   const other = rng.pick(PRODUCT_WORDS.filter((w) => w !== word)).toLowerCase();
   const { box, label } = productBox(rng, size, [word]);
   return {
-    family: 'label', answerType: 'other', question: rng.pick(PRODUCT_QUESTIONS), truth, truthVariants: [`the ${truth}`, `a ${truth}`],
-    distractors: withUnanswerable([`${truth} box`, `box of ${truth}`, `can of ${truth}`, `${truth} package`, 'food', 'a box', 'package', other, "i can't read it", 'label']),
-    confuser: rng.pick([`box of ${truth}`, `${truth} box`, other]), surface, shapes: [box], label,
+    family: 'label',
+    answerType: 'other',
+    question: rng.pick(PRODUCT_QUESTIONS),
+    truth,
+    truthVariants: [`the ${truth}`, `a ${truth}`],
+    distractors: withUnanswerable([
+      `${truth} box`,
+      `box of ${truth}`,
+      `can of ${truth}`,
+      `${truth} package`,
+      'food',
+      'a box',
+      'package',
+      other,
+      "i can't read it",
+      'label',
+    ]),
+    confuser: rng.pick([`box of ${truth}`, `${truth} box`, other]),
+    surface,
+    shapes: [box],
+    label,
   };
 }
 
 function countDraft(rng: Rng, size: number, surface: readonly [RGB, RGB]): Draft {
-  const n = rng.weighted([[1, 2], [2, 3], [3, 3], [4, 2], [5, 2]] as const);
+  const n = rng.weighted([
+    [1, 2],
+    [2, 3],
+    [3, 3],
+    [4, 2],
+    [5, 2],
+  ] as const);
   const allKinds = rng.chance(0.4);
   const target = rng.pick(SHAPE_KINDS);
   let kinds: ShapeName[];
@@ -150,9 +207,15 @@ function countDraft(rng: Rng, size: number, surface: readonly [RGB, RGB]): Draft
   const word = NUMBER_WORDS[n] ?? String(n);
   const nearby = [n - 1, n + 1].filter((m) => m >= 1).map(String);
   return {
-    family: 'count', answerType: 'number', question, truth: String(n), truthVariants: [word, word[0]?.toUpperCase() + word.slice(1)],
+    family: 'count',
+    answerType: 'number',
+    question,
+    truth: String(n),
+    truthVariants: [word, word[0]?.toUpperCase() + word.slice(1)],
     distractors: withUnanswerable([...nearby, `${n} ${things}`, `${word} ${things}`, 'many', 'a few', 'several', String(n + 2)]),
-    confuser: rng.pick(nearby), surface, shapes: gridShapes(rng, size, rng.shuffle(kinds)),
+    confuser: rng.pick(nearby),
+    surface,
+    shapes: gridShapes(rng, size, rng.shuffle(kinds)),
   };
 }
 
@@ -165,9 +228,15 @@ function yesNoDraft(rng: Rng, size: number, surface: readonly [RGB, RGB]): Draft
     const colour = rng.pick(COLOURS);
     const asked = yes ? colour : rng.pick(COLOURS.filter((c) => c.name !== colour.name));
     return {
-      family: 'yesno', answerType: 'yes/no', question: fill(rng.pick(IS_COLOUR_QUESTIONS), { colour: asked.name }), truth, truthVariants: [],
+      family: 'yesno',
+      answerType: 'yes/no',
+      question: fill(rng.pick(IS_COLOUR_QUESTIONS), { colour: asked.name }),
+      truth,
+      truthVariants: [],
       distractors: withUnanswerable([...common, colour.name, `it is ${colour.name}`, ...colour.neighbours]),
-      confuser: opposite, surface, shapes: [bigShape(rng, size, tint(rng, colour))],
+      confuser: opposite,
+      surface,
+      shapes: [bigShape(rng, size, tint(rng, colour))],
     };
   }
   const target = rng.pick(SHAPE_KINDS);
@@ -177,9 +246,15 @@ function yesNoDraft(rng: Rng, size: number, surface: readonly [RGB, RGB]): Draft
   if (yes) kinds[0] = target;
   const question = fill(rng.pick(IS_THERE_QUESTIONS), { shape: target, shapes: SHAPE_NAMES[target] });
   return {
-    family: 'yesno', answerType: 'yes/no', question, truth, truthVariants: [],
+    family: 'yesno',
+    answerType: 'yes/no',
+    question,
+    truth,
+    truthVariants: [],
     distractors: withUnanswerable([...common, ...others.map((k) => SHAPE_NAMES[k]), String(count)]),
-    confuser: opposite, surface, shapes: gridShapes(rng, size, rng.shuffle(kinds)),
+    confuser: opposite,
+    surface,
+    shapes: gridShapes(rng, size, rng.shuffle(kinds)),
   };
 }
 

@@ -83,7 +83,11 @@ async function writeZips(out: string, plan: SamplePlan, concurrency: number): Pr
   }));
   const annotationsZip = path.join(out, 'Annotations.zip');
   await writeZipAtomic(annotationsZip, annotations);
-  const quality = QUALITY_SPLITS.map((split) => ({ name: `${QUALITY_FOLDER}/${split}.json`, data: Buffer.from(qualityJson(plan.splits[split])), compress: true }));
+  const quality = QUALITY_SPLITS.map((split) => ({
+    name: `${QUALITY_FOLDER}/${split}.json`,
+    data: Buffer.from(qualityJson(plan.splits[split])),
+    compress: true,
+  }));
   const qualityZip = path.join(out, `${QUALITY_FOLDER}.zip`);
   await writeZipAtomic(qualityZip, quality);
   return [annotationsZip, ...written, qualityZip];

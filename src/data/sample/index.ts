@@ -5,12 +5,17 @@
  */
 
 export { generateSample, formatSummary, annotationJson, type SampleSummary, type SplitSummary } from './generate.js';
+export { planSample, imageName, slotQuotas, toQuestion, toRecord, type FamilySlot, type PlannedItem, type SamplePlan } from './plan.js';
 export {
-  planSample, imageName, slotQuotas, toQuestion, toRecord, type FamilySlot, type PlannedItem, type SamplePlan,
-} from './plan.js';
-export {
-  MIN_QUESTIONS, SAMPLE_DEFAULTS, SPLITS, resolveSampleOptions, splitSizes,
-  type ResolvedSampleOptions, type SampleOptions, type Split, type SplitRatios,
+  MIN_QUESTIONS,
+  SAMPLE_DEFAULTS,
+  SPLITS,
+  resolveSampleOptions,
+  splitSizes,
+  type ResolvedSampleOptions,
+  type SampleOptions,
+  type Split,
+  type SplitRatios,
 } from './options.js';
 export { encodeScene } from './encode.js';
 export { renderScene, type Scene } from './scene.js';

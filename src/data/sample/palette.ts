@@ -36,16 +36,40 @@ export function colourByName(name: string): NamedColour {
 
 /** Muted surfaces (table tops, counters, walls, hands): top and bottom of a gentle gradient. */
 export const SURFACES: readonly (readonly [RGB, RGB])[] = [
-  [[206, 196, 176], [176, 164, 142]], // beige counter
-  [[190, 190, 194], [150, 150, 156]], // grey table
-  [[178, 150, 118], [140, 112, 84]], // wood
-  [[196, 204, 210], [160, 168, 176]], // pale blue-grey wall
-  [[214, 206, 196], [186, 170, 156]], // skin-ish / paper bag
+  [
+    [206, 196, 176],
+    [176, 164, 142],
+  ], // beige counter
+  [
+    [190, 190, 194],
+    [150, 150, 156],
+  ], // grey table
+  [
+    [178, 150, 118],
+    [140, 112, 84],
+  ], // wood
+  [
+    [196, 204, 210],
+    [160, 168, 176],
+  ], // pale blue-grey wall
+  [
+    [214, 206, 196],
+    [186, 170, 156],
+  ], // skin-ish / paper bag
 ];
 
 /** Dark inks for printed words, and the pale label papers they are printed on. */
-export const INKS: readonly RGB[] = [[20, 20, 24], [30, 36, 96], [110, 20, 24], [20, 70, 40]];
-export const PAPERS: readonly RGB[] = [[246, 244, 236], [236, 232, 214], [250, 250, 250]];
+export const INKS: readonly RGB[] = [
+  [20, 20, 24],
+  [30, 36, 96],
+  [110, 20, 24],
+  [20, 70, 40],
+];
+export const PAPERS: readonly RGB[] = [
+  [246, 244, 236],
+  [236, 232, 214],
+  [250, 250, 250],
+];
 
 /** Multiplies a colour by a brightness factor and jitters each channel by up to ±`jitter`. */
 export function vary(rgb: RGB, brightness: number, jitter: readonly [number, number, number]): RGB {

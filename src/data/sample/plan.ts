@@ -16,15 +16,32 @@ export type FamilySlot = AnswerableFamily | 'unanswerable';
 
 /** Share of each slot kind: other (colour + label) 46%, unanswerable 28%, yes/no 14%, number 12%. */
 const SLOT_WEIGHTS: readonly (readonly [FamilySlot, number])[] = [
-  ['colour', 24], ['label', 22], ['count', 12], ['yesno', 14], ['unanswerable', 28],
+  ['colour', 24],
+  ['label', 22],
+  ['count', 12],
+  ['yesno', 14],
+  ['unanswerable', 28],
 ];
 
 /** Which answerable family an unanswerable question is disguised as, and which defect spoils the photo. */
-const UNDERLYING: readonly (readonly [AnswerableFamily, number])[] = [['colour', 30], ['label', 35], ['count', 15], ['yesno', 20]];
-const DEFECT_WEIGHTS: readonly (readonly [Defect, number])[] = [['blur', 40], ['dark', 30], ['framing', 30]];
+const UNDERLYING: readonly (readonly [AnswerableFamily, number])[] = [
+  ['colour', 30],
+  ['label', 35],
+  ['count', 15],
+  ['yesno', 20],
+];
+const DEFECT_WEIGHTS: readonly (readonly [Defect, number])[] = [
+  ['blur', 40],
+  ['dark', 30],
+  ['framing', 30],
+];
 
 const SLOT_TYPE: Record<FamilySlot, AnswerType> = {
-  colour: 'other', label: 'other', count: 'number', yesno: 'yes/no', unanswerable: 'unanswerable',
+  colour: 'other',
+  label: 'other',
+  count: 'number',
+  yesno: 'yes/no',
+  unanswerable: 'unanswerable',
 };
 
 export interface PlannedItem {
@@ -61,7 +78,7 @@ export function slotQuotas(m: number): Record<FamilySlot, number> {
   const total = SLOT_WEIGHTS.reduce((a, [, w]) => a + w, 0);
   const quotas = Object.fromEntries(SLOT_WEIGHTS.map(([slot, w]) => [slot, Math.floor((m * w) / total)])) as Record<FamilySlot, number>;
   let left = m - SLOT_WEIGHTS.reduce((a, [slot]) => a + quotas[slot], 0);
-  const byRemainder = [...SLOT_WEIGHTS].sort(([, a], [, b]) => ((m * b) / total) % 1 - ((m * a) / total) % 1);
+  const byRemainder = [...SLOT_WEIGHTS].sort(([, a], [, b]) => (((m * b) / total) % 1) - (((m * a) / total) % 1));
   for (const [slot] of byRemainder) {
     if (left <= 0) break;
     quotas[slot]++;
@@ -98,9 +115,17 @@ function planItem(split: Split, index: number, slot: FamilySlot, seed: number, s
     noiseSeed: mixSeed(seed, splitNo, index, 0x5eed),
   };
   return {
-    split, index, image: imageName(split, index), question: draft.question, family,
-    answerType: defect === undefined ? draft.answerType : 'unanswerable', answerable: defect === undefined ? 1 : 0,
-    degradation: defect ?? 'none', truth: draft.truth, answers, scene,
+    split,
+    index,
+    image: imageName(split, index),
+    question: draft.question,
+    family,
+    answerType: defect === undefined ? draft.answerType : 'unanswerable',
+    answerable: defect === undefined ? 1 : 0,
+    degradation: defect ?? 'none',
+    truth: draft.truth,
+    answers,
+    scene,
   };
 }
 

@@ -120,7 +120,7 @@ export class Canvas {
         const y = py + 0.5;
         const coverage = Math.max(0, Math.min(1, insideDistance(o, x, y) / softness + 0.5));
         if (coverage <= 0) continue;
-        const light = 1 + shade * (-(x - o.cx) - (y - o.cy)) / span;
+        const light = 1 + (shade * (-(x - o.cx) - (y - o.cy))) / span;
         const c: RGB = [colour[0] * light, colour[1] * light, colour[2] * light];
         this.blend(px, py, c, coverage * opacity);
       }

@@ -5,8 +5,22 @@
 
 /** Words printed on product boxes; the answer is the word in lower case. At most 6 letters (label width). */
 export const PRODUCT_WORDS = [
-  'SOUP', 'BEANS', 'CORN', 'TEA', 'MILK', 'RICE', 'PASTA', 'COFFEE', 'JUICE', 'SUGAR', 'SALT', 'FLOUR', 'HONEY',
-  'OATS', 'PEAS', 'CEREAL',
+  'SOUP',
+  'BEANS',
+  'CORN',
+  'TEA',
+  'MILK',
+  'RICE',
+  'PASTA',
+  'COFFEE',
+  'JUICE',
+  'SUGAR',
+  'SALT',
+  'FLOUR',
+  'HONEY',
+  'OATS',
+  'PEAS',
+  'CEREAL',
 ] as const;
 
 /** Flavours printed above "SOUP" on soup cans. */

@@ -38,10 +38,7 @@ const powRule: GradRule = (ctx) => {
   const a = input(ctx, 0);
   const b = input(ctx, 1);
   const y = output(ctx, 0);
-  return [
-    ctx.needs[0] ? unbroadcast(mul(g, mul(b, pow(a, sub(b, 1)))), a.shape) : null,
-    ctx.needs[1] ? unbroadcast(mul(g, mul(y, log(a))), b.shape) : null,
-  ];
+  return [ctx.needs[0] ? unbroadcast(mul(g, mul(b, pow(a, sub(b, 1)))), a.shape) : null, ctx.needs[1] ? unbroadcast(mul(g, mul(y, log(a))), b.shape) : null];
 };
 
 const sumRule: GradRule = (ctx) => ctx.node.inputs.map((x, i) => (x && ctx.needs[i] ? unbroadcast(dy0(ctx), x.shape) : null));

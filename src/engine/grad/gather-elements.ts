@@ -11,10 +11,15 @@ const gatherElementsRule: GradRule = (ctx) => {
   const data = input(ctx, 0); // (.., D, ..)
   const indices = input(ctx, 1); // (.., K, ..)
   const g = dy0(ctx); // (.., K, ..)
-  const dx = data.graph.op('ScatterElements', [zerosLike(data), indices, g], { dtype: data.dtype, shape: data.shape }, {
-    axis: { kind: 'int', value: intAttr(ctx, 'axis', 0) },
-    reduction: { kind: 'string', value: 'add' },
-  });
+  const dx = data.graph.op(
+    'ScatterElements',
+    [zerosLike(data), indices, g],
+    { dtype: data.dtype, shape: data.shape },
+    {
+      axis: { kind: 'int', value: intAttr(ctx, 'axis', 0) },
+      reduction: { kind: 'string', value: 'add' },
+    },
+  );
   return [dx, null];
 };
 

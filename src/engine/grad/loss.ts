@@ -20,14 +20,24 @@ const softmaxCrossEntropyRule: GradRule = (ctx) => {
   const logProb = output(ctx, 1); // (N, C)
   const g = logits.graph;
   const idx = unsqueeze(labels, [1]); // (N, 1)
-  const minusOne = g.op('ConstantOfShape', [shapeOf(idx)], { dtype: logits.dtype, shape: idx.shape }, {
-    value: { kind: 'tensor', value: { name: 'value', dtype: logits.dtype, dims: [1], raw: scalarBytes(-1, logits.dtype) } },
-  }); // (N, 1)
+  const minusOne = g.op(
+    'ConstantOfShape',
+    [shapeOf(idx)],
+    { dtype: logits.dtype, shape: idx.shape },
+    {
+      value: { kind: 'tensor', value: { name: 'value', dtype: logits.dtype, dims: [1], raw: scalarBytes(-1, logits.dtype) } },
+    },
+  ); // (N, 1)
   const p = exp(logProb); // (N, C)
-  const pMinusY = g.op('ScatterElements', [p, idx, minusOne], { dtype: logits.dtype, shape: logits.shape }, {
-    axis: { kind: 'int', value: 1 },
-    reduction: { kind: 'string', value: 'add' },
-  }); // (N, C)
+  const pMinusY = g.op(
+    'ScatterElements',
+    [p, idx, minusOne],
+    { dtype: logits.dtype, shape: logits.shape },
+    {
+      axis: { kind: 'int', value: 1 },
+      reduction: { kind: 'string', value: 'add' },
+    },
+  ); // (N, C)
   const scale = div(dy0(ctx), dimSize(logits, 0, logits.dtype)); // ()
   return [mul(pMinusY, scale), null];
 };

@@ -28,10 +28,7 @@ const matmulRule: GradRule = (ctx) => {
       ctx.needs[1] ? gemm(a, g, null, { transA: true }) : null, // (K, M) @ (M, N)
     ];
   }
-  return [
-    ctx.needs[0] ? unbroadcast(matmul(g, swapLast(b)), a.shape) : null,
-    ctx.needs[1] ? unbroadcast(matmul(swapLast(a), g), b.shape) : null,
-  ];
+  return [ctx.needs[0] ? unbroadcast(matmul(g, swapLast(b)), a.shape) : null, ctx.needs[1] ? unbroadcast(matmul(swapLast(a), g), b.shape) : null];
 };
 
 /** Y = alpha * op(A) op(B) + beta * C. */

@@ -12,16 +12,18 @@ import { gatherElementsRules } from './gather-elements.js';
 import type { GradRule } from './types.js';
 
 export const gradRules: ReadonlyMap<string, GradRule> = new Map(
-  Object.entries({ ...elementwiseRules, ...matmulRules, ...reduceRules, ...normRules, ...activationRules, ...shapeRules, ...lossRules, ...trigRules, ...gatherElementsRules }),
+  Object.entries({
+    ...elementwiseRules,
+    ...matmulRules,
+    ...reduceRules,
+    ...normRules,
+    ...activationRules,
+    ...shapeRules,
+    ...lossRules,
+    ...trigRules,
+    ...gatherElementsRules,
+  }),
 );
 
 /** Ops whose outputs carry no gradient to their inputs. */
-export const nonDifferentiable: ReadonlySet<string> = new Set([
-  'Shape',
-  'OneHot',
-  'Greater',
-  'Less',
-  'Equal',
-  'Sign',
-  'ConstantOfShape',
-]);
+export const nonDifferentiable: ReadonlySet<string> = new Set(['Shape', 'OneHot', 'Greater', 'Less', 'Equal', 'Sign', 'ConstantOfShape']);

@@ -81,9 +81,14 @@ const gatherRule: GradRule = (ctx) => {
   const indices = input(ctx, 1); // (..)
   const g = dy0(ctx); // (.., ..)
   const idx = cast(unsqueeze(indices, [-1]), 'int64'); // (.., 1) int64, as ScatterND requires (Gather takes int32 too)
-  const dx = data.graph.op('ScatterND', [zerosLike(data), idx, g], { dtype: data.dtype, shape: data.shape }, {
-    reduction: { kind: 'string', value: 'add' },
-  });
+  const dx = data.graph.op(
+    'ScatterND',
+    [zerosLike(data), idx, g],
+    { dtype: data.dtype, shape: data.shape },
+    {
+      reduction: { kind: 'string', value: 'add' },
+    },
+  );
   return [dx, null];
 };
 
@@ -98,4 +103,3 @@ export const shapeRules: Readonly<Record<string, GradRule>> = {
   Slice: sliceRule,
   Gather: gatherRule,
 };
-

@@ -18,7 +18,11 @@ export function unbroadcast(g: Value, target: Shape): Value {
     else if (target[i - lead] === 1 && g.shape[i] !== 1) axes.push(i);
   }
   let r = axes.length > 0 ? reduceSum(g, axes, true) : g; // (1.., target)
-  if (lead > 0) r = squeeze(r, Array.from({ length: lead }, (_, i) => i)); // (target)
+  if (lead > 0)
+    r = squeeze(
+      r,
+      Array.from({ length: lead }, (_, i) => i),
+    ); // (target)
   return r;
 }
 

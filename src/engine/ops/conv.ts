@@ -105,7 +105,12 @@ export function maxPool2d(x: Value, o: Pool2dOptions): Value {
   const k = hw(o.kernel, 1);
   const stride = hw(o.stride ?? o.kernel, 1);
   const pads = pads4(o.pad);
-  const shape = [x.shape[0] as Dim, x.shape[1] as Dim, spatialOut(x, 2, k[0], stride[0], pads[0] + pads[2], 1), spatialOut(x, 3, k[1], stride[1], pads[1] + pads[3], 1)];
+  const shape = [
+    x.shape[0] as Dim,
+    x.shape[1] as Dim,
+    spatialOut(x, 2, k[0], stride[0], pads[0] + pads[2], 1),
+    spatialOut(x, 3, k[1], stride[1], pads[1] + pads[3], 1),
+  ];
   return x.graph.op('MaxPool', [x], { dtype: x.dtype, shape }, { kernel_shape: ints(k), strides: ints(stride), pads: ints(pads) });
 }
 
@@ -118,7 +123,8 @@ export function globalAveragePool(x: Value): Value {
 
 /** Collapses axes [axis, rank) into one: (d0, .., d_axis-1, prod(rest)); the leading part is also collapsed to 2-D as ONNX Flatten does. */
 export function flatten(x: Value, axis = 1): Value {
-  const prod = (ds: readonly Dim[], tag: string): Dim => (ds.every((d) => typeof d === 'number') ? (ds as number[]).reduce((a, b) => a * b, 1) : ds.length === 1 ? (ds[0] as Dim) : `${x.name}_${tag}`);
+  const prod = (ds: readonly Dim[], tag: string): Dim =>
+    ds.every((d) => typeof d === 'number') ? (ds as number[]).reduce((a, b) => a * b, 1) : ds.length === 1 ? (ds[0] as Dim) : `${x.name}_${tag}`;
   const shape = [prod(x.shape.slice(0, axis), 'lead'), prod(x.shape.slice(axis), 'flat')];
   return x.graph.op('Flatten', [x], { dtype: x.dtype, shape }, { axis: { kind: 'int', value: axis } });
 }

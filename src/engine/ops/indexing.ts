@@ -13,11 +13,16 @@ import { normalizeAxis, showShape } from '../shape.js';
 export function argMax(x: Value, axis: number, keepdims = false): Value {
   const a = normalizeAxis(axis, x.rank);
   const shape = keepdims ? x.shape.map((d, i) => (i === a ? 1 : d)) : x.shape.filter((_, i) => i !== a);
-  return x.graph.op('ArgMax', [x], { dtype: 'int64', shape }, {
-    axis: { kind: 'int', value: a },
-    keepdims: { kind: 'int', value: keepdims ? 1 : 0 },
-    select_last_index: { kind: 'int', value: 0 },
-  });
+  return x.graph.op(
+    'ArgMax',
+    [x],
+    { dtype: 'int64', shape },
+    {
+      axis: { kind: 'int', value: a },
+      keepdims: { kind: 'int', value: keepdims ? 1 : 0 },
+      select_last_index: { kind: 'int', value: 0 },
+    },
+  );
 }
 
 /**

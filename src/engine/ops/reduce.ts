@@ -18,5 +18,9 @@ export const reduceMax = (x: Value, axes: readonly number[], keepdims = false): 
 
 /** Mean of every element, as a scalar. */
 export function meanAll(x: Value): Value {
-  return reduceMean(x, x.shape.map((_, i) => i), false);
+  return reduceMean(
+    x,
+    x.shape.map((_, i) => i),
+    false,
+  );
 }

@@ -72,7 +72,12 @@ export function verticalPass(src: Uint8Array, stride: number, first: number, tap
       const isFirst = b === 0;
       const isLast = b + 4 === width;
       for (let x = 0; x < stride; x++) {
-        const s = (isFirst ? HALF : (acc[x] as number)) + (src[r0 + x] as number) * ka + (src[r1 + x] as number) * kb + (src[r2 + x] as number) * kc + (src[r3 + x] as number) * kd;
+        const s =
+          (isFirst ? HALF : (acc[x] as number)) +
+          (src[r0 + x] as number) * ka +
+          (src[r1 + x] as number) * kb +
+          (src[r2 + x] as number) * kc +
+          (src[r3 + x] as number) * kd;
         if (isLast) out[o + x] = s >> PRECISION_BITS;
         else acc[x] = s;
       }

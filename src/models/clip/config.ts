@@ -35,7 +35,6 @@ export interface ClipConfig {
   logitScaleInit: number; // 2.6592 = ln(1 / 0.07)
 }
 
-
 const num = configNumber;
 const str = (o: Json, key: string, dflt: string): string => configString(o, key, dflt, 'config');
 
@@ -85,7 +84,8 @@ export function parseClipConfig(json: unknown): ClipConfig {
     const text = parseTextConfig(o, undefined, 'config');
     return { architecture: 'CLIPTextModelWithProjection', vision: undefined, text, projectionDim: text.projectionDim, logitScaleInit };
   }
-  if (type !== 'clip') throw new VizWizError('INVALID_CHECKPOINT', `config: model_type '${type}' is not a CLIP model (clip, clip_vision_model, clip_text_model)`);
+  if (type !== 'clip')
+    throw new VizWizError('INVALID_CHECKPOINT', `config: model_type '${type}' is not a CLIP model (clip, clip_vision_model, clip_text_model)`);
   const projectionDim = num(o, 'projection_dim', 512, 'config');
   return {
     architecture: 'CLIPModel',

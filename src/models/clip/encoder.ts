@@ -60,10 +60,14 @@ export async function createClipEncoder(
   if (!vision) throw new VizWizError('INVALID_ARGUMENT', `a CLIP encoder needs a vision tower; the config describes a ${config.architecture}`);
   const text = tokenizer ? config.text : undefined;
   if (text && tokenizer && tokenizer.maxLength > text.maxPositions) {
-    throw new VizWizError('INVALID_ARGUMENT', `tokenizer maxLength ${tokenizer.maxLength} exceeds the text tower's ${text.maxPositions} positions; create the tokenizer with { maxLength: ${text.maxPositions} }`);
+    throw new VizWizError(
+      'INVALID_ARGUMENT',
+      `tokenizer maxLength ${tokenizer.maxLength} exceeds the text tower's ${text.maxPositions} positions; create the tokenizer with { maxLength: ${text.maxPositions} }`,
+    );
   }
   const pre = o.preprocess ?? clipPreprocessConfig(vision.imageSize);
-  if (pre.crop !== vision.imageSize) throw new VizWizError('INVALID_ARGUMENT', `preprocessing crops ${pre.crop} pixels but the model takes ${vision.imageSize}`);
+  if (pre.crop !== vision.imageSize)
+    throw new VizWizError('INVALID_ARGUMENT', `preprocessing crops ${pre.crop} pixels but the model takes ${vision.imageSize}`);
   const normalize = o.normalize ?? true;
   const session: SessionOptions = { device: o.device ?? 'cpu', ...(o.threads ? { threads: o.threads } : {}), optimization: o.optimization ?? 'all' };
   const imageOut = normalize ? 'image_embeds_normalized' : 'image_embeds';
@@ -91,7 +95,8 @@ export async function createClipEncoder(
       clipPreprocess(image, out, pre);
     },
     async encodeImages(pixels: Float32Array, count: number): Promise<Float32Array> {
-      if (pixels.length < count * pixelsPerImage) throw new VizWizError('INVALID_ARGUMENT', `${count} images need ${count * pixelsPerImage} pixel values, got ${pixels.length}`);
+      if (pixels.length < count * pixelsPerImage)
+        throw new VizWizError('INVALID_ARGUMENT', `${count} images need ${count * pixelsPerImage} pixel values, got ${pixels.length}`);
       return chunked(count, imageBatch, vision.projectionDim, async (start, n) => {
         const view = pixels.subarray(start * pixelsPerImage, (start + n) * pixelsPerImage);
         const feeds = { pixel_values: Tensor.f32(view, [n, vision.channels, vision.imageSize, vision.imageSize]) };

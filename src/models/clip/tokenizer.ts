@@ -37,7 +37,11 @@ export interface TokenBatch {
 }
 
 /** The tokenizer.json object transformers writes for a CLIP vocab.json + merges.txt. */
-export function clipTokenizerJson(vocab: Readonly<Record<string, number>>, merges: readonly string[], specials: { bos: string; eos: string; unk: string }): Json {
+export function clipTokenizerJson(
+  vocab: Readonly<Record<string, number>>,
+  merges: readonly string[],
+  specials: { bos: string; eos: string; unk: string },
+): Json {
   const id = (t: string): number => {
     const v = vocab[t];
     if (v === undefined) throw new VizWizError('INVALID_CHECKPOINT', `vocab.json has no special token '${t}'`);
@@ -60,7 +64,13 @@ export function clipTokenizerJson(vocab: Readonly<Record<string, number>>, merge
         { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
       ],
     },
-    post_processor: { type: 'RobertaProcessing', sep: [specials.eos, id(specials.eos)], cls: [specials.bos, id(specials.bos)], trim_offsets: false, add_prefix_space: false },
+    post_processor: {
+      type: 'RobertaProcessing',
+      sep: [specials.eos, id(specials.eos)],
+      cls: [specials.bos, id(specials.bos)],
+      trim_offsets: false,
+      add_prefix_space: false,
+    },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
       type: 'BPE',
@@ -107,7 +117,12 @@ export class ClipTokenizer {
   }
 
   /** From vocab.json and merges.txt contents (a checkpoint without tokenizer.json). */
-  static fromVocabMerges(vocab: Readonly<Record<string, number>>, mergesText: string, tokenizerConfig: Readonly<Json> = {}, o: ClipTokenizerOptions = {}): ClipTokenizer {
+  static fromVocabMerges(
+    vocab: Readonly<Record<string, number>>,
+    mergesText: string,
+    tokenizerConfig: Readonly<Json> = {},
+    o: ClipTokenizerOptions = {},
+  ): ClipTokenizer {
     const specials = {
       bos: tokenText(tokenizerConfig.bos_token, '<|startoftext|>'),
       eos: tokenText(tokenizerConfig.eos_token, '<|endoftext|>'),

@@ -44,12 +44,23 @@ export function manifestMismatches(specs: readonly ParamSpec[], manifest: ParamM
 }
 
 /** The manifest's config and seeded random weights for all of the CLIPModel's parameters (or those `keep` selects). */
-export function randomClipWeights(manifest: ParamManifest, seed: number, keep: (name: string) => boolean = () => true): { config: ClipConfig; weights: Map<string, Float32Array> } {
+export function randomClipWeights(
+  manifest: ParamManifest,
+  seed: number,
+  keep: (name: string) => boolean = () => true,
+): { config: ClipConfig; weights: Map<string, Float32Array> } {
   const config = parseClipConfig(manifest.config);
   const specs = clipModelParams(config);
   const bad = manifestMismatches(specs, manifest);
-  if (bad.length > 0) throw new VizWizError('INVALID_CHECKPOINT', `manifest ${manifest.model ?? ''} does not match the CLIP model code: ${bad.slice(0, 5).join('; ')}`);
-  return { config, weights: initParams(specs.filter((s) => keep(s.name)), seed) };
+  if (bad.length > 0)
+    throw new VizWizError('INVALID_CHECKPOINT', `manifest ${manifest.model ?? ''} does not match the CLIP model code: ${bad.slice(0, 5).join('; ')}`);
+  return {
+    config,
+    weights: initParams(
+      specs.filter((s) => keep(s.name)),
+      seed,
+    ),
+  };
 }
 
 /** Reads the tensors the specs name from a checkpoint (file, sharded index, or folder), as float32. */

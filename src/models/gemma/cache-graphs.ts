@@ -14,7 +14,17 @@ import { gather } from '../../engine/ops/index.js';
 import type { KvPair } from './attention.js';
 import type { GemmaConfig } from './config.js';
 import { gemmaDecoder, tiedLogits } from './decoder.js';
-import { ATTENTION_BIAS, pastKeyName, pastValueName, POSITION_IDS, presentKeyName, presentValueName, sequenceInputs, tokenRows, type TokenInput } from './inputs.js';
+import {
+  ATTENTION_BIAS,
+  pastKeyName,
+  pastValueName,
+  POSITION_IDS,
+  presentKeyName,
+  presentValueName,
+  sequenceInputs,
+  tokenRows,
+  type TokenInput,
+} from './inputs.js';
 import { DEFAULT_GEMMA_PREFIX, gemmaNames, gemmaParamSpecs } from './names.js';
 import { weightsOf } from '../transformer/weights.js';
 

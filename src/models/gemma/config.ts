@@ -70,10 +70,13 @@ export function gemmaConfigFromHf(raw: unknown): GemmaConfig {
   if (typeof raw !== 'object' || raw === null) throw new VizWizError('INVALID_CHECKPOINT', 'Gemma config: expected a JSON object');
   const top = raw as Record<string, unknown>;
   const text = typeof top.text_config === 'object' && top.text_config !== null ? (top.text_config as Record<string, unknown>) : null;
-  const json: Record<string, unknown> = text ? { bos_token_id: top.bos_token_id, eos_token_id: top.eos_token_id, pad_token_id: top.pad_token_id, ...text } : top;
+  const json: Record<string, unknown> = text
+    ? { bos_token_id: top.bos_token_id, eos_token_id: top.eos_token_id, pad_token_id: top.pad_token_id, ...text }
+    : top;
   const actName = (json.hidden_activation ?? json.hidden_act ?? 'gelu_pytorch_tanh') as string;
   const activation = ACTIVATIONS[actName];
-  if (!activation) throw new VizWizError('INVALID_CHECKPOINT', `Gemma config: activation '${actName}' is not supported (known: ${Object.keys(ACTIVATIONS).join(', ')})`);
+  if (!activation)
+    throw new VizWizError('INVALID_CHECKPOINT', `Gemma config: activation '${actName}' is not supported (known: ${Object.keys(ACTIVATIONS).join(', ')})`);
   const c: GemmaConfig = {
     vocab: num(json, 'vocab_size'),
     hidden: num(json, 'hidden_size'),
@@ -98,6 +101,7 @@ export function validateGemmaConfig(c: GemmaConfig): void {
   for (const k of ['vocab', 'hidden', 'layers', 'heads', 'kvHeads', 'headDim', 'intermediate'] as const) {
     if (!Number.isInteger(c[k]) || c[k] <= 0) throw new VizWizError('INVALID_CHECKPOINT', `Gemma config: ${k} must be a positive integer, got ${c[k]}`);
   }
-  if (c.heads % c.kvHeads !== 0) throw new VizWizError('INVALID_CHECKPOINT', `Gemma config: ${c.heads} query heads are not a multiple of ${c.kvHeads} KV heads`);
+  if (c.heads % c.kvHeads !== 0)
+    throw new VizWizError('INVALID_CHECKPOINT', `Gemma config: ${c.heads} query heads are not a multiple of ${c.kvHeads} KV heads`);
   if (c.headDim % 2 !== 0) throw new VizWizError('INVALID_CHECKPOINT', `Gemma config: head_dim ${c.headDim} must be even for rotary embeddings`);
 }

@@ -54,7 +54,8 @@ export async function greedyDecode(dec: GemmaKvDecoder, start: DecodeStart, o: G
   const b = start.cache.batch;
   const vocab = dec.config.vocab;
   if (!(o.maxNewTokens >= 1)) throw new VizWizError('INVALID_ARGUMENT', `maxNewTokens must be at least 1, got ${o.maxNewTokens}`);
-  if (start.keyValid.length !== b * start.cache.length) throw new VizWizError('INVALID_ARGUMENT', `keyValid has ${start.keyValid.length} entries, expected ${b} x ${start.cache.length}`);
+  if (start.keyValid.length !== b * start.cache.length)
+    throw new VizWizError('INVALID_ARGUMENT', `keyValid has ${start.keyValid.length} entries, expected ${b} x ${start.cache.length}`);
   const eos = new Set(o.eosTokenIds);
   const done = new Array<boolean>(b).fill(false);
   const rows: number[][] = Array.from({ length: b }, () => []);

@@ -11,7 +11,17 @@ import { Tensor } from '../../engine/tensor.js';
 import { VizWizError } from '../../errors.js';
 import { gemmaDecodeModel, gemmaPrefillModel, LAST_ROW } from './cache-graphs.js';
 import type { GemmaConfig } from './config.js';
-import { ATTENTION_BIAS, INPUT_IDS, INPUTS_EMBEDS, pastKeyName, pastValueName, POSITION_IDS, presentKeyName, presentValueName, type TokenInput } from './inputs.js';
+import {
+  ATTENTION_BIAS,
+  INPUT_IDS,
+  INPUTS_EMBEDS,
+  pastKeyName,
+  pastValueName,
+  POSITION_IDS,
+  presentKeyName,
+  presentValueName,
+  type TokenInput,
+} from './inputs.js';
 
 export interface KvCache {
   readonly batch: number;
@@ -93,7 +103,10 @@ export class GemmaKvDecoder {
     const feeds: Record<string, Tensor> = {
       [POSITION_IDS]: Tensor.i64(r.positionIds, [b, t]),
       [ATTENTION_BIAS]: Tensor.f32(r.bias, [b, t, t]),
-      [LAST_ROW]: Tensor.i64(BigInt64Array.from(r.lastIndex, (k, row) => BigInt(row * t + k)), [b]),
+      [LAST_ROW]: Tensor.i64(
+        BigInt64Array.from(r.lastIndex, (k, row) => BigInt(row * t + k)),
+        [b],
+      ),
     };
     if (this.prefillInput === 'ids') {
       if (!r.inputIds) throw new VizWizError('INVALID_ARGUMENT', 'prefill: this decoder takes inputIds');
@@ -113,8 +126,14 @@ export class GemmaKvDecoder {
     if (r.tokens.length !== b || r.positions.length !== b) throw new VizWizError('INVALID_ARGUMENT', `step: expected ${b} tokens and positions`);
     if (r.bias.length !== b * s) throw new VizWizError('INVALID_ARGUMENT', `step: bias has ${r.bias.length} values, expected ${b} x ${s}`);
     const feeds: Record<string, Tensor> = {
-      [INPUT_IDS]: Tensor.i64(BigInt64Array.from({ length: b }, (_, i) => BigInt(r.tokens[i] as number)), [b, 1]),
-      [POSITION_IDS]: Tensor.i64(BigInt64Array.from({ length: b }, (_, i) => BigInt(r.positions[i] as number)), [b, 1]),
+      [INPUT_IDS]: Tensor.i64(
+        BigInt64Array.from({ length: b }, (_, i) => BigInt(r.tokens[i] as number)),
+        [b, 1],
+      ),
+      [POSITION_IDS]: Tensor.i64(
+        BigInt64Array.from({ length: b }, (_, i) => BigInt(r.positions[i] as number)),
+        [b, 1],
+      ),
       [ATTENTION_BIAS]: Tensor.f32(r.bias, [b, 1, s]),
     };
     cache.keys.forEach((k, i) => (feeds[pastKeyName(i)] = k));

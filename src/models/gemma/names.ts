@@ -85,5 +85,8 @@ export function detectGemmaPrefix(names: Iterable<string>): string {
   for (const name of names) if (name.endsWith('embed_tokens.weight')) found.push(name.slice(0, -'embed_tokens.weight'.length));
   if (found.length === 1) return found[0] as string;
   if (found.length === 0) throw new VizWizError('INVALID_CHECKPOINT', 'no Gemma embedding (`*embed_tokens.weight`) in the checkpoint');
-  throw new VizWizError('INVALID_CHECKPOINT', `several Gemma embeddings in the checkpoint (prefixes ${found.map((f) => `'${f}'`).join(', ')}); pass the prefix`);
+  throw new VizWizError(
+    'INVALID_CHECKPOINT',
+    `several Gemma embeddings in the checkpoint (prefixes ${found.map((f) => `'${f}'`).join(', ')}); pass the prefix`,
+  );
 }

@@ -34,7 +34,10 @@ export const BASELINE_DEFAULTS: BaselineConfig = {
 
 export function baselineParams(c: BaselineConfig): ParamSpec[] {
   const d = c.imageDim + c.questionDim;
-  const answer = c.hidden > 0 ? [...linearParams('answer_fc1', d, c.hidden), ...linearParams('answer_fc2', c.hidden, c.numAnswers)] : linearParams('answer_fc', d, c.numAnswers);
+  const answer =
+    c.hidden > 0
+      ? [...linearParams('answer_fc1', d, c.hidden), ...linearParams('answer_fc2', c.hidden, c.numAnswers)]
+      : linearParams('answer_fc', d, c.numAnswers);
   return [...answer, ...linearParams('answerable_fc', d, 1)];
 }
 

@@ -31,7 +31,13 @@ export function applyLinear(ctx: BuildContext, name: string, x: Value): Value {
   const blocks = ctx.weightBlocks(`${name}.weight`);
   const bias = ctx.weight(`${name}.bias`);
   if (blocks.length === 1 || x.rank !== 2) return linear(x, ctx.weight(`${name}.weight`), bias);
-  return add(concat(blocks.map((w) => gemm(x, w, null, { transB: true })), 1), bias); // (B, out)
+  return add(
+    concat(
+      blocks.map((w) => gemm(x, w, null, { transB: true })),
+      1,
+    ),
+    bias,
+  ); // (B, out)
 }
 
 export function applyLayerNorm(ctx: BuildContext, name: string, x: Value, eps = 1e-5): Value {

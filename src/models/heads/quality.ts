@@ -24,7 +24,11 @@ export const QUALITY_HEAD_DEFAULTS: QualityHeadConfig = { imageDim: 768, hidden:
 export const QUALITY_TARGET_INPUT = 'quality_target';
 
 export function qualityHeadParams(c: QualityHeadConfig): ParamSpec[] {
-  return [...layerNormParams('quality_in_norm', c.imageDim), ...linearParams('quality_fc1', c.imageDim, c.hidden), ...linearParams('quality_fc2', c.hidden, c.flags)];
+  return [
+    ...layerNormParams('quality_in_norm', c.imageDim),
+    ...linearParams('quality_fc1', c.imageDim, c.hidden),
+    ...linearParams('quality_fc2', c.hidden, c.flags),
+  ];
 }
 
 export function qualityHead(config: Partial<QualityHeadConfig> = {}): ModelDef {

@@ -15,4 +15,3 @@ export const HEADS: { readonly [K in HeadId]: { model(c: Partial<HeadConfigs[K]>
   baseline: { model: baselineHead, loss: baselineLoss },
   'clip-linear': { model: clipLinearHead, loss: clipLinearLoss },
 };
-

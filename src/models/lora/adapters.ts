@@ -30,9 +30,10 @@ export function loraParamSpecs(s: LoraSet): ParamSpec[] {
 export function loraHook(s: LoraSet): (ctx: BuildContext) => LinearAdapter {
   const adapted = new Set(s.modules.map((m) => m.module));
   const scaling = loraScaling(s.config);
-  return (ctx) => (module: string, x: Value, y: Value): Value => {
-    if (!adapted.has(module)) return y;
-    const h = gemm(ctx.dropout(x, s.config.dropout), ctx.weight(loraAName(module)), null, { transB: true }); // (N, r)
-    return add(y, gemm(h, ctx.weight(loraBName(module)), null, { transB: true, alpha: scaling })); // (N, out)
-  };
+  return (ctx) =>
+    (module: string, x: Value, y: Value): Value => {
+      if (!adapted.has(module)) return y;
+      const h = gemm(ctx.dropout(x, s.config.dropout), ctx.weight(loraAName(module)), null, { transB: true }); // (N, r)
+      return add(y, gemm(h, ctx.weight(loraBName(module)), null, { transB: true, alpha: scaling })); // (N, out)
+    };
 }

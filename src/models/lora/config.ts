@@ -49,13 +49,15 @@ export function loraScaling(c: LoraConfig): number {
 
 type Json = Record<string, unknown>;
 
-const isEmpty = (v: unknown): boolean => v === undefined || v === null || v === false || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && Object.keys(v as object).length === 0);
+const isEmpty = (v: unknown): boolean =>
+  v === undefined || v === null || v === false || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && Object.keys(v as object).length === 0);
 
 /** Reads a parsed adapter_config.json. */
 export function loraConfigFromPeft(raw: unknown, where = 'adapter_config.json'): LoraConfig {
   if (typeof raw !== 'object' || raw === null) throw new VizWizError('INVALID_CHECKPOINT', `${where}: expected a JSON object`);
   const o = raw as Json;
-  if (o.peft_type !== undefined && o.peft_type !== 'LORA') throw new VizWizError('INVALID_CHECKPOINT', `${where}: peft_type ${JSON.stringify(o.peft_type)} is not LORA`);
+  if (o.peft_type !== undefined && o.peft_type !== 'LORA')
+    throw new VizWizError('INVALID_CHECKPOINT', `${where}: peft_type ${JSON.stringify(o.peft_type)} is not LORA`);
   const unsupported: [string, boolean][] = [
     ['bias', o.bias !== undefined && o.bias !== 'none'],
     ['use_dora', !isEmpty(o.use_dora)],

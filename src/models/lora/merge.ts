@@ -26,7 +26,8 @@ export function mergeAdapters(
     const b = tensors.get(loraBName(m.module)); // (out, r)
     if (!base || !a || !b) throw new VizWizError('INVALID_ARGUMENT', `cannot merge '${m.module}': base weight or adapter tensors missing`);
     const [nIn, nOut] = [m.inFeatures, m.outFeatures];
-    if (base.length !== nIn * nOut || a.length !== r * nIn || b.length !== nOut * r) throw new VizWizError('INVALID_ARGUMENT', `cannot merge '${m.module}': sizes do not fit`);
+    if (base.length !== nIn * nOut || a.length !== r * nIn || b.length !== nOut * r)
+      throw new VizWizError('INVALID_ARGUMENT', `cannot merge '${m.module}': sizes do not fit`);
     const w = o.inPlace ? base : base.slice();
     const row = new Float64Array(nIn);
     for (let i = 0; i < nOut; i++) {

@@ -26,7 +26,12 @@ export interface LoadedAdapter {
   tensors: Map<string, Float32Array>;
 }
 
-export async function saveAdapter(dir: string, set: LoraSet, tensors: ReadonlyMap<string, Float32Array>, metadata: Readonly<Record<string, string>> = {}): Promise<void> {
+export async function saveAdapter(
+  dir: string,
+  set: LoraSet,
+  tensors: ReadonlyMap<string, Float32Array>,
+  metadata: Readonly<Record<string, string>> = {},
+): Promise<void> {
   const out = new Map<string, TensorToWrite>();
   for (const spec of loraParamSpecs(set)) {
     const data = tensors.get(spec.name);
@@ -55,7 +60,11 @@ export async function loadAdapter(dir: string, linears: readonly LinearModule[])
       const m = moduleOfLoraName(n);
       return m === null || !expected.has(m.module);
     });
-    if (stray.length > 0) throw new VizWizError('INVALID_CHECKPOINT', `${reader.path}: tensors not targeted by the config or not LoRA weights of this model: ${stray.slice(0, 5).join(', ')}`);
+    if (stray.length > 0)
+      throw new VizWizError(
+        'INVALID_CHECKPOINT',
+        `${reader.path}: tensors not targeted by the config or not LoRA weights of this model: ${stray.slice(0, 5).join(', ')}`,
+      );
     const tensors = new Map<string, Float32Array>();
     for (const spec of loraParamSpecs(set)) {
       if (!reader.tensors.has(spec.name)) throw new VizWizError('INVALID_CHECKPOINT', `${reader.path}: no tensor '${spec.name}'`);

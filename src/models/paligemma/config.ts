@@ -23,7 +23,6 @@ export interface PaliGemmaConfig {
   ignoreIndex: number; // -100
 }
 
-
 const num = (o: Json, key: string, dflt: number): number => configNumber(o, key, dflt, 'PaliGemma config');
 
 export function paligemmaConfigFromHf(raw: unknown): PaliGemmaConfig {
@@ -54,7 +53,10 @@ export function validatePaligemmaConfig(c: PaliGemmaConfig): void {
     throw new VizWizError('INVALID_CHECKPOINT', `PaliGemma config: projection_dim ${c.projectionDim} differs from the text hidden size ${c.text.hidden}`);
   }
   if (c.numImageTokens !== siglipTokens(c.vision)) {
-    throw new VizWizError('INVALID_CHECKPOINT', `PaliGemma config: num_image_tokens ${c.numImageTokens} but the vision tower makes ${siglipTokens(c.vision)} tokens per image`);
+    throw new VizWizError(
+      'INVALID_CHECKPOINT',
+      `PaliGemma config: num_image_tokens ${c.numImageTokens} but the vision tower makes ${siglipTokens(c.vision)} tokens per image`,
+    );
   }
   if (!(c.imageTokenIndex >= 0 && c.imageTokenIndex < c.text.vocab)) {
     throw new VizWizError('INVALID_CHECKPOINT', `PaliGemma config: image_token_index ${c.imageTokenIndex} is outside the vocabulary (${c.text.vocab})`);

@@ -15,7 +15,14 @@ import type { PatchEmbedMethod } from '../transformer/patch-embed.js';
 import type { PaliGemmaConfig } from './config.js';
 import type { PaliGemmaPrefixes } from './names.js';
 
-export function imageFeatureRows(ctx: BuildContext, w: Weights, c: PaliGemmaConfig, p: PaliGemmaPrefixes, pixels: Value, patchMethod?: PatchEmbedMethod): Value {
+export function imageFeatureRows(
+  ctx: BuildContext,
+  w: Weights,
+  c: PaliGemmaConfig,
+  p: PaliGemmaPrefixes,
+  pixels: Value,
+  patchMethod?: PatchEmbedMethod,
+): Value {
   const vision = siglipVisionTower(ctx, w, c.vision, pixels, { prefix: p.vision, patchMethod }); // rows (B * Np, Dv)
   const projected = projectRowsBias(w, p.projector, vision.lastRows); // (B * Np, Dt)
   return div(projected, Math.sqrt(c.hiddenSize)); // (B * Np, Dt)

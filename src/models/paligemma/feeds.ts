@@ -33,12 +33,14 @@ export function checkImageTokens(c: PaliGemmaConfig, b: PaliGemmaBatch): void {
   const { batch, length } = b;
   if (b.inputIds.length !== batch * length) throw new VizWizError('INVALID_ARGUMENT', `input_ids has ${b.inputIds.length} ids, expected ${batch} x ${length}`);
   const plane = c.vision.channels * c.vision.imageSize * c.vision.imageSize;
-  if (b.pixelValues.length !== batch * plane) throw new VizWizError('INVALID_ARGUMENT', `pixel_values has ${b.pixelValues.length} values, expected ${batch} x ${plane}`);
+  if (b.pixelValues.length !== batch * plane)
+    throw new VizWizError('INVALID_ARGUMENT', `pixel_values has ${b.pixelValues.length} values, expected ${batch} x ${plane}`);
   const image = BigInt(c.imageTokenIndex);
   for (let r = 0; r < batch; r++) {
     let n = 0;
     for (let t = 0; t < length; t++) if (b.inputIds[r * length + t] === image) n++;
-    if (n !== c.numImageTokens) throw new VizWizError('INVALID_ARGUMENT', `row ${r} has ${n} <image> tokens (id ${c.imageTokenIndex}), expected ${c.numImageTokens}`);
+    if (n !== c.numImageTokens)
+      throw new VizWizError('INVALID_ARGUMENT', `row ${r} has ${n} <image> tokens (id ${c.imageTokenIndex}), expected ${c.numImageTokens}`);
   }
 }
 

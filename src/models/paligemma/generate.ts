@@ -44,7 +44,12 @@ export class PaliGemmaGenerator {
     readonly decoder: GemmaKvDecoder,
   ) {}
 
-  static async create(c: PaliGemmaConfig, p: PaliGemmaPrefixes, weights: ReadonlyMap<string, Float32Array>, o: PaliGemmaGeneratorOptions = {}): Promise<PaliGemmaGenerator> {
+  static async create(
+    c: PaliGemmaConfig,
+    p: PaliGemmaPrefixes,
+    weights: ReadonlyMap<string, Float32Array>,
+    o: PaliGemmaGeneratorOptions = {},
+  ): Promise<PaliGemmaGenerator> {
     const embed = weights.get(`${p.text}embed_tokens.weight`);
     if (!embed) throw new VizWizError('INVALID_CHECKPOINT', `no '${p.text}embed_tokens.weight' among the weights`);
     const session = o.session ?? {};

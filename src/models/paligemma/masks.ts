@@ -30,7 +30,9 @@ export function paligemmaPositions(mask: Flags, batch: number, length: number): 
 
 /** Labels with -100 at padding (attention_mask 0 or the pad id). (B, T). */
 export function maskedLabels(labels: Flags, inputIds: Flags, mask: Flags, padTokenId: number, ignoreIndex = -100): BigInt64Array {
-  return BigInt64Array.from({ length: labels.length }, (_, i) => (on(mask, i) && Number(inputIds[i]) !== padTokenId ? BigInt(labels[i] as number | bigint) : BigInt(ignoreIndex)));
+  return BigInt64Array.from({ length: labels.length }, (_, i) =>
+    on(mask, i) && Number(inputIds[i]) !== padTokenId ? BigInt(labels[i] as number | bigint) : BigInt(ignoreIndex),
+  );
 }
 
 /**

@@ -41,7 +41,10 @@ export function detectPaligemmaPrefixes(names: readonly string[]): PaliGemmaPref
   const key = 'multi_modal_projector.linear.weight';
   const projectors = names.filter((n) => n.endsWith(key)).map((n) => n.slice(0, -'.weight'.length));
   if (projectors.length !== 1) {
-    throw new VizWizError('INVALID_CHECKPOINT', projectors.length === 0 ? `no projector (\`*${key}\`) in the checkpoint: not a PaliGemma` : `several projectors: ${projectors.join(', ')}`);
+    throw new VizWizError(
+      'INVALID_CHECKPOINT',
+      projectors.length === 0 ? `no projector (\`*${key}\`) in the checkpoint: not a PaliGemma` : `several projectors: ${projectors.join(', ')}`,
+    );
   }
   return { vision: detectSiglipPrefix(names), projector: projectors[0] as string, text: detectGemmaPrefix(names) };
 }

@@ -75,7 +75,8 @@ export class PaliGemmaProcessor {
     examples.forEach((e, i) => {
       const target = out.subarray(i * plane, (i + 1) * plane);
       if (e.image instanceof Float32Array) {
-        if (e.image.length !== plane) throw new VizWizError('INVALID_ARGUMENT', `example ${i}: preprocessed image has ${e.image.length} values, expected ${plane}`);
+        if (e.image.length !== plane)
+          throw new VizWizError('INVALID_ARGUMENT', `example ${i}: preprocessed image has ${e.image.length} values, expected ${plane}`);
         target.set(e.image);
       } else siglipPreprocess(e.image, s, target);
     });

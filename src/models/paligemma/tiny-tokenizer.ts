@@ -61,7 +61,15 @@ export function trainBpe(corpus: readonly string[], maxMerges: number, minCount 
 
 const byteToken = (b: number): string => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
 
-const added = (id: number, content: string): Record<string, unknown> => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+const added = (id: number, content: string): Record<string, unknown> => ({
+  id,
+  content,
+  single_word: false,
+  lstrip: false,
+  rstrip: false,
+  normalized: false,
+  special: true,
+});
 
 /** tokenizer.json + tokenizer_config.json of a BPE vocabulary learnt on `corpus`. */
 export function buildTinyTokenizer(corpus: readonly string[], maxMerges = 1200): TinyTokenizerFiles {

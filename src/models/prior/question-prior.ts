@@ -37,7 +37,11 @@ function best(t: Tally): string {
 
 /** Canonical form of a question for lookup: lowercase, single spaces, no trailing punctuation. */
 export function questionKey(question: string): string {
-  return question.toLowerCase().replace(/\s+/g, ' ').replace(/[\s?.!]+$/, '').trim();
+  return question
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/[\s?.!]+$/, '')
+    .trim();
 }
 
 export class QuestionPrior {
@@ -52,7 +56,11 @@ export class QuestionPrior {
     const overall = newTally();
     const tallies = new Map<string, Tally>();
     for (const r of train) {
-      const target = selectAnswer(r.answers.map((a) => a.answer), frequencies, selection).answer;
+      const target = selectAnswer(
+        r.answers.map((a) => a.answer),
+        frequencies,
+        selection,
+      ).answer;
       const key = questionKey(r.question);
       let t = tallies.get(key);
       if (!t) tallies.set(key, (t = newTally()));
@@ -60,10 +68,7 @@ export class QuestionPrior {
       add(overall, target, r.answerable);
     }
     const summarise = (t: Tally) => ({ answer: best(t), answerable: t.total ? t.answerable / t.total : 0.5 });
-    return new QuestionPrior(
-      new Map([...tallies].map(([k, t]) => [k, summarise(t)])),
-      summarise(overall),
-    );
+    return new QuestionPrior(new Map([...tallies].map(([k, t]) => [k, summarise(t)])), summarise(overall));
   }
 
   predict(questions: readonly VizWizQuestion[]): Prediction[] {

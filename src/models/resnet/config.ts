@@ -47,7 +47,14 @@ export function resnetBlocks(c: ResnetConfig): BlockLayout[][] {
     const blocks: BlockLayout[] = [];
     for (let b = 0; b < count; b++) {
       const stride = b === 0 && s > 0 ? 2 : 1;
-      blocks.push({ prefix: `layer${s + 1}.${b}`, inChannels, width, outChannels, stride, downsample: b === 0 && (stride !== 1 || inChannels !== outChannels) });
+      blocks.push({
+        prefix: `layer${s + 1}.${b}`,
+        inChannels,
+        width,
+        outChannels,
+        stride,
+        downsample: b === 0 && (stride !== 1 || inChannels !== outChannels),
+      });
       inChannels = outChannels;
     }
     return blocks;

@@ -45,7 +45,8 @@ export function cropOffset(size: number, crop: number): number {
 export function preprocessImagenet(img: RgbImage, out: Float32Array, p: ImagenetPreprocess = IMAGENET_PREPROCESS): void {
   const n = p.crop * p.crop;
   if (out.length !== 3 * n) throw new Error(`preprocess: output has ${out.length} floats, expected ${3 * n}`);
-  if (img.data.length !== img.width * img.height * 3) throw new Error(`preprocess: ${img.width}x${img.height} RGB needs ${img.width * img.height * 3} bytes, got ${img.data.length}`);
+  if (img.data.length !== img.width * img.height * 3)
+    throw new Error(`preprocess: ${img.width}x${img.height} RGB needs ${img.width * img.height * 3} bytes, got ${img.data.length}`);
   const [w, h] = resizedSize(img.width, img.height, p.resize);
   // Crop window in resized coordinates, clipped to the image; the rest is CenterCrop's padding.
   const left = cropOffset(w, p.crop);

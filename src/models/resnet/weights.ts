@@ -32,7 +32,10 @@ function checkComplete(config: ResnetConfig, lengths: ReadonlyMap<string, { leng
     const t = lengths.get(name);
     if (!t) missing.push(name);
     else if (t.length !== count(shape)) {
-      throw new VizWizError('INVALID_CHECKPOINT', `${where}: tensor '${name}' has ${t.length} values, expected ${count(shape)} ([${shape.join(', ')}]) for this ResNet`);
+      throw new VizWizError(
+        'INVALID_CHECKPOINT',
+        `${where}: tensor '${name}' has ${t.length} values, expected ${count(shape)} ([${shape.join(', ')}]) for this ResNet`,
+      );
     }
   }
   if (missing.length > 0) throw new VizWizError('INVALID_CHECKPOINT', `${where}: ${missing.length} ResNet tensor(s) missing: ${listNames(missing)}`);

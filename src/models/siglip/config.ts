@@ -17,7 +17,6 @@ export interface SiglipVisionConfig extends TransformerConfig {
   useHead: boolean;
 }
 
-
 const num = (o: Json, key: string, dflt: number): number => configNumber(o, key, dflt, 'SigLIP config');
 
 /** Image tokens per image: (S / p)^2 (256 for 224 / 14). */
@@ -59,5 +58,6 @@ export function validateSiglipConfig(c: SiglipVisionConfig): void {
     if (!Number.isInteger(c[k]) || c[k] <= 0) throw new VizWizError('INVALID_CHECKPOINT', `SigLIP config: ${k} must be a positive integer, got ${c[k]}`);
   }
   if (c.hidden % c.heads !== 0) throw new VizWizError('INVALID_CHECKPOINT', `SigLIP config: hidden ${c.hidden} is not a multiple of ${c.heads} heads`);
-  if (c.imageSize % c.patchSize !== 0) throw new VizWizError('INVALID_CHECKPOINT', `SigLIP config: image size ${c.imageSize} is not a multiple of patch size ${c.patchSize}`);
+  if (c.imageSize % c.patchSize !== 0)
+    throw new VizWizError('INVALID_CHECKPOINT', `SigLIP config: image size ${c.imageSize} is not a multiple of patch size ${c.patchSize}`);
 }

@@ -35,7 +35,9 @@ export function siglipVisionModel(c: SiglipVisionConfig, o: SiglipModelOptions =
       const w = weightsOf(ctx);
       const out = siglipVisionTower(ctx, w, c, ctx.input(PIXEL_VALUES), { prefix, patchMethod: o.patchMethod });
       const result: Record<string, Value> = { last_hidden_state: out.lastHiddenState };
-      out.hiddenRows.forEach((h, i) => (result[`hidden_states.${i}`] = reshapeTo(h, [-1, tokens, c.hidden], [out.lastHiddenState.shape[0] as Dim, tokens, c.hidden]))); // (B, Np, D)
+      out.hiddenRows.forEach(
+        (h, i) => (result[`hidden_states.${i}`] = reshapeTo(h, [-1, tokens, c.hidden], [out.lastHiddenState.shape[0] as Dim, tokens, c.hidden])),
+      ); // (B, Np, D)
       if (out.pooled) result.pooler_output = out.pooled;
       return result;
     },

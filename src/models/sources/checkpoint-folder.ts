@@ -38,14 +38,21 @@ export async function withReaders<T>(files: readonly string[], fn: (readers: rea
   const readers: SafetensorsReader[] = [];
   try {
     for (const f of files) readers.push(await SafetensorsReader.open(f));
-    return await fn(readers, readers.flatMap((r) => [...r.tensors.keys()]));
+    return await fn(
+      readers,
+      readers.flatMap((r) => [...r.tensors.keys()]),
+    );
   } finally {
     for (const r of readers) await r.close();
   }
 }
 
 /** Reads `specs` from the first of `readers` holding each name, checking shapes; throws naming the missing tensor. */
-export async function readSpecs(readers: readonly SafetensorsReader[], specs: readonly ParamSpec[], into = new Map<string, Float32Array>()): Promise<Map<string, Float32Array>> {
+export async function readSpecs(
+  readers: readonly SafetensorsReader[],
+  specs: readonly ParamSpec[],
+  into = new Map<string, Float32Array>(),
+): Promise<Map<string, Float32Array>> {
   for (const spec of specs) {
     const reader = readers.find((r) => r.tensors.has(spec.name));
     if (!reader) throw new VizWizError('INVALID_CHECKPOINT', `tensor '${spec.name}' is in none of ${readers.map((r) => r.path).join(', ')}`);

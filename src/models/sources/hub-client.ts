@@ -43,16 +43,23 @@ function explain(err: unknown, what: string, hasToken: boolean): Error {
     const status = err.statusCode;
     if (status === 401 || status === 403) {
       const how = hasToken
-        ? 'your HF_TOKEN has no access: accept the licence on the model page and check the token\'s permissions'
+        ? "your HF_TOKEN has no access: accept the licence on the model page and check the token's permissions"
         : 'set HF_TOKEN to a token with access (https://huggingface.co/settings/tokens) and accept the licence on the model page';
       return new VizWizError('NOT_FOUND', `${what}: the hub refused access (HTTP ${status}); the repository is gated or private: ${how}`, { cause: err });
     }
     if (status === 404) {
-      return new VizWizError('NOT_FOUND', `${what}: not found on the hub (HTTP 404): check the repository name and revision${hasToken ? '' : ', or set HF_TOKEN if it is private'}`, { cause: err });
+      return new VizWizError(
+        'NOT_FOUND',
+        `${what}: not found on the hub (HTTP 404): check the repository name and revision${hasToken ? '' : ', or set HF_TOKEN if it is private'}`,
+        { cause: err },
+      );
     }
     return new VizWizError('NOT_FOUND', `${what}: the hub answered HTTP ${status} (${err.message})`, { cause: err });
   }
-  if (err instanceof TypeError && /fetch failed|network|ENOTFOUND|ECONNREFUSED|EAI_AGAIN|ETIMEDOUT/i.test(`${err.message} ${String((err as { cause?: unknown }).cause)}`)) {
+  if (
+    err instanceof TypeError &&
+    /fetch failed|network|ENOTFOUND|ECONNREFUSED|EAI_AGAIN|ETIMEDOUT/i.test(`${err.message} ${String((err as { cause?: unknown }).cause)}`)
+  ) {
     return new HubUnreachable(`${what}: cannot reach the Hugging Face hub (${String((err as { cause?: unknown }).cause ?? err.message)})`, { cause: err });
   }
   return err instanceof Error ? err : new Error(String(err));
@@ -66,7 +73,7 @@ export function createHubClient(options: HubClientOptions = {}): HubClient {
   }
   const common = {
     ...(token ? { accessToken: token } : {}),
-    ...(options.hubUrl ?? env.HF_ENDPOINT ? { hubUrl: options.hubUrl ?? env.HF_ENDPOINT } : {}),
+    ...((options.hubUrl ?? env.HF_ENDPOINT) ? { hubUrl: options.hubUrl ?? env.HF_ENDPOINT } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
   return {

@@ -63,9 +63,15 @@ export function chooseWeights(files: readonly string[], what: string): { index?:
   if (indexes.length === 1) return { index: indexes[0] as string };
   if (indexes.length === 0 && singles.length === 1) return { file: singles[0] as string };
   if (indexes.length === 0 && singles.length === 0) {
-    throw new VizWizError('NOT_FOUND', `${what} has no .safetensors weights (files: ${listNames([...files])}); pick a revision that has them (e.g. @refs/pr/N with a safetensors conversion) or pass a local folder`);
+    throw new VizWizError(
+      'NOT_FOUND',
+      `${what} has no .safetensors weights (files: ${listNames([...files])}); pick a revision that has them (e.g. @refs/pr/N with a safetensors conversion) or pass a local folder`,
+    );
   }
-  throw new VizWizError('INVALID_CHECKPOINT', `${what} has several candidate checkpoints (${listNames([...indexes, ...singles])}); download the one to use and pass it as a local file`);
+  throw new VizWizError(
+    'INVALID_CHECKPOINT',
+    `${what} has several candidate checkpoints (${listNames([...indexes, ...singles])}); download the one to use and pass it as a local file`,
+  );
 }
 
 async function resolveLocal(path: string): Promise<ResolvedSource> {
@@ -124,7 +130,10 @@ export async function resolveModelSource(source: string, options: ResolveOptions
     const cached = await fromCache();
     if (cached) return cached;
     if (offline) {
-      throw new VizWizError('NOT_FOUND', `offline mode is on and ${text} is not in the cache at ${cacheDir}; run once with network access or pass a local folder`);
+      throw new VizWizError(
+        'NOT_FOUND',
+        `offline mode is on and ${text} is not in the cache at ${cacheDir}; run once with network access or pass a local folder`,
+      );
     }
   }
 
@@ -139,7 +148,9 @@ export async function resolveModelSource(source: string, options: ResolveOptions
       log(`${err.message}; using the cached snapshot ${cached.commit}`);
       return cached;
     }
-    throw new VizWizError('NOT_FOUND', `${err.message}, and ${text} is not in the cache at ${cacheDir}; run once with network access or pass a local folder`, { cause: err });
+    throw new VizWizError('NOT_FOUND', `${err.message}, and ${text} is not in the cache at ${cacheDir}; run once with network access or pass a local folder`, {
+      cause: err,
+    });
   }
   const { commit, files } = snapshot;
   const dir = snapshotFolder(cacheDir, repo, commit);

@@ -83,7 +83,10 @@ export async function findCheckpoint(path: string): Promise<CheckpointFiles> {
   if (singles.includes('model.safetensors')) return { files: [join(path, 'model.safetensors')] };
   if (singles.length === 1) return { files: [join(path, singles[0] as string)] };
   if (singles.length === 0 && indexes.length === 0) {
-    throw new VizWizError('NOT_FOUND', `${path}: no .safetensors weights in this folder (convert .bin/.pt checkpoints to safetensors, or pass a folder that has them)`);
+    throw new VizWizError(
+      'NOT_FOUND',
+      `${path}: no .safetensors weights in this folder (convert .bin/.pt checkpoints to safetensors, or pass a folder that has them)`,
+    );
   }
   throw invalid(`${path}: several candidate checkpoints (${listNames([...indexes, ...singles])}); pass the file to use`);
 }

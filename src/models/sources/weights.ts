@@ -42,7 +42,10 @@ export class WeightStore {
         for (const [name, file] of checkpoint.weightMap) {
           const reader = readers.get(file) as SafetensorsReader;
           if (!reader.tensors.has(name)) {
-            throw new VizWizError('INVALID_CHECKPOINT', `${checkpoint.index}: the index puts '${name}' in ${basename(file)}, but that shard has no such tensor (the shards do not match the index; download the checkpoint again)`);
+            throw new VizWizError(
+              'INVALID_CHECKPOINT',
+              `${checkpoint.index}: the index puts '${name}' in ${basename(file)}, but that shard has no such tensor (the shards do not match the index; download the checkpoint again)`,
+            );
           }
           owner.set(name, reader);
         }
@@ -89,7 +92,10 @@ export class WeightStore {
   async readF32Shaped(name: string, shape: readonly number[]): Promise<Float32Array> {
     const actual = this.shape(name);
     if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
-      throw new VizWizError('INVALID_CHECKPOINT', `${this.info(name).file}: tensor '${name}' has shape [${actual.join(', ')}], expected [${shape.join(', ')}] (is the config right for this checkpoint?)`);
+      throw new VizWizError(
+        'INVALID_CHECKPOINT',
+        `${this.info(name).file}: tensor '${name}' has shape [${actual.join(', ')}], expected [${shape.join(', ')}] (is the config right for this checkpoint?)`,
+      );
     }
     return this.readF32(name);
   }
@@ -101,7 +107,10 @@ export class WeightStore {
   private reader(name: string): SafetensorsReader {
     const reader = this.owner.get(name);
     if (reader) return reader;
-    throw new VizWizError('INVALID_CHECKPOINT', `weight '${name}' not found${this.hint(name)}; searched ${this.files.length} file(s): ${listNames(this.files.map((f) => basename(f)))} in ${this.location}`);
+    throw new VizWizError(
+      'INVALID_CHECKPOINT',
+      `weight '${name}' not found${this.hint(name)}; searched ${this.files.length} file(s): ${listNames(this.files.map((f) => basename(f)))} in ${this.location}`,
+    );
   }
 
   /** " (similar: a, b)" from names sharing the longest dotted prefix with `name`. */

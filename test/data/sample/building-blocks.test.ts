@@ -35,7 +35,12 @@ describe('the random-number generator', () => {
     for (let i = 0; i < 4000; i++) {
       const v = rng.between(1, 5);
       assert.ok(Number.isInteger(v) && v >= 1 && v <= 5);
-      counts[rng.weighted([['a', 3], ['b', 1]] as const)]++;
+      counts[
+        rng.weighted([
+          ['a', 3],
+          ['b', 1],
+        ] as const)
+      ]++;
     }
     assert.ok(counts.a / 4000 > 0.7 && counts.a / 4000 < 0.8, `a share ${counts.a / 4000}`);
   });
@@ -97,7 +102,10 @@ describe('split sizing and quotas', () => {
 
   it('rejects bad options with INVALID_ARGUMENT', () => {
     for (const bad of [{ n: 3 }, { n: 4.5 }, { n: Number.NaN }, { seed: 0.5 }, { imageSize: 32 }, { ratios: { val: 0 } }]) {
-      assert.throws(() => resolveSampleOptions({ out: 'x', ...bad }), (e: unknown) => e instanceof VizWizError && e.code === 'INVALID_ARGUMENT');
+      assert.throws(
+        () => resolveSampleOptions({ out: 'x', ...bad }),
+        (e: unknown) => e instanceof VizWizError && e.code === 'INVALID_ARGUMENT',
+      );
     }
     assert.equal(resolveSampleOptions({ out: 'x' }).n, 300);
   });

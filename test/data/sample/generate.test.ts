@@ -61,7 +61,10 @@ describe('generateSample (folder layout)', () => {
       assert.deepEqual(files, entries.map((e) => e.image).sort());
       assert.equal(files[0], `VizWiz_${split}_00000000.jpg`);
     }
-    assert.deepEqual({ train: small.splits.train.questions, val: small.splits.val.questions, test: small.splits.test.questions }, { train: 12, val: 4, test: 4 });
+    assert.deepEqual(
+      { train: small.splits.train.questions, val: small.splits.val.questions, test: small.splits.test.questions },
+      { train: 12, val: 4, test: 4 },
+    );
     for (const split of SPLITS) for (const count of Object.values(small.splits[split].byAnswerType)) assert.ok(count >= 1);
     assert.equal(small.written.length, 8);
   });
@@ -90,7 +93,12 @@ describe('image content', () => {
 
   it('makes dark photos much darker than ordinary ones', async () => {
     const dark = await Promise.all(items.filter((i) => i.degradation === 'dark').map(async (i) => meanPixel(await load(i))));
-    const normal = await Promise.all(items.filter((i) => i.degradation === 'none').slice(0, 40).map(async (i) => meanPixel(await load(i))));
+    const normal = await Promise.all(
+      items
+        .filter((i) => i.degradation === 'none')
+        .slice(0, 40)
+        .map(async (i) => meanPixel(await load(i))),
+    );
     assert.ok(dark.length >= 5);
     assert.ok(mean(dark) < mean(normal) / 4, `dark ${mean(dark)} vs normal ${mean(normal)}`);
     assert.ok(Math.max(...dark) < Math.min(...normal), 'every dark photo is darker than every ordinary one');
@@ -98,7 +106,12 @@ describe('image content', () => {
 
   it('gives blurred photos less high-frequency energy than ordinary ones', async () => {
     const blurred = await Promise.all(items.filter((i) => i.degradation === 'blur').map(async (i) => laplacianEnergy(await load(i))));
-    const normal = await Promise.all(items.filter((i) => i.degradation === 'none').slice(0, 40).map(async (i) => laplacianEnergy(await load(i))));
+    const normal = await Promise.all(
+      items
+        .filter((i) => i.degradation === 'none')
+        .slice(0, 40)
+        .map(async (i) => laplacianEnergy(await load(i))),
+    );
     assert.ok(blurred.length >= 5);
     assert.ok(mean(blurred) < mean(normal) / 2, `blurred ${mean(blurred)} vs normal ${mean(normal)}`);
   });
@@ -110,7 +123,8 @@ describe('image content', () => {
     for (const item of colourItems) {
       const [r, g, b] = centreMean(await load(item), 12);
       const nearest = COLOURS.reduce((best, c) =>
-        Math.hypot(c.rgb[0] - r, c.rgb[1] - g, c.rgb[2] - b) < Math.hypot(best.rgb[0] - r, best.rgb[1] - g, best.rgb[2] - b) ? c : best);
+        Math.hypot(c.rgb[0] - r, c.rgb[1] - g, c.rgb[2] - b) < Math.hypot(best.rgb[0] - r, best.rgb[1] - g, best.rgb[2] - b) ? c : best,
+      );
       if (nearest.name === majority(item.answers).answer) right++;
     }
     assert.ok(right / colourItems.length > 0.8, `${right}/${colourItems.length} right`);

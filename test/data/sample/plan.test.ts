@@ -83,11 +83,26 @@ describe('sample plan', () => {
 
   it('adds realistic noise: case, punctuation, number words, synonyms, confidence mix', () => {
     const all = bigItems.flatMap((i) => i.answers.map((a) => a.answer));
-    assert.ok(all.some((a) => /^[A-Z]/.test(a)), 'capitalised');
-    assert.ok(all.some((a) => /[.!]$/.test(a)), 'punctuation');
-    assert.ok(all.some((a) => / $/.test(a)), 'trailing space');
-    assert.ok(all.some((a) => /^(two|three|four)$/i.test(a)), 'number words');
-    assert.ok(all.some((a) => /^the /.test(a)), 'articles');
+    assert.ok(
+      all.some((a) => /^[A-Z]/.test(a)),
+      'capitalised',
+    );
+    assert.ok(
+      all.some((a) => /[.!]$/.test(a)),
+      'punctuation',
+    );
+    assert.ok(
+      all.some((a) => / $/.test(a)),
+      'trailing space',
+    );
+    assert.ok(
+      all.some((a) => /^(two|three|four)$/i.test(a)),
+      'number words',
+    );
+    assert.ok(
+      all.some((a) => /^the /.test(a)),
+      'articles',
+    );
     assert.ok(all.includes('crimson') || all.includes('scarlet'), 'synonyms');
     for (const word of ['unsuitable', 'unsuitable image', 'blurry', 'too dark', "i can't tell"]) assert.ok(all.includes(word), word);
     const conf = { yes: 0, maybe: 0, no: 0 };

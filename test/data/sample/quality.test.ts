@@ -31,12 +31,18 @@ describe('sample quality labels', () => {
       const key = `${item.degradation}: ${flagged(item).join(',')}`;
       byDegradation.set(item.degradation, (byDegradation.get(item.degradation) ?? new Set()).add(key));
     }
-    assert.deepEqual(
-      [...byDegradation.values()].flatMap((s) => [...s]).sort(),
-      ['blur: blur,unrecognizable', 'dark: too_dark,unrecognizable', 'framing: framing,unrecognizable', 'none: '],
-    );
+    assert.deepEqual([...byDegradation.values()].flatMap((s) => [...s]).sort(), [
+      'blur: blur,unrecognizable',
+      'dark: too_dark,unrecognizable',
+      'framing: framing,unrecognizable',
+      'none: ',
+    ]);
     const blurry = items.find((i) => i.degradation === 'blur')!;
-    assert.deepEqual(sampleQuality(blurry), { image: blurry.image, unrecognizable: 3, flaws: { FRM: 0, BLR: 4, DRK: 0, BRT: 0, OBS: 0, ROT: 0, OTH: 0, NON: 1 } });
+    assert.deepEqual(sampleQuality(blurry), {
+      image: blurry.image,
+      unrecognizable: 3,
+      flaws: { FRM: 0, BLR: 4, DRK: 0, BRT: 0, OBS: 0, ROT: 0, OTH: 0, NON: 1 },
+    });
     const soft = items.find((i) => i.degradation === 'none' && i.scene.capture.blurSigma > 0)!;
     assert.equal(sampleQuality(soft).flaws.BLR, 1);
   });
@@ -51,7 +57,10 @@ describe('sample quality labels', () => {
       assert.deepEqual(await loadSplitQuality(zipped.out, split), expected);
     }
     const text = await readFile(path.join(folder.out, 'QualityIssues', 'val.json'), 'utf8');
-    assert.match(text, /^\[\{"image":"VizWiz_val_00000000\.jpg","unrecognizable":\d,"flaws":\{"FRM":\d,"BLR":\d,"DRK":\d,"BRT":0,"OBS":0,"ROT":0,"OTH":0,"NON":\d\}\}/u);
+    assert.match(
+      text,
+      /^\[\{"image":"VizWiz_val_00000000\.jpg","unrecognizable":\d,"flaws":\{"FRM":\d,"BLR":\d,"DRK":\d,"BRT":0,"OBS":0,"ROT":0,"OTH":0,"NON":\d\}\}/u,
+    );
     await assert.rejects(loadSplitQuality(path.join(folder.out, 'train'), 'val'), {
       message: `${path.join(folder.out, 'train')}: no val quality annotations (looked for QualityIssues/val.json and QualityIssues.zip); put the VizWiz-QualityIssues files there, or regenerate the sample with \`vizwiz sample\``,
     });

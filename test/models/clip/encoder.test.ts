@@ -42,8 +42,18 @@ test('image embeddings: golden CLIPModel embeds, normalised or not, in batches o
 
 /** A tiny text tower over the tokenizer fixture's 536-token vocabulary. */
 const TEXT: ClipTextConfig = {
-  hidden: 32, layers: 2, heads: 4, intermediate: 37, eps: 1e-5, activation: 'quick_gelu',
-  vocabSize: 536, maxPositions: 77, projectionDim: 16, bosTokenId: 534, eosTokenId: 535, padTokenId: 535,
+  hidden: 32,
+  layers: 2,
+  heads: 4,
+  intermediate: 37,
+  eps: 1e-5,
+  activation: 'quick_gelu',
+  vocabSize: 536,
+  maxPositions: 77,
+  projectionDim: 16,
+  bosTokenId: 534,
+  eosTokenId: 535,
+  padTokenId: 535,
 };
 
 test('text embeddings: batch = one by one = max_length padding, unit norm', async () => {
@@ -52,7 +62,9 @@ test('text embeddings: batch = one by one = max_length padding, unit norm', asyn
   const textModel = clipTextModel(TEXT);
   const weights = new Map([...paramsFor(clipVisionModel(g.config.vision!).params, g.weights), ...initParams(textModel.params, 3)]);
   // Non-trivial LayerNorms and biases, so nothing cancels by accident.
-  for (const [name, w] of weights) if (name.startsWith('text_model') && (name.endsWith('bias') || name.includes('norm'))) for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) + 0.1 * Math.sin(i + name.length);
+  for (const [name, w] of weights)
+    if (name.startsWith('text_model') && (name.endsWith('bias') || name.includes('norm')))
+      for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) + 0.1 * Math.sin(i + name.length);
   const tokenizer = await ClipTokenizer.fromFolder(tokenizerDir);
   const texts = ['What is this?', 'the', 'what color is this shirt? '.repeat(12), ''];
   const enc = await createClipEncoder(weights, tokenizer, config, onTestDevice({ textBatch: 3, threads: 1 }));

@@ -26,12 +26,18 @@ test('CLIP ViT-L/14@336: the model code has the manifest parameters', async () =
   assert.equal(config.projectionDim, 768);
   const specs = clipModelParams(config);
   assert.deepEqual(manifestMismatches(specs, manifest), []);
-  assert.equal(specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0), 427_944_193);
+  assert.equal(
+    specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0),
+    427_944_193,
+  );
 });
 
 test('a manifest that disagrees is reported name by name', async () => {
   const manifest = await readManifest(file);
   const specs = clipModelParams(parseClipConfig(manifest.config));
   const edited = { ...manifest, parameters: { ...manifest.parameters, 'visual_projection.weight': [512, 1024], extra: [1] } };
-  assert.deepEqual(manifestMismatches(specs, edited), ["'visual_projection.weight': manifest [512, 1024], model [768, 1024]", "manifest parameter 'extra' is not in the model"]);
+  assert.deepEqual(manifestMismatches(specs, edited), [
+    "'visual_projection.weight': manifest [512, 1024], model [768, 1024]",
+    "manifest parameter 'extra' is not in the model",
+  ]);
 });

@@ -33,7 +33,8 @@ test('the full pipeline equals transformers CLIPImageProcessor arithmetic', () =
     assert.deepEqual([...out], c.data, `size ${c.size}`);
   }
   const tall: RgbImage = { data: new Uint8Array(image.data.length), width: e.height, height: e.width };
-  for (let y = 0; y < e.height; y++) for (let x = 0; x < e.width; x++) for (let k = 0; k < 3; k++) tall.data[(x * e.height + y) * 3 + k] = image.data[(y * e.width + x) * 3 + k]!;
+  for (let y = 0; y < e.height; y++)
+    for (let x = 0; x < e.width; x++) for (let k = 0; k < 3; k++) tall.data[(x * e.height + y) * 3 + k] = image.data[(y * e.width + x) * 3 + k]!;
   const out = new Float32Array(3 * 9 * 9);
   clipPreprocess(tall, out, clipPreprocessConfig(9));
   assert.deepEqual([...out], e.clip_tall.data);
@@ -61,6 +62,22 @@ test('centre crop and normalisation of a 4x2 image, by hand', () => {
   normalizeToChw(crop, out, CLIP_MEAN, CLIP_STD);
   const f = Math.fround;
   const norm = (v: number, c: number): number => f(f(f(v * (1 / 255)) - f(CLIP_MEAN[c]!)) / f(CLIP_STD[c]!));
-  assert.deepEqual([...out], [norm(10, 0), norm(20, 0), norm(11, 0), norm(21, 0), norm(101, 1), norm(102, 1), norm(101, 1), norm(102, 1), norm(200, 2), norm(200, 2), norm(201, 2), norm(201, 2)]);
+  assert.deepEqual(
+    [...out],
+    [
+      norm(10, 0),
+      norm(20, 0),
+      norm(11, 0),
+      norm(21, 0),
+      norm(101, 1),
+      norm(102, 1),
+      norm(101, 1),
+      norm(102, 1),
+      norm(200, 2),
+      norm(200, 2),
+      norm(201, 2),
+      norm(201, 2),
+    ],
+  );
   assert.ok(Math.abs((out[0] as number) - (10 / 255 - 0.48145466) / 0.26862954) < 1e-6);
 });

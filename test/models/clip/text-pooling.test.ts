@@ -15,13 +15,25 @@ import type { ClipTextConfig } from '../../../src/models/clip/config.js';
 import { clipTextModel } from '../../../src/models/clip/model.js';
 
 const BASE: ClipTextConfig = {
-  hidden: 16, layers: 1, heads: 2, intermediate: 24, eps: 1e-5, activation: 'quick_gelu',
-  vocabSize: 60, maxPositions: 12, projectionDim: 8, bosTokenId: 50, eosTokenId: 40, padTokenId: 0,
+  hidden: 16,
+  layers: 1,
+  heads: 2,
+  intermediate: 24,
+  eps: 1e-5,
+  activation: 'quick_gelu',
+  vocabSize: 60,
+  maxPositions: 12,
+  projectionDim: 8,
+  bosTokenId: 50,
+  eosTokenId: 40,
+  padTokenId: 0,
 };
 
 async function pooledRows(c: ClipTextConfig, ids: number[][]): Promise<{ pooled: Float32Array; last: Float32Array; t: number }> {
   const model = clipTextModel(c);
-  const runner = await InferenceRunner.create(buildInference(model, { outputs: ['pooler_output', 'last_hidden_state'] }), initParams(model.params, 1), { threads: 1 });
+  const runner = await InferenceRunner.create(buildInference(model, { outputs: ['pooler_output', 'last_hidden_state'] }), initParams(model.params, 1), {
+    threads: 1,
+  });
   const t = ids[0]!.length;
   const input = BigInt64Array.from(ids.flat(), BigInt);
   const mask = new BigInt64Array(input.length).fill(1n);

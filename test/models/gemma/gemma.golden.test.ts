@@ -50,7 +50,11 @@ test('logits, loss and hidden states match transformers', async () => {
 });
 
 test('inputs_embeds (unscaled embedding rows) give the same logits as input_ids', async () => {
-  const runner = await InferenceRunner.create(buildInference(gemmaModel(config, { prefix, input: 'embeds' }), { outputs: ['logits'] }), weights, onTestDevice());
+  const runner = await InferenceRunner.create(
+    buildInference(gemmaModel(config, { prefix, input: 'embeds' }), { outputs: ['logits'] }),
+    weights,
+    onTestDevice(),
+  );
   const { feeds, batch, length } = forwardFeeds(inputs);
   const ids = feeds.input_ids?.data as BigInt64Array;
   const table = weights.get(`${prefix}embed_tokens.weight`) as Float32Array;

@@ -102,7 +102,10 @@ test('d loss / d q_proj: float64 graph vs finite differences, and the float32 tr
   const q = `${prefix}layers.0.self_attn.q_proj.weight`;
   const model = gemmaModel(config, { prefix, trainable: [q] });
   const loss = causalLmLoss();
-  assert.deepEqual(model.params.map((p) => p.name), [q]);
+  assert.deepEqual(
+    model.params.map((p) => p.name),
+    [q],
+  );
 
   // float64: loss and its gradient w.r.t. q, the decoder's other weights constant inputs.
   const g = new Graph('gemma_f64');
@@ -149,7 +152,9 @@ test('d loss / d q_proj: float64 graph vs finite differences, and the float32 tr
   grad32.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - (grad64[i] as number)))));
   const rel = worst / absMax(grad64);
   assert.ok(rel < 1e-4, `float32 train-step gradient vs float64: ${rel} relative`);
-  console.log(`d loss/d ${q}: float64 vs FD ${worstFd.toExponential(2)}, float32 train step vs float64 ${rel.toExponential(2)} (relative to max |grad| ${absMax(grad64).toExponential(2)})`);
+  console.log(
+    `d loss/d ${q}: float64 vs FD ${worstFd.toExponential(2)}, float32 train step vs float64 ${rel.toExponential(2)} (relative to max |grad| ${absMax(grad64).toExponential(2)})`,
+  );
   await train.dispose();
 });
 

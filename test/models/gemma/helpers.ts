@@ -54,7 +54,8 @@ export function assertClose(name: string, got: ArrayLike<number>, expected: Arra
 /** Rows [from, to) of every (B, T, W) row-major batch entry: out (B, to - from, W). */
 export function sliceTime(a: ArrayLike<number>, b: number, t: number, w: number, from: number, to: number): Float32Array {
   const out = new Float32Array(b * (to - from) * w);
-  for (let r = 0; r < b; r++) for (let i = from; i < to; i++) for (let j = 0; j < w; j++) out[(r * (to - from) + i - from) * w + j] = a[(r * t + i) * w + j] as number;
+  for (let r = 0; r < b; r++)
+    for (let i = from; i < to; i++) for (let j = 0; j < w; j++) out[(r * (to - from) + i - from) * w + j] = a[(r * t + i) * w + j] as number;
   return out;
 }
 

@@ -65,7 +65,14 @@ test('prefill + cached steps give the full-forward logits at every position', as
     BigInt64Array.from({ length: b * (to - from) }, (_, k) => BigInt(a[Math.floor(k / (to - from)) * t + from + (k % (to - from))] as bigint));
   const prefillBias = new Float32Array(b * p * p);
   for (let r = 0; r < b; r++) for (let i = 0; i < p; i++) prefillBias.set(bias.subarray((r * t + i) * t, (r * t + i) * t + p), (r * p + i) * p);
-  const pre = await dec.prefill({ batch: b, length: p, inputIds: rows(ids, 0, p), positionIds: rows(positions, 0, p), bias: prefillBias, lastIndex: new Array(b).fill(p - 1) });
+  const pre = await dec.prefill({
+    batch: b,
+    length: p,
+    inputIds: rows(ids, 0, p),
+    positionIds: rows(positions, 0, p),
+    bias: prefillBias,
+    lastIndex: new Array(b).fill(p - 1),
+  });
   let cache: KvCache = pre.cache;
   let worst = assertClose(`position ${p - 1}`, pre.logits, sliceTime(golden, b, t, v, p - 1, p));
   for (let i = p; i < t; i++) {
@@ -96,12 +103,16 @@ test('greedy decoding with the cache equals greedy decoding by full forwards', a
   const t0 = Math.min(5, tensor(inputs, 'input_ids').shape[1] as number);
   const prompt = (tensor(inputs, 'input_ids').data as BigInt64Array).slice(0, t0);
   const n = 6;
-  const cached = await generateGreedy(strong, { batch: 1, length: t0, inputIds: prompt, attentionMask: new Uint8Array(t0).fill(1) }, {
-    maxNewTokens: n,
-    eosTokenIds: [],
-    padTokenId: config.padTokenId,
-    keepStepLogits: true,
-  });
+  const cached = await generateGreedy(
+    strong,
+    { batch: 1, length: t0, inputIds: prompt, attentionMask: new Uint8Array(t0).fill(1) },
+    {
+      maxNewTokens: n,
+      eosTokenIds: [],
+      padTokenId: config.padTokenId,
+      keepStepLogits: true,
+    },
+  );
   assert.equal(cached.steps, n);
   assert.equal(cached.cache.length, t0 + n - 1, 'the last token is never fed back');
   let seq = Array.from(prompt);
@@ -121,11 +132,15 @@ test('a left- or right-padded batch decodes each row as it would alone, end toke
   const lengths = [Math.min(6, all.length), Math.min(3, all.length - 1)];
   const prompts = [all.slice(0, lengths[0]), all.slice(1, 1 + (lengths[1] as number))]; // two different prompts
   const base = { maxNewTokens: 6, padTokenId: config.padTokenId, keepStepLogits: true };
-  const alone = await Promise.all(prompts.map((p) => generateGreedy(strong, { batch: 1, length: p.length, inputIds: p, attentionMask: new Uint8Array(p.length).fill(1) }, { ...base, eosTokenIds: [] })));
+  const alone = await Promise.all(
+    prompts.map((p) =>
+      generateGreedy(strong, { batch: 1, length: p.length, inputIds: p, attentionMask: new Uint8Array(p.length).fill(1) }, { ...base, eosTokenIds: [] }),
+    ),
+  );
   // End row 0 at its third token (when that token occurs neither earlier nor in row 1), so padding after an end shows.
   const [own0, own1] = [rowTokens(alone[0] as GreedyResult, 0), rowTokens(alone[1] as GreedyResult, 0)];
   const eosTokenIds = own0.indexOf(own0[2] as number) === 2 && !own1.includes(own0[2] as number) ? [own0[2] as number] : [];
-  assert.ok((eosTokenIds.length > 0 || process.env.VIZWIZ_GOLDEN_DIR), 'the fixture model should exercise an end token');
+  assert.ok(eosTokenIds.length > 0 || process.env.VIZWIZ_GOLDEN_DIR, 'the fixture model should exercise an end token');
   const t = Math.max(...lengths);
   for (const side of ['left', 'right'] as const) {
     const ids = new BigInt64Array(2 * t).fill(BigInt(config.padTokenId));

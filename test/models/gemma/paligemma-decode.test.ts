@@ -17,7 +17,6 @@ import { assertDecisive } from '../../helpers/margins.js';
 import { onTestDevice } from '../../helpers/device.js';
 import { assertClose, goldenPath, hasGolden, outputTol, readTensors, sliceTime, tensor, type Tensors } from './helpers.js';
 
-
 let config: GemmaConfig;
 let dec: GemmaKvDecoder;
 let inputs: Tensors;
@@ -49,7 +48,10 @@ test('cached greedy decode steps reproduce transformers generate() from its pref
     const [b, n] = generated.shape as [number, number];
     const p = tensor(inputs, `${name}.input_ids`).shape[1] as number;
     const mask = tensor(inputs, `${name}.attention_mask`).data as BigInt64Array;
-    assert.ok(mask.every((x) => x === 1n), 'the golden prompts are unpadded');
+    assert.ok(
+      mask.every((x) => x === 1n),
+      'the golden prompts are unpadded',
+    );
     const stepLogits = tensor(outputs, `${name}.step_logits`).data as Float32Array; // (B, n, V)
     const layers = Array.from({ length: config.layers }, (_, l) => l);
     const cache = kvCacheFrom(
@@ -70,7 +72,8 @@ test('cached greedy decode steps reproduce transformers generate() from its pref
     }
     assert.deepEqual(Array.from(res.tokens, Number), Array.from(generated.data as BigInt64Array, Number), `${name} generated ids`);
     let worst = 0;
-    for (let k = 1; k < n; k++) worst = Math.max(worst, assertClose(`${name} step ${k}`, res.stepLogits[k] as Float32Array, sliceTime(stepLogits, b, n, v, k, k + 1)));
+    for (let k = 1; k < n; k++)
+      worst = Math.max(worst, assertClose(`${name} step ${k}`, res.stepLogits[k] as Float32Array, sliceTime(stepLogits, b, n, v, k, k + 1)));
     for (const l of layers) {
       const key = tensor(outputs, `${name}.past_key.${l}`);
       assert.equal(res.cache.length, key.shape[2], `${name} cache length`);

@@ -18,11 +18,12 @@ function get(w: W, name: string): Float32Array {
 /** y (T, out) = x (T, in) @ W.T, W [out, in]. */
 function linear(x: Float64Array, t: number, weight: Float32Array, din: number, dout: number): Float64Array {
   const y = new Float64Array(t * dout);
-  for (let i = 0; i < t; i++) for (let o = 0; o < dout; o++) {
-    let s = 0;
-    for (let k = 0; k < din; k++) s += (x[i * din + k] as number) * (weight[o * din + k] as number);
-    y[i * dout + o] = s;
-  }
+  for (let i = 0; i < t; i++)
+    for (let o = 0; o < dout; o++) {
+      let s = 0;
+      for (let k = 0; k < din; k++) s += (x[i * din + k] as number) * (weight[o * din + k] as number);
+      y[i * dout + o] = s;
+    }
   return y;
 }
 
@@ -42,24 +43,35 @@ const gelu = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.
 /** Rotates heads of x (T, h*hd) in place by positions. */
 function rope(x: Float64Array, t: number, h: number, hd: number, pos: readonly number[], theta: number): void {
   const half = hd / 2;
-  for (let i = 0; i < t; i++) for (let j = 0; j < h; j++) for (let k = 0; k < half; k++) {
-    const a = (pos[i] as number) / theta ** ((2 * k) / hd);
-    const [c, s] = [Math.cos(a), Math.sin(a)];
-    const o = i * h * hd + j * hd;
-    const [x1, x2] = [x[o + k] as number, x[o + k + half] as number];
-    x[o + k] = x1 * c - x2 * s;
-    x[o + k + half] = x2 * c + x1 * s;
-  }
+  for (let i = 0; i < t; i++)
+    for (let j = 0; j < h; j++)
+      for (let k = 0; k < half; k++) {
+        const a = (pos[i] as number) / theta ** ((2 * k) / hd);
+        const [c, s] = [Math.cos(a), Math.sin(a)];
+        const o = i * h * hd + j * hd;
+        const [x1, x2] = [x[o + k] as number, x[o + k + half] as number];
+        x[o + k] = x1 * c - x2 * s;
+        x[o + k + half] = x2 * c + x1 * s;
+      }
 }
 
 /** Logits (T, V) of one row: ids (T), positions (T), bias (T, T) additive. */
-export function referenceLogits(c: GemmaConfig, w: W, ids: readonly number[], pos: readonly number[], bias: ArrayLike<number>, prefix = 'model.'): Float64Array {
+export function referenceLogits(
+  c: GemmaConfig,
+  w: W,
+  ids: readonly number[],
+  pos: readonly number[],
+  bias: ArrayLike<number>,
+  prefix = 'model.',
+): Float64Array {
   const n = gemmaNames(c, prefix);
   const [t, d, hd, h, kv] = [ids.length, c.hidden, c.headDim, c.heads, c.kvHeads];
   const embed = get(w, n.embed);
   const scale = Math.fround(Math.sqrt(d));
   let x = new Float64Array(t * d);
-  ids.forEach((id, i) => { for (let k = 0; k < d; k++) x[i * d + k] = (embed[id * d + k] as number) * scale; });
+  ids.forEach((id, i) => {
+    for (let k = 0; k < d; k++) x[i * d + k] = (embed[id * d + k] as number) * scale;
+  });
   for (const l of n.layers) {
     const xn = rms(x, t, d, get(w, l.inputNorm), c.rmsNormEps);
     const q = linear(xn, t, get(w, l.q), d, h * hd);
@@ -79,7 +91,9 @@ export function referenceLogits(c: GemmaConfig, w: W, ids: readonly number[], po
         const max = Math.max(...scores);
         const p = scores.map((s) => Math.exp(s - max));
         const z = p.reduce((a, b) => a + b, 0);
-        for (let s = 0; s < t; s++) for (let e = 0; e < hd; e++) ctx[i * h * hd + j * hd + e] = (ctx[i * h * hd + j * hd + e] as number) + ((p[s] as number) / z) * (v[s * kv * hd + g * hd + e] as number);
+        for (let s = 0; s < t; s++)
+          for (let e = 0; e < hd; e++)
+            ctx[i * h * hd + j * hd + e] = (ctx[i * h * hd + j * hd + e] as number) + ((p[s] as number) / z) * (v[s * kv * hd + g * hd + e] as number);
       }
     }
     const o = linear(ctx, t, get(w, l.o), h * hd, d);
@@ -87,15 +101,22 @@ export function referenceLogits(c: GemmaConfig, w: W, ids: readonly number[], po
     const xm = rms(x, t, d, get(w, l.postNorm), c.rmsNormEps);
     const gate = linear(xm, t, get(w, l.gate), d, c.intermediate);
     const up = linear(xm, t, get(w, l.up), d, c.intermediate);
-    const down = linear(gate.map((a, i) => gelu(a) * (up[i] as number)), t, get(w, l.down), c.intermediate, d);
+    const down = linear(
+      gate.map((a, i) => gelu(a) * (up[i] as number)),
+      t,
+      get(w, l.down),
+      c.intermediate,
+      d,
+    );
     x = x.map((a, i) => a + (down[i] as number));
   }
   const final = rms(x, t, d, get(w, n.norm), c.rmsNormEps);
   const logits = new Float64Array(t * c.vocab);
-  for (let i = 0; i < t; i++) for (let vv = 0; vv < c.vocab; vv++) {
-    let s = 0;
-    for (let e = 0; e < d; e++) s += (final[i * d + e] as number) * (embed[vv * d + e] as number);
-    logits[i * c.vocab + vv] = s;
-  }
+  for (let i = 0; i < t; i++)
+    for (let vv = 0; vv < c.vocab; vv++) {
+      let s = 0;
+      for (let e = 0; e < d; e++) s += (final[i * d + e] as number) * (embed[vv * d + e] as number);
+      logits[i * c.vocab + vv] = s;
+    }
   return logits;
 }

@@ -19,8 +19,20 @@ import { assertClose, sliceTime } from './helpers.js';
 import { referenceLogits } from './reference.js';
 
 const C: GemmaConfig = {
-  vocab: 37, hidden: 24, layers: 2, heads: 4, kvHeads: 2, headDim: 10, intermediate: 40, rmsNormEps: 1e-6, ropeTheta: 500,
-  activation: 'tanh', bosTokenId: 2, eosTokenId: 1, padTokenId: 0, initializerRange: 0.3,
+  vocab: 37,
+  hidden: 24,
+  layers: 2,
+  heads: 4,
+  kvHeads: 2,
+  headDim: 10,
+  intermediate: 40,
+  rmsNormEps: 1e-6,
+  ropeTheta: 500,
+  activation: 'tanh',
+  bosTokenId: 2,
+  eosTokenId: 1,
+  padTokenId: 0,
+  initializerRange: 0.3,
 };
 const PREFIX = 'language_model.model.';
 
@@ -46,12 +58,24 @@ test('grouped KV heads, odd head_dim, prefix-LM mask and arbitrary positions mat
   }
   // The cached path on the same model: prefill the prefix, then one step per suffix token.
   const dec = await GemmaKvDecoder.create(C, weights, { prefix: PREFIX });
-  const rows = (a: readonly number[], from: number, to: number): BigInt64Array => BigInt64Array.from({ length: b * (to - from) }, (_, k) => BigInt(a[Math.floor(k / (to - from)) * t + from + (k % (to - from))] as number));
-  const pre = await dec.prefill({ batch: b, length: prefixLen, inputIds: rows(ids, 0, prefixLen), positionIds: rows(pos, 0, prefixLen), bias: attentionBias(b, prefixLen, prefixLen, () => true), lastIndex: [prefixLen - 1, prefixLen - 1] });
+  const rows = (a: readonly number[], from: number, to: number): BigInt64Array =>
+    BigInt64Array.from({ length: b * (to - from) }, (_, k) => BigInt(a[Math.floor(k / (to - from)) * t + from + (k % (to - from))] as number));
+  const pre = await dec.prefill({
+    batch: b,
+    length: prefixLen,
+    inputIds: rows(ids, 0, prefixLen),
+    positionIds: rows(pos, 0, prefixLen),
+    bias: attentionBias(b, prefixLen, prefixLen, () => true),
+    lastIndex: [prefixLen - 1, prefixLen - 1],
+  });
   assertClose('prefill', pre.logits, sliceTime(logits, b, t, C.vocab, prefixLen - 1, prefixLen), 1e-4);
   let cache = pre.cache;
   for (let i = prefixLen; i < t; i++) {
-    const res = await dec.step(cache, { tokens: [ids[i] as number, ids[t + i] as number], positions: [pos[i] as number, pos[t + i] as number], bias: stepBias(new Uint8Array(b * (i + 1)).fill(1), b, i + 1) });
+    const res = await dec.step(cache, {
+      tokens: [ids[i] as number, ids[t + i] as number],
+      positions: [pos[i] as number, pos[t + i] as number],
+      bias: stepBias(new Uint8Array(b * (i + 1)).fill(1), b, i + 1),
+    });
     assertClose(`step ${i}`, res.logits, sliceTime(logits, b, t, C.vocab, i, i + 1), 1e-4);
     cache = res.cache;
   }

@@ -28,7 +28,10 @@ test('parameter layout: one Linear by default, two with a hidden layer, plus the
     ],
   );
   const deep = baselineParams({ ...BASELINE_DEFAULTS, imageDim: 8, questionDim: 4, numAnswers: 5, hidden: 16 });
-  assert.deepEqual(deep.map((p) => p.name), ['answer_fc1.weight', 'answer_fc1.bias', 'answer_fc2.weight', 'answer_fc2.bias', 'answerable_fc.weight', 'answerable_fc.bias']);
+  assert.deepEqual(
+    deep.map((p) => p.name),
+    ['answer_fc1.weight', 'answer_fc1.bias', 'answer_fc2.weight', 'answer_fc2.bias', 'answerable_fc.weight', 'answerable_fc.bias'],
+  );
   assert.deepEqual(deep[2]?.shape, [5, 16]);
 });
 

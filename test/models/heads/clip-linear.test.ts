@@ -44,11 +44,26 @@ const SMALL = { imageDim: 3, textDim: 3, hidden: 5, numAnswers: 4, numTypes: 2, 
 
 function feeds(rng: Rng, b: number): Record<string, Tensor> {
   return {
-    image_feat: Tensor.f32(Float32Array.from({ length: b * 3 }, () => rng.normal()), [b, 3]),
-    text_feat: Tensor.f32(Float32Array.from({ length: b * 3 }, () => rng.normal()), [b, 3]),
-    answer_label: Tensor.i64(BigInt64Array.from({ length: b }, () => BigInt(rng.int(4))), [b]),
-    type_label: Tensor.i64(BigInt64Array.from({ length: b }, () => BigInt(rng.int(2))), [b]),
-    answerable: Tensor.f32(Float32Array.from({ length: b }, () => rng.int(2)), [b]),
+    image_feat: Tensor.f32(
+      Float32Array.from({ length: b * 3 }, () => rng.normal()),
+      [b, 3],
+    ),
+    text_feat: Tensor.f32(
+      Float32Array.from({ length: b * 3 }, () => rng.normal()),
+      [b, 3],
+    ),
+    answer_label: Tensor.i64(
+      BigInt64Array.from({ length: b }, () => BigInt(rng.int(4))),
+      [b],
+    ),
+    type_label: Tensor.i64(
+      BigInt64Array.from({ length: b }, () => BigInt(rng.int(2))),
+      [b],
+    ),
+    answerable: Tensor.f32(
+      Float32Array.from({ length: b }, () => rng.int(2)),
+      [b],
+    ),
   };
 }
 
@@ -57,7 +72,10 @@ test('loss weights scale the terms of loss_total', async () => {
   const inf = buildInference(clipLinearHead(c), { loss: clipLinearLoss(c), outputs: [] });
   const session = await GraphSession.create(inf.bytes, { threads: 1 });
   const params = initParams(clipLinearHead(c).params, 2);
-  const out = await session.run({ ...feeds(new Rng(1), 5), ...Object.fromEntries([...params].map(([k, v]) => [k, Tensor.f32(v, [...(inf.weights.find((p) => p.name === k)?.shape ?? [])])])) });
+  const out = await session.run({
+    ...feeds(new Rng(1), 5),
+    ...Object.fromEntries([...params].map(([k, v]) => [k, Tensor.f32(v, [...(inf.weights.find((p) => p.name === k)?.shape ?? [])])])),
+  });
   const [a, t, total] = ['loss_answer', 'loss_type', 'loss_total'].map((k) => out[k]?.data[0] as number) as [number, number, number];
   assert.ok(Math.abs(total - (2 * a + 0.5 * t)) < 1e-6, `${total} vs ${2 * a + 0.5 * t}`);
   await session.dispose();
@@ -74,7 +92,8 @@ for (const activation of ['relu', 'gelu'] as const) {
       const f: Record<string, Tensor> = { ...batch, lr: Tensor.f64([0], []), step: Tensor.f64([1], []) };
       for (const spec of graph.params) {
         f[spec.name] = Tensor.f32(params.get(spec.name) as Float32Array, [...spec.shape]);
-        for (const slot of ['m', 'v']) f[`${slot}.${spec.name}`] = Tensor.f32(new Float32Array((params.get(spec.name) as Float32Array).length), [...spec.shape]);
+        for (const slot of ['m', 'v'])
+          f[`${slot}.${spec.name}`] = Tensor.f32(new Float32Array((params.get(spec.name) as Float32Array).length), [...spec.shape]);
       }
       return session.run(f);
     };

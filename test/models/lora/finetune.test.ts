@@ -38,7 +38,11 @@ before(async () => {
   proc = new PaliGemmaProcessor(await GemmaTokenizer.fromFolder(path.join(here, '..', 'paligemma', 'tokenizer')), m.config);
   const rng = new Rng(7);
   const s = m.config.vision.imageSize;
-  const image = (): { data: Uint8Array; width: number; height: number } => ({ data: Uint8Array.from({ length: s * s * 3 }, () => Math.floor(rng.uniform(0, 256))), width: s, height: s });
+  const image = (): { data: Uint8Array; width: number; height: number } => ({
+    data: Uint8Array.from({ length: s * s * 3 }, () => Math.floor(rng.uniform(0, 256))),
+    width: s,
+    height: s,
+  });
   examples = [
     { image: image(), question: 'what is this?', answer: 'blue' },
     { image: image(), question: 'what color is the shirt?', answer: 'yes' },
@@ -77,7 +81,12 @@ test('LoRA fine-tuning on a toy batch lowers the loss and teaches the answers by
   }
   const logProbMargins = answers.map((_, r) => (perToken[r]?.[r] as number) - Math.max(...perToken.map((s, c) => (c === r ? -Infinity : (s[r] as number)))));
 
-  const out = await gen.generateFrom(start, { maxNewTokens: 4, eosTokenIds: [m.config.text.eosTokenId], padTokenId: m.config.text.padTokenId, keepStepLogits: true });
+  const out = await gen.generateFrom(start, {
+    maxNewTokens: 4,
+    eosTokenIds: [m.config.text.eosTokenId],
+    padTokenId: m.config.text.padTokenId,
+    keepStepLogits: true,
+  });
   const vocab = m.config.text.vocab;
   // The lead of the greedy choice at each step of the answer and its eos (fewer if generation stopped earlier).
   const greedyMargins = answers.map((a, r) => Math.min(...out.stepLogits.slice(0, proc.suffixIds(a).length).map((l) => topGap(l, r, vocab))));
@@ -85,7 +94,9 @@ test('LoRA fine-tuning on a toy batch lowers the loss and teaches the answers by
     `toy LoRA fine-tune: loss ${first.toFixed(3)} -> ${last.toFixed(3)} in ${STEPS} steps; margins: log-probability per token ` +
       `${logProbMargins.map((x) => x.toFixed(3)).join(' ')}, greedy logits ${greedyMargins.map((x) => x.toFixed(3)).join(' ')}`,
   );
-  logProbMargins.forEach((x, r) => assert.ok(x > MIN_LOGPROB_MARGIN, `example ${r} ('${answers[r]}'): its answer leads the others by only ${x} nats per token`));
+  logProbMargins.forEach((x, r) =>
+    assert.ok(x > MIN_LOGPROB_MARGIN, `example ${r} ('${answers[r]}'): its answer leads the others by only ${x} nats per token`),
+  );
   greedyMargins.forEach((x, r) => assert.ok(x > MIN_GREEDY_MARGIN, `example ${r} ('${answers[r]}'): greedy decoding leads by only ${x} logits`));
   const generated = answers.map((_, r) => proc.decodeAnswer(Array.from(out.tokens.subarray(r * out.steps, (r + 1) * out.steps), Number)));
   assert.deepEqual(generated, answers);

@@ -30,7 +30,10 @@ let grads: Tensors;
 
 before(async () => {
   assert.ok(hasGolden('paligemma', ['config.json', 'model.safetensors']), 'golden paligemma/ missing');
-  assert.ok(hasGolden('paligemma_lora', ['adapter_config.json', 'adapter_model.safetensors', 'inputs.safetensors', 'outputs.safetensors', 'grads.safetensors']), 'golden paligemma_lora/ missing');
+  assert.ok(
+    hasGolden('paligemma_lora', ['adapter_config.json', 'adapter_model.safetensors', 'inputs.safetensors', 'outputs.safetensors', 'grads.safetensors']),
+    'golden paligemma_lora/ missing',
+  );
   m = await loadPaligemmaCheckpoint(goldenPath('paligemma'));
   adapter = await loadAdapter(goldenPath('paligemma_lora'), paligemmaLinears(m.config, m.prefixes));
   inputs = await readTensors('paligemma_lora', 'inputs.safetensors');
@@ -41,7 +44,10 @@ before(async () => {
 test('the PEFT adapter loads: config, targeted modules (SigLIP q/k/v included) and every tensor', () => {
   const names = [...grads.keys()].sort();
   assert.deepEqual([...adapter.tensors.keys()].sort(), names, 'adapter tensors = the golden gradient names');
-  assert.ok(adapter.set.modules.some((x) => x.module.startsWith(m.prefixes.vision)), 'vision q/k/v adapted');
+  assert.ok(
+    adapter.set.modules.some((x) => x.module.startsWith(m.prefixes.vision)),
+    'vision q/k/v adapted',
+  );
   assert.ok(!adapter.set.modules.some((x) => /out_proj|fc1|fc2|multi_modal_projector/u.test(x.module)), 'SigLIP out_proj/fc1/fc2 and the projector are not');
 });
 
@@ -64,7 +70,11 @@ test('the LoRA step reproduces the loss and every adapter gradient', async () =>
 
 test('the adapted forward reproduces the logits (real positions)', async () => {
   const model = paligemmaLoraModel(m.config, m.prefixes, adapter.set, { lossRows: false });
-  const runner = await InferenceRunner.create(buildInference(model, { outputs: ['logits'], loss: causalLmLoss() }), new Map([...m.weights, ...adapter.tensors]), onTestDevice());
+  const runner = await InferenceRunner.create(
+    buildInference(model, { outputs: ['logits'], loss: causalLmLoss() }),
+    new Map([...m.weights, ...adapter.tensors]),
+    onTestDevice(),
+  );
   const b = goldenBatch(inputs, '');
   const out = await runner.run(paligemmaFeeds(m.config, b, { loss: 'labels' }));
   const d = assertCloseReal('logits', out.logits?.data as Float32Array, tensor(outputs, 'logits').data as Float32Array, b.attentionMask, m.config.text.vocab);

@@ -68,10 +68,13 @@ test('loading rejects adapters that do not fit the model', async () => {
   }
 });
 
-test('merged weights (W + scaling * B @ A) give the adapted model\'s logits', async () => {
+test("merged weights (W + scaling * B @ A) give the adapted model's logits", async () => {
   const b = goldenBatch(inputs, '');
   const feeds = paligemmaFeeds(m.config, b);
-  const adapted = await InferenceRunner.create(buildInference(paligemmaLoraModel(m.config, m.prefixes, adapter.set, { lossRows: false }), { outputs: ['logits'] }), new Map([...m.weights, ...adapter.tensors]));
+  const adapted = await InferenceRunner.create(
+    buildInference(paligemmaLoraModel(m.config, m.prefixes, adapter.set, { lossRows: false }), { outputs: ['logits'] }),
+    new Map([...m.weights, ...adapter.tensors]),
+  );
   const want = (await adapted.run(feeds)).logits!.floats();
   const merged = mergeAdapters(m.weights, adapter.set, adapter.tensors);
   assert.notEqual(merged.get(`${adapter.set.modules[0]?.module}.weight`), m.weights.get(`${adapter.set.modules[0]?.module}.weight`), 'a copy by default');

@@ -35,7 +35,11 @@ before(async () => {
   proc = new PaliGemmaProcessor(await GemmaTokenizer.fromFolder(path.join(here, 'tokenizer')), m.config);
   const rng = new Rng(5);
   const s = m.config.vision.imageSize;
-  const image = (): { data: Uint8Array; width: number; height: number } => ({ data: Uint8Array.from({ length: s * s * 3 }, () => Math.floor(rng.uniform(0, 256))), width: s, height: s });
+  const image = (): { data: Uint8Array; width: number; height: number } => ({
+    data: Uint8Array.from({ length: s * s * 3 }, () => Math.floor(rng.uniform(0, 256))),
+    width: s,
+    height: s,
+  });
   examples = [
     { image: image(), question: 'what is this?', answer: 'blue' },
     { image: image(), question: 'is it blue?', answer: 'no' },
@@ -54,7 +58,12 @@ function assertClose(label: string, got: Float32Array | undefined, expected: Flo
 async function generate(o: Parameters<typeof PaliGemmaGenerator.create>[3]): Promise<PaliGemmaGeneration> {
   const gen = await PaliGemmaGenerator.create(m.config, m.prefixes, m.weights, o);
   const prompts = proc.encode(examples.map(({ image, question }) => ({ image, question })));
-  const out = await gen.generate(prompts, { maxNewTokens: 4, eosTokenIds: [m.config.text.eosTokenId], padTokenId: m.config.text.padTokenId, keepStepLogits: true });
+  const out = await gen.generate(prompts, {
+    maxNewTokens: 4,
+    eosTokenIds: [m.config.text.eosTokenId],
+    padTokenId: m.config.text.padTokenId,
+    keepStepLogits: true,
+  });
   await gen.dispose();
   return out;
 }

@@ -36,7 +36,12 @@ test('image prefill + cached greedy decoding reproduce generate(): ids, step log
   for (const name of batches) {
     const generated = tensor(outputs, `${name}.generated_ids`);
     const [b, n] = generated.shape as [number, number];
-    const res = await gen.generate(goldenBatch(inputs, `${name}.`), { maxNewTokens: n, eosTokenIds: [m.config.text.eosTokenId], padTokenId: m.config.text.padTokenId, keepStepLogits: true });
+    const res = await gen.generate(goldenBatch(inputs, `${name}.`), {
+      maxNewTokens: n,
+      eosTokenIds: [m.config.text.eosTokenId],
+      padTokenId: m.config.text.padTokenId,
+      keepStepLogits: true,
+    });
     const steps = tensor(outputs, `${name}.step_logits`).data as Float32Array; // (B, n, V)
     for (let k = 0; k < n; k++) {
       const golden = sliceTime(steps, b, n, v, k, k + 1);
@@ -50,7 +55,10 @@ test('image prefill + cached greedy decoding reproduce generate(): ids, step log
       const key = tensor(outputs, `${name}.past_key.${l}`);
       assert.equal(res.cache.length, key.shape[2], `${name} cache length`);
       cacheDiff = Math.max(cacheDiff, assertClose(`${name} key cache ${l}`, res.cache.keys[l]?.data as Float32Array, key.data as Float32Array));
-      cacheDiff = Math.max(cacheDiff, assertClose(`${name} value cache ${l}`, res.cache.values[l]?.data as Float32Array, tensor(outputs, `${name}.past_value.${l}`).data as Float32Array));
+      cacheDiff = Math.max(
+        cacheDiff,
+        assertClose(`${name} value cache ${l}`, res.cache.values[l]?.data as Float32Array, tensor(outputs, `${name}.past_value.${l}`).data as Float32Array),
+      );
     }
     console.log(`paligemma_generate ${name}: step logits max abs diff ${diffs.map((d) => d.toExponential(2)).join(' ')}; cache ${cacheDiff.toExponential(2)}`);
   }

@@ -13,7 +13,7 @@ export function goldenBatch(inputs: Tensors, prefix: string): PaliGemmaBatch {
     batch,
     length,
     inputIds: ids.data as BigInt64Array,
-    attentionMask: inputs.get(`${prefix}attention_mask`)?.data as BigInt64Array ?? new BigInt64Array(batch * length).fill(1n),
+    attentionMask: (inputs.get(`${prefix}attention_mask`)?.data as BigInt64Array) ?? new BigInt64Array(batch * length).fill(1n),
     pixelValues: tensor(inputs, `${prefix}pixel_values`).data as Float32Array,
   };
   if (inputs.has(`${prefix}token_type_ids`)) b.tokenTypeIds = tensor(inputs, `${prefix}token_type_ids`).data as BigInt64Array;

@@ -32,11 +32,17 @@ test('paligemma-3b-pt-224: every parameter name and shape, and the total', () =>
   const specs = paligemmaParamSpecs(c, LEGACY_PREFIXES);
   const listed = Object.entries(manifest.parameters).filter(([name]) => !name.endsWith('lm_head.weight'));
   assert.deepEqual(new Map(specs.map((s) => [s.name, [...s.shape]])), new Map(listed));
-  assert.equal(specs.reduce((a, s) => a + count(s.shape), 0), manifest.total_params);
+  assert.equal(
+    specs.reduce((a, s) => a + count(s.shape), 0),
+    manifest.total_params,
+  );
 });
 
 test('the HF LoRA recipe trains 11,298,816 parameters (SigLIP q/k/v included)', () => {
   const c = paligemmaConfigFromHf(manifest.config);
   const set = paligemmaLoraSet(c, LEGACY_PREFIXES, loraConfig({ r: 8, alpha: 8 }));
-  assert.equal(loraParamSpecs(set).reduce((a, s) => a + count(s.shape), 0), 11_298_816);
+  assert.equal(
+    loraParamSpecs(set).reduce((a, s) => a + count(s.shape), 0),
+    11_298_816,
+  );
 });

@@ -37,7 +37,11 @@ test('the checkpoint layout is detected and the config read', () => {
 });
 
 test('inference logits match transformers at every real position', async () => {
-  const runner = await InferenceRunner.create(buildInference(paligemmaModel(m.config, { prefixes: m.prefixes }), { outputs: ['logits'] }), m.weights, onTestDevice());
+  const runner = await InferenceRunner.create(
+    buildInference(paligemmaModel(m.config, { prefixes: m.prefixes }), { outputs: ['logits'] }),
+    m.weights,
+    onTestDevice(),
+  );
   const b = goldenBatch(inputs, 'infer.');
   const out = await runner.run(paligemmaFeeds(m.config, b));
   const expected = tensor(outputs, 'infer.logits');
@@ -50,12 +54,26 @@ test('inference logits match transformers at every real position', async () => {
 test('training logits (prefix-LM mask) and loss match transformers, through both loss forms', async () => {
   const b = goldenBatch(inputs, 'train.');
   const expectedLoss = (tensor(outputs, 'train.loss').data as Float32Array)[0] as number;
-  const full = await InferenceRunner.create(buildInference(paligemmaModel(m.config, { prefixes: m.prefixes }), { outputs: ['logits'], loss: causalLmLoss() }), m.weights, onTestDevice());
+  const full = await InferenceRunner.create(
+    buildInference(paligemmaModel(m.config, { prefixes: m.prefixes }), { outputs: ['logits'], loss: causalLmLoss() }),
+    m.weights,
+    onTestDevice(),
+  );
   const out = await full.run(paligemmaFeeds(m.config, b, { loss: 'labels' }));
-  const dLogits = assertCloseReal('train.logits', out.logits?.data as Float32Array, tensor(outputs, 'train.logits').data as Float32Array, b.attentionMask, m.config.text.vocab);
+  const dLogits = assertCloseReal(
+    'train.logits',
+    out.logits?.data as Float32Array,
+    tensor(outputs, 'train.logits').data as Float32Array,
+    b.attentionMask,
+    m.config.text.vocab,
+  );
   const dLoss = assertClose('train.loss (labels)', out.loss?.data as Float32Array, [expectedLoss]);
   await full.dispose();
-  const rows = await InferenceRunner.create(buildInference(paligemmaModel(m.config, { prefixes: m.prefixes, lossRows: true }), { outputs: [], loss: selectedRowsLoss() }), m.weights, onTestDevice());
+  const rows = await InferenceRunner.create(
+    buildInference(paligemmaModel(m.config, { prefixes: m.prefixes, lossRows: true }), { outputs: [], loss: selectedRowsLoss() }),
+    m.weights,
+    onTestDevice(),
+  );
   const out2 = await rows.run(paligemmaFeeds(m.config, b));
   const dRows = assertClose('train.loss (rows)', out2.loss?.data as Float32Array, [expectedLoss]);
   console.log(`paligemma train.logits max abs diff ${dLogits}, loss ${dLoss} (labels) / ${dRows} (rows)`);
@@ -74,9 +92,19 @@ test('the >= 4.52 name layout (model.language_model.*, model.vision_tower.*) giv
     assert.ok(hit, `unexpected weight ${k}`);
     renamed.set(hit[1] + k.slice(hit[0].length), v);
   }
-  const runner = await InferenceRunner.create(buildInference(paligemmaModel(m.config, { prefixes: MODERN_PREFIXES }), { outputs: ['logits'] }), renamed, onTestDevice());
+  const runner = await InferenceRunner.create(
+    buildInference(paligemmaModel(m.config, { prefixes: MODERN_PREFIXES }), { outputs: ['logits'] }),
+    renamed,
+    onTestDevice(),
+  );
   const b = goldenBatch(inputs, 'infer.');
   const out = await runner.run(paligemmaFeeds(m.config, b));
-  assertCloseReal('infer.logits (modern names)', out.logits?.data as Float32Array, tensor(outputs, 'infer.logits').data as Float32Array, b.attentionMask, m.config.text.vocab);
+  assertCloseReal(
+    'infer.logits (modern names)',
+    out.logits?.data as Float32Array,
+    tensor(outputs, 'infer.logits').data as Float32Array,
+    b.attentionMask,
+    m.config.text.vocab,
+  );
   await runner.dispose();
 });

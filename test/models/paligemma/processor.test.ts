@@ -60,7 +60,10 @@ test('training layout: image tokens, bos, prompt, separator | answer, eos; token
   const ids = Array.from(batch.inputIds, Number);
   assert.deepEqual(ids.slice(0, batch.length), [...new Array<number>(pad).fill(0), ...row0]);
   assert.deepEqual(ids.slice(batch.length), row1);
-  assert.deepEqual(Array.from(batch.attentionMask, Number).slice(0, batch.length), [...new Array<number>(pad).fill(0), ...new Array<number>(row0.length).fill(1)]);
+  assert.deepEqual(Array.from(batch.attentionMask, Number).slice(0, batch.length), [
+    ...new Array<number>(pad).fill(0),
+    ...new Array<number>(row0.length).fill(1),
+  ]);
   const types = Array.from(batch.tokenTypeIds as BigInt64Array, Number);
   assert.deepEqual(types.slice(batch.length), [...new Array<number>(row1.length - 2).fill(0), 1, 1]);
   const labels = Array.from(batch.labels as BigInt64Array, Number);
@@ -84,7 +87,11 @@ test('SigLIP preprocessing: Pillow bicubic resize to S x S, then (x / 255 - 0.5)
   const size = config.vision.imageSize;
   const out = siglipPreprocess({ data, width: w, height: h }, size);
   const resized = pilResize({ data, width: w, height: h }, { width: size, height: size, filter: 'bicubic' });
-  for (const [c, y, x] of [[0, 0, 0], [1, 3, 9], [2, size - 1, size - 1]] as const) {
+  for (const [c, y, x] of [
+    [0, 0, 0],
+    [1, 3, 9],
+    [2, size - 1, size - 1],
+  ] as const) {
     const v = resized.data[(y * size + x) * 3 + c] as number;
     assert.equal(out[c * size * size + y * size + x], Math.fround(Math.fround(v * (1 / 255)) - 0.5) / 0.5);
   }

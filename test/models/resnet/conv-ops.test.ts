@@ -16,7 +16,17 @@ const rng = new Rng(4);
 const randn = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
 
 /** Reference conv, NCHW, float64 accumulation. */
-function refConv(x: Float32Array, [b, c, h, w]: number[], wt: Float32Array, [o, cg, kh, kw]: number[], bias: Float32Array | null, s: [number, number], p: [number, number, number, number], d: [number, number], groups: number): { y: Float64Array; dims: number[] } {
+function refConv(
+  x: Float32Array,
+  [b, c, h, w]: number[],
+  wt: Float32Array,
+  [o, cg, kh, kw]: number[],
+  bias: Float32Array | null,
+  s: [number, number],
+  p: [number, number, number, number],
+  d: [number, number],
+  groups: number,
+): { y: Float64Array; dims: number[] } {
   const oh = Math.floor((h! + p[0] + p[2] - d[0] * (kh! - 1) - 1) / s[0]) + 1;
   const ow = Math.floor((w! + p[1] + p[3] - d[1] * (kw! - 1) - 1) / s[1]) + 1;
   const y = new Float64Array(b! * o! * oh * ow);
@@ -102,7 +112,7 @@ test('batchNorm (eval), maxPool2d with padding, globalAveragePool and flatten', 
           }
         mpRef.push(m);
       }
-  assert.deepEqual([...((out.mp as Tensor).floats())], mpRef.map(Math.fround));
+  assert.deepEqual([...(out.mp as Tensor).floats()], mpRef.map(Math.fround));
   const gapRef = [0, 1].map((c) => xs.subarray(c * 25, (c + 1) * 25).reduce((a, b) => a + b, 0) / 25);
   assert.ok(maxDiff((out.gap as Tensor).floats(), gapRef) < 1e-6);
   await s.dispose();

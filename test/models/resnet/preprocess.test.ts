@@ -57,7 +57,10 @@ for (const [size, want] of Object.entries(ref.big)) {
     assert.deepEqual(resizedSize(iw, ih, 256), [w, h]);
     assert.deepEqual([cropOffset(w, 224), cropOffset(h, 224)], [left, top]);
     const crop = pilResize(synth(iw, ih), { width: w, height: h, filter: 'bilinear', region: { x: left, y: top, width: 224, height: 224 } }).data;
-    assert.equal(crop.reduce((a, b) => a + b, 0), want.sum);
+    assert.equal(
+      crop.reduce((a, b) => a + b, 0),
+      want.sum,
+    );
     assert.equal(fnv(crop), want.fnv);
   });
 }
@@ -73,7 +76,8 @@ test('crop offsets use Python round (half to even) and floor for padding', () =>
 test('normalise arithmetic: (v / 255 - mean) / std in float32, channel-major; padding is black', () => {
   const [r, g, b] = [10, 200, 255];
   const img: RgbImage = { data: new Uint8Array(4 * 4 * 3).map((_, i) => [r, g, b][i % 3] as number), width: 4, height: 4 };
-  const f = (v: number, c: number): number => Math.fround(Math.fround(Math.fround(v / 255) - Math.fround(IMAGENET_PREPROCESS.mean[c] as number)) / Math.fround(IMAGENET_PREPROCESS.std[c] as number));
+  const f = (v: number, c: number): number =>
+    Math.fround(Math.fround(Math.fround(v / 255) - Math.fround(IMAGENET_PREPROCESS.mean[c] as number)) / Math.fround(IMAGENET_PREPROCESS.std[c] as number));
   // 4x4 stays 4x4 (short side already 4); CenterCrop(6) pads 1 pixel of black on every side.
   const out = new Float32Array(3 * 36);
   preprocessImagenet(img, out, { ...IMAGENET_PREPROCESS, resize: 4, crop: 6 });

@@ -25,7 +25,10 @@ import { loadResnetWeights, type ResnetWeights } from '../../../src/models/resne
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = path.join(here, '..', '..', 'fixtures');
-const manifest = JSON.parse(readFileSync(path.join(fixtures, 'manifests', 'resnet50.json'), 'utf8')) as ShapeManifest & { state_dict_keys: string[]; total_params: number };
+const manifest = JSON.parse(readFileSync(path.join(fixtures, 'manifests', 'resnet50.json'), 'utf8')) as ShapeManifest & {
+  state_dict_keys: string[];
+  total_params: number;
+};
 const TINY: ResnetConfig = { ...RESNET50, widths: [4, 8, 16, 32], stem: 4, numClasses: 10 };
 
 let golden: ResnetWeights;
@@ -36,7 +39,10 @@ before(async () => {
 test("state-dict layout equals torchvision resnet50's (names in module order, shapes, parameter count)", () => {
   const ours = resnetStateShapes(RESNET50);
   const theirs = manifestShapes(manifest);
-  assert.deepEqual([...ours.keys()], manifest.state_dict_keys.filter((k) => !k.endsWith('num_batches_tracked')));
+  assert.deepEqual(
+    [...ours.keys()],
+    manifest.state_dict_keys.filter((k) => !k.endsWith('num_batches_tracked')),
+  );
   for (const [name, shape] of ours) assert.deepEqual(shape, theirs.get(name), name);
   const params = Object.values(manifest.parameters).reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
   assert.equal(params, 25_557_032);
@@ -47,15 +53,31 @@ test("state-dict layout equals torchvision resnet50's (names in module order, sh
 test('the architecture is read back from tensor lengths: real resnet50 and the golden tiny one', () => {
   const lengths = new Map([...manifestShapes(manifest)].map(([n, s]) => [n, { length: s.reduce((a, b) => a * b, 1) }]));
   assert.deepEqual(inferResnetConfig(lengths), RESNET50);
-  const cfg = JSON.parse(readFileSync(path.join(fixtures, 'resnet50_tiny', 'config.json'), 'utf8')) as { layers: number[]; widths: number[]; stem: number; num_classes: number; expansion: number };
-  assert.deepEqual(golden.config, { layers: cfg.layers, widths: cfg.widths, stem: cfg.stem, expansion: cfg.expansion, numClasses: cfg.num_classes, bnEps: 1e-5 });
+  const cfg = JSON.parse(readFileSync(path.join(fixtures, 'resnet50_tiny', 'config.json'), 'utf8')) as {
+    layers: number[];
+    widths: number[];
+    stem: number;
+    num_classes: number;
+    expansion: number;
+  };
+  assert.deepEqual(golden.config, {
+    layers: cfg.layers,
+    widths: cfg.widths,
+    stem: cfg.stem,
+    expansion: cfg.expansion,
+    numClasses: cfg.num_classes,
+    bnEps: 1e-5,
+  });
 });
 
 test('missing or mis-sized tensors are INVALID_CHECKPOINT errors that name the tensor', async () => {
   const w = randomResnetWeights(resnetStateShapes(TINY), 1);
   const missing = new Map(w);
   missing.delete('layer3.2.bn2.running_var');
-  await assert.rejects(loadResnetWeights(missing), (e: unknown) => e instanceof VizWizError && e.code === 'INVALID_CHECKPOINT' && /layer3\.2\.bn2\.running_var/.test(e.message));
+  await assert.rejects(
+    loadResnetWeights(missing),
+    (e: unknown) => e instanceof VizWizError && e.code === 'INVALID_CHECKPOINT' && /layer3\.2\.bn2\.running_var/.test(e.message),
+  );
   const wrong = new Map(w);
   wrong.set('layer2.1.conv2.weight', new Float32Array(7));
   await assert.rejects(loadResnetWeights(wrong), /layer2\.1\.conv2\.weight' has 7 values, expected 576/);
@@ -79,7 +101,10 @@ test('a sharded checkpoint (index.json, one shard BF16) loads through WeightStor
       const bf16 = name.includes('bn');
       const bits = new Uint16Array(data.length);
       if (bf16) new Uint32Array(data.buffer, data.byteOffset, data.length).forEach((u, i) => (bits[i] = u >>> 16));
-      shards[bf16 ? 1 : 0].set(name, bf16 ? { dtype: 'BF16', shape: shapes.get(name) as number[], data: bits } : { dtype: 'F32', shape: shapes.get(name) as number[], data });
+      shards[bf16 ? 1 : 0].set(
+        name,
+        bf16 ? { dtype: 'BF16', shape: shapes.get(name) as number[], data: bits } : { dtype: 'F32', shape: shapes.get(name) as number[], data },
+      );
       weightMap[name] = bf16 ? 'model-00002-of-00002.safetensors' : 'model-00001-of-00002.safetensors';
     }
     await writeSafetensors(path.join(dir, 'model-00001-of-00002.safetensors'), shards[0]);
@@ -149,7 +174,7 @@ test('encoder: contract, batching, and the same features with folded BatchNorm (
   const runner = await InferenceRunner.create(graph, golden.tensors, { threads: 1, placement: 'inputs' });
   const ref = (await runner.run({ pixel_values: Tensor.f32(pixels, [3, 3, 224, 224]) })).pooled as Tensor;
   await runner.dispose();
-  const scale = (ref.floats()).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const scale = ref.floats().reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   assert.ok(maxDiff(feats, ref.floats()) <= 1e-5 * Math.max(1, scale));
 });
 

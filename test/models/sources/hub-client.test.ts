@@ -19,7 +19,8 @@ function fakeHub(files: Record<string, string>, seen: { url: string; auth: strin
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const headers = new Headers(init?.headers);
     seen.push({ url: url.pathname, auth: headers.get('Authorization') });
-    if (status !== 200) return new Response(JSON.stringify({ error: 'Access to model org/gated is restricted' }), { status, headers: { 'Content-Type': 'application/json' } });
+    if (status !== 200)
+      return new Response(JSON.stringify({ error: 'Access to model org/gated is restricted' }), { status, headers: { 'Content-Type': 'application/json' } });
     let m = /^\/api\/models\/(.+)\/revision\/([^/]+)$/.exec(url.pathname);
     if (m) {
       const body = { _id: 'x', id: m[1], sha: COMMIT, private: false, gated: false, siblings: Object.keys(files).map((rfilename) => ({ rfilename })) };
@@ -54,7 +55,10 @@ test('resolution through @huggingface/hub with a fake fetch: commit, selected fi
     assert.equal(await readFile(join(resolved.dir, 'config.json'), 'utf8'), '{"a":1}');
     assert.equal(await readFile(join(resolved.dir, 'model.safetensors'), 'utf8'), 'WEIGHTS');
     assert.equal(await readFile(join(dir, 'models--org--model', 'refs', 'v1.0'), 'utf8'), COMMIT);
-    assert.ok(seen.every((s) => s.auth === 'Bearer hf_test'), 'HF_TOKEN is sent');
+    assert.ok(
+      seen.every((s) => s.auth === 'Bearer hf_test'),
+      'HF_TOKEN is sent',
+    );
     assert.ok(!seen.some((s) => s.url.includes('pytorch_model.bin') || s.url.includes('README')));
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -63,7 +67,10 @@ test('resolution through @huggingface/hub with a fake fetch: commit, selected fi
 
 test('a gated repo without a token asks for HF_TOKEN; a malformed token is refused', async () => {
   const client = createHubClient({ hubUrl: HUB, fetch: fakeHub({}, [], 401), env: {} });
-  await assert.rejects(client.snapshot('org/gated', 'main'), /hf:org\/gated@main: the hub refused access \(HTTP 401\); the repository is gated or private: set HF_TOKEN/);
+  await assert.rejects(
+    client.snapshot('org/gated', 'main'),
+    /hf:org\/gated@main: the hub refused access \(HTTP 401\); the repository is gated or private: set HF_TOKEN/,
+  );
   assert.throws(() => createHubClient({ env: { HF_TOKEN: 'abc' } }), /HF_TOKEN must be a Hugging Face access token starting with "hf_"/);
 });
 
@@ -72,5 +79,8 @@ test('a fetch that cannot connect is HubUnreachable (so the cache can serve)', a
     throw new TypeError('fetch failed', { cause: new Error('getaddrinfo ENOTFOUND huggingface.co') });
   }) as typeof fetch;
   const client = createHubClient({ fetch: failing, env: {} });
-  await assert.rejects(client.snapshot('org/model', 'main'), (err: unknown) => err instanceof HubUnreachable && /cannot reach the Hugging Face hub/.test(err.message));
+  await assert.rejects(
+    client.snapshot('org/model', 'main'),
+    (err: unknown) => err instanceof HubUnreachable && /cannot reach the Hugging Face hub/.test(err.message),
+  );
 });

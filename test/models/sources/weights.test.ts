@@ -92,10 +92,7 @@ test('an index naming an absent shard, or a tensor its shard lacks, is caught at
   });
   await withDir(async (dir) => {
     await writeSharded(dir);
-    await writeFile(
-      join(dir, 'model.safetensors.index.json'),
-      JSON.stringify({ weight_map: { 'ghost.weight': 'model-00001-of-00002.safetensors' } }),
-    );
+    await writeFile(join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { 'ghost.weight': 'model-00001-of-00002.safetensors' } }));
     await assert.rejects(WeightStore.open(dir), /puts 'ghost\.weight' in model-00001-of-00002\.safetensors, but that shard has no such tensor/);
   });
 });

@@ -23,7 +23,11 @@ import { patchEmbed, patchEmbedParams, type PatchEmbedMethod } from '../../../sr
 type Inputs = Record<string, { shape: number[]; data: Float32Array }>;
 
 /** Runs `build` as a one-output model over float inputs and (perturbed) random parameters. */
-async function runBlock(params: ParamSpec[], inputs: Inputs, build: (ctx: BuildContext) => Value): Promise<{ out: Float32Array; w: Map<string, Float32Array> }> {
+async function runBlock(
+  params: ParamSpec[],
+  inputs: Inputs,
+  build: (ctx: BuildContext) => Value,
+): Promise<{ out: Float32Array; w: Map<string, Float32Array> }> {
   const model: ModelDef = {
     name: 'block',
     params,
@@ -52,33 +56,47 @@ function close(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void {
 /** y (T, out) = x (T, in) @ W.T + b for one batch row. */
 function linearRef(x: Float32Array, t: number, w: Float32Array, b: Float32Array | undefined, inDim: number, outDim: number): Float64Array {
   const y = new Float64Array(t * outDim);
-  for (let i = 0; i < t; i++) for (let o = 0; o < outDim; o++) {
-    let s = b ? (b[o] as number) : 0;
-    for (let k = 0; k < inDim; k++) s += (x[i * inDim + k] as number) * (w[o * inDim + k] as number);
-    y[i * outDim + o] = s;
-  }
+  for (let i = 0; i < t; i++)
+    for (let o = 0; o < outDim; o++) {
+      let s = b ? (b[o] as number) : 0;
+      for (let k = 0; k < inDim; k++) s += (x[i * inDim + k] as number) * (w[o * inDim + k] as number);
+      y[i * outDim + o] = s;
+    }
   return y;
 }
 
-function attentionRef(x: Float32Array, bsz: number, t: number, d: number, heads: number, w: Map<string, Float32Array>, mask: Float32Array | null): Float64Array {
+function attentionRef(
+  x: Float32Array,
+  bsz: number,
+  t: number,
+  d: number,
+  heads: number,
+  w: Map<string, Float32Array>,
+  mask: Float32Array | null,
+): Float64Array {
   const hd = d / heads;
   const out = new Float64Array(bsz * t * d);
   const p = (n: string): Float32Array => w.get(`attn.${n}`)!;
   for (let b = 0; b < bsz; b++) {
     const xb = x.subarray(b * t * d, (b + 1) * t * d);
-    const [q, k, v] = ['q_proj', 'k_proj', 'v_proj'].map((n) => linearRef(xb, t, p(`${n}.weight`), p(`${n}.bias`), d, d)) as [Float64Array, Float64Array, Float64Array];
+    const [q, k, v] = ['q_proj', 'k_proj', 'v_proj'].map((n) => linearRef(xb, t, p(`${n}.weight`), p(`${n}.bias`), d, d)) as [
+      Float64Array,
+      Float64Array,
+      Float64Array,
+    ];
     const merged = new Float32Array(t * d);
-    for (let h = 0; h < heads; h++) for (let i = 0; i < t; i++) {
-      const s = Array.from({ length: t }, (_, j) => {
-        let dot = 0;
-        for (let c = 0; c < hd; c++) dot += (q[i * d + h * hd + c] as number) * hd ** -0.5 * (k[j * d + h * hd + c] as number);
-        return dot + (mask ? (mask[(b * t + i) * t + j] as number) : 0);
-      });
-      const m = Math.max(...s);
-      const e = s.map((z) => Math.exp(z - m));
-      const sum = e.reduce((a, c) => a + c, 0);
-      for (let c = 0; c < hd; c++) merged[i * d + h * hd + c] = e.reduce((a, ej, j) => a + (ej / sum) * (v[j * d + h * hd + c] as number), 0);
-    }
+    for (let h = 0; h < heads; h++)
+      for (let i = 0; i < t; i++) {
+        const s = Array.from({ length: t }, (_, j) => {
+          let dot = 0;
+          for (let c = 0; c < hd; c++) dot += (q[i * d + h * hd + c] as number) * hd ** -0.5 * (k[j * d + h * hd + c] as number);
+          return dot + (mask ? (mask[(b * t + i) * t + j] as number) : 0);
+        });
+        const m = Math.max(...s);
+        const e = s.map((z) => Math.exp(z - m));
+        const sum = e.reduce((a, c) => a + c, 0);
+        for (let c = 0; c < hd; c++) merged[i * d + h * hd + c] = e.reduce((a, ej, j) => a + (ej / sum) * (v[j * d + h * hd + c] as number), 0);
+      }
     out.set(linearRef(merged, t, p('out_proj.weight'), p('out_proj.bias'), d, d), b * t * d);
   }
   return out;
@@ -91,9 +109,11 @@ for (const masked of [false, true]) {
     const [b, t, d] = [2, 5, CFG.hidden];
     const x = random(b * t * d, 1);
     // Row b masks keys j > i + b (a causal mask, shifted per row), broadcast over heads as (B, 1, T, T).
-    const mask = new Float32Array(b * t * t).map((_, n) => (n % t > Math.floor(n / t) % t + Math.floor(n / (t * t)) ? MASKED : 0));
+    const mask = new Float32Array(b * t * t).map((_, n) => (n % t > (Math.floor(n / t) % t) + Math.floor(n / (t * t)) ? MASKED : 0));
     const inputs: Inputs = { x: { shape: [b, t, d], data: x }, ...(masked ? { mask: { shape: [b, 1, t, t], data: mask } } : {}) };
-    const { out, w } = await runBlock(attentionParams('attn', d), inputs, (ctx) => selfAttention(weightsOf(ctx), 'attn', ctx.input('x'), CFG, masked ? ctx.input('mask') : null));
+    const { out, w } = await runBlock(attentionParams('attn', d), inputs, (ctx) =>
+      selfAttention(weightsOf(ctx), 'attn', ctx.input('x'), CFG, masked ? ctx.input('mask') : null),
+    );
     close(out, attentionRef(x, b, t, d, CFG.heads, w, masked ? mask : null));
   });
 }
@@ -124,7 +144,9 @@ test('MLP activations: quick_gelu, gelu tanh, exact gelu', async () => {
 test('a pre-LN encoder layer is x + attn(ln1(x)), then + mlp(ln2(.))', async () => {
   const [b, t, d] = [1, 3, CFG.hidden];
   const x = random(b * t * d, 2);
-  const { out, w } = await runBlock(encoderParams('enc', CFG), { x: { shape: [b, t, d], data: x } }, (ctx) => encoderLayer(weightsOf(ctx), 'enc.layers.0', ctx.input('x'), CFG, null));
+  const { out, w } = await runBlock(encoderParams('enc', CFG), { x: { shape: [b, t, d], data: x } }, (ctx) =>
+    encoderLayer(weightsOf(ctx), 'enc.layers.0', ctx.input('x'), CFG, null),
+  );
   const p = (n: string): Float32Array => w.get(`enc.layers.0.${n}`)!;
   const ln = (v: ArrayLike<number>, name: string): Float32Array => {
     const y = new Float32Array(t * d);
@@ -139,25 +161,38 @@ test('a pre-LN encoder layer is x + attn(ln1(x)), then + mlp(ln2(.))', async () 
   const attnW = new Map([...w].filter(([k]) => k.includes('self_attn')).map(([k, v]) => [k.replace('enc.layers.0.self_attn', 'attn'), v]));
   const a = attentionRef(ln(x, 'layer_norm1'), b, t, d, CFG.heads, attnW, null);
   const h = Float32Array.from(x, (v, i) => v + (a[i] as number));
-  const f1 = Float32Array.from(linearRef(ln(h, 'layer_norm2'), t, p('mlp.fc1.weight'), p('mlp.fc1.bias'), d, CFG.intermediate), (v) => v / (1 + Math.exp(-1.702 * v)));
+  const f1 = Float32Array.from(
+    linearRef(ln(h, 'layer_norm2'), t, p('mlp.fc1.weight'), p('mlp.fc1.bias'), d, CFG.intermediate),
+    (v) => v / (1 + Math.exp(-1.702 * v)),
+  );
   const f2 = linearRef(f1, t, p('mlp.fc2.weight'), p('mlp.fc2.bias'), CFG.intermediate, d);
-  close(out, Array.from(h, (v, i) => v + (f2[i] as number)));
+  close(
+    out,
+    Array.from(h, (v, i) => v + (f2[i] as number)),
+  );
 });
 
 for (const method of ['matmul', 'conv'] as PatchEmbedMethod[]) {
   test(`patch embedding (${method}, with bias) equals a direct stride-p convolution`, async () => {
     const s = { channels: 3, imageSize: 8, patchSize: 4, hidden: 5 };
     const px = random(2 * 3 * 8 * 8, 3);
-    const { out, w } = await runBlock(patchEmbedParams('pe', s, true), { px: { shape: [2, 3, 8, 8], data: px } }, (ctx) => patchEmbed(weightsOf(ctx), 'pe', ctx.input('px'), s, true, method));
+    const { out, w } = await runBlock(patchEmbedParams('pe', s, true), { px: { shape: [2, 3, 8, 8], data: px } }, (ctx) =>
+      patchEmbed(weightsOf(ctx), 'pe', ctx.input('px'), s, true, method),
+    );
     const [wt, bias] = [w.get('pe.weight')!, w.get('pe.bias')!];
     const ref: number[] = [];
-    for (let b = 0; b < 2; b++) for (let gy = 0; gy < 2; gy++) for (let gx = 0; gx < 2; gx++) for (let o = 0; o < 5; o++) {
-      let acc = bias[o] as number;
-      for (let c = 0; c < 3; c++) for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) {
-        acc += (px[((b * 3 + c) * 8 + gy * 4 + y) * 8 + gx * 4 + x] as number) * (wt[((o * 3 + c) * 4 + y) * 4 + x] as number);
-      }
-      ref.push(acc);
-    }
+    for (let b = 0; b < 2; b++)
+      for (let gy = 0; gy < 2; gy++)
+        for (let gx = 0; gx < 2; gx++)
+          for (let o = 0; o < 5; o++) {
+            let acc = bias[o] as number;
+            for (let c = 0; c < 3; c++)
+              for (let y = 0; y < 4; y++)
+                for (let x = 0; x < 4; x++) {
+                  acc += (px[((b * 3 + c) * 8 + gy * 4 + y) * 8 + gx * 4 + x] as number) * (wt[((o * 3 + c) * 4 + y) * 4 + x] as number);
+                }
+            ref.push(acc);
+          }
     close(out, ref); // token order: row-major patches, (B, N, D)
   });
 }
