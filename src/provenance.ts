@@ -49,7 +49,7 @@ export function dependencyVersions(): Record<string, string> {
 }
 
 /** The git commit of the toolkit's checkout, or undefined outside a git checkout. */
-export function gitCommit(): string | undefined {
+function gitCommit(): string | undefined {
   try {
     const cwd = new URL('..', import.meta.url).pathname;
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] });

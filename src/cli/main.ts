@@ -47,7 +47,7 @@ export function buildProgram(): Command {
 }
 
 /** Exit code of a command line the command cannot run (as POSIX utilities use it). */
-export const USAGE_EXIT = 2;
+const USAGE_EXIT = 2;
 
 /** Runs the CLI on `argv` (as process.argv) and returns the exit code. */
 export async function runCli(argv: string[]): Promise<number> {

@@ -29,7 +29,7 @@ export interface TinyModel {
 }
 
 /** Per model family: the option that names its weights, and the tiny stand-in of the embedded default. */
-export const MODEL_SOURCES = {
+const MODEL_SOURCES = {
   'clip-vit-l14-336': { option: 'clipModel', tiny: { folder: 'tiny-clip', seedOffset: 1, write: writeTinyClip } },
   resnet50: { option: 'resnetModel', tiny: { folder: 'tiny-resnet50', seedOffset: 2, write: writeTinyResnet } },
   paligemma: {
@@ -43,7 +43,7 @@ export type ModelFamily = keyof typeof MODEL_SOURCES;
 const MARKER = 'vizwiz-tiny.json';
 
 /** Writes a tiny model into OUT/models/<folder> unless it is there already for this seed; returns the folder. */
-export async function tinyModel(out: string, tiny: TinyModel, seed: number, log: (line: string) => void): Promise<string> {
+async function tinyModel(out: string, tiny: TinyModel, seed: number, log: (line: string) => void): Promise<string> {
   const dir = join(out, 'models', tiny.folder);
   const marker = join(dir, MARKER);
   const wanted = seed + tiny.seedOffset;

@@ -34,7 +34,7 @@ function pct(v: number | null | undefined): string {
 }
 
 /** One row per model: official overall (with its 95% interval), the seed variant, per type, answerability. */
-export function formatTable(doc: ReportDocument): string {
+function formatTable(doc: ReportDocument): string {
   const header = ['model', 'official', '95% CI', 'seed', ...ANSWER_TYPES, 'AP', 'F1'];
   const rows = doc.models.map((m) => [
     m.id,

@@ -182,8 +182,3 @@ export async function loadAnnotations(file: string, options: AnnotationOptions =
 export async function loadQuestions(file: string, options: AnnotationOptions = {}): Promise<VizWizQuestion[]> {
   return parseAnnotationsText(await readAnnotationText(file, options), file, 'questions', options);
 }
-
-/** True when a record carries answers (a train/val entry). */
-export function isAnswered(entry: VizWizQuestion): entry is VizWizRecord {
-  return Array.isArray((entry as Partial<VizWizRecord>).answers);
-}

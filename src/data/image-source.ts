@@ -75,7 +75,7 @@ export class FolderImageSource implements ImageSource {
   async close(): Promise<void> {}
 }
 
-export class ZipImageSource implements ImageSource {
+class ZipImageSource implements ImageSource {
   private constructor(
     private readonly archive: ZipArchive,
     private readonly byName: ReadonlyMap<string, string>,

@@ -20,7 +20,7 @@ export type Split = (typeof SPLITS)[number];
 /** Where a split's annotations are: a JSON file, or an entry of Annotations.zip. */
 export type AnnotationLocation = { file: string } | { zip: string; entry: string };
 
-export function findAnnotations(dir: string, split: Split): AnnotationLocation | undefined {
+function findAnnotations(dir: string, split: Split): AnnotationLocation | undefined {
   for (const file of [join(dir, 'Annotations', `${split}.json`), join(dir, `${split}.json`)]) {
     if (existsSync(file)) return { file };
   }
@@ -68,7 +68,7 @@ export async function loadSplitQuestions(dir: string, split: Split, limits: Part
 }
 
 /** The split's image folder or zip path. */
-export function splitImagesPath(dir: string, split: Split): string {
+function splitImagesPath(dir: string, split: Split): string {
   for (const candidate of [join(dir, split), join(dir, `${split}.zip`)]) {
     if (existsSync(candidate)) return candidate;
   }

@@ -13,7 +13,7 @@ export const FLAW_CODES = ['FRM', 'BLR', 'DRK', 'BRT', 'OBS', 'ROT', 'OTH', 'NON
 export type FlawCode = (typeof FLAW_CODES)[number];
 
 /** The captioning annotations' names of the same flaws. */
-export const FLAW_LONG_NAMES: Readonly<Record<FlawCode, string>> = {
+const FLAW_LONG_NAMES: Readonly<Record<FlawCode, string>> = {
   FRM: 'framing',
   BLR: 'blur',
   DRK: 'too dark',

@@ -11,7 +11,7 @@ export const QUALITY_FLAGS = ['blur', 'too_dark', 'too_bright', 'framing', 'obst
 export type QualityFlag = (typeof QUALITY_FLAGS)[number];
 
 /** Where each flag's count comes from. */
-export const FLAG_SOURCE: Readonly<Record<QualityFlag, FlawCode | 'unrecognizable'>> = {
+const FLAG_SOURCE: Readonly<Record<QualityFlag, FlawCode | 'unrecognizable'>> = {
   blur: 'BLR',
   too_dark: 'DRK',
   too_bright: 'BRT',
@@ -23,14 +23,14 @@ export const FLAG_SOURCE: Readonly<Record<QualityFlag, FlawCode | 'unrecognizabl
 
 export const DEFAULT_QUALITY_THRESHOLD = 2;
 
-export function checkThreshold(threshold: number): void {
+function checkThreshold(threshold: number): void {
   if (!Number.isInteger(threshold) || threshold < 1) {
     throw new VizWizError('INVALID_ARGUMENT', `the quality threshold must be a whole number of workers >= 1, got ${threshold}`);
   }
 }
 
 /** Workers who marked `flag` on the image. */
-export function flagCount(record: QualityRecord, flag: QualityFlag): number {
+function flagCount(record: QualityRecord, flag: QualityFlag): number {
   const source = FLAG_SOURCE[flag];
   return source === 'unrecognizable' ? record.unrecognizable : record.flaws[source];
 }

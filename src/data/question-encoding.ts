@@ -31,7 +31,7 @@ export function tokenizeQuestion(question: string): string[] {
     .filter((w) => w.length > 0);
 }
 
-export const UNKNOWN_WORD = '<unk>';
+const UNKNOWN_WORD = '<unk>';
 
 export class QuestionVocabulary {
   private readonly index: Map<string, number>;

@@ -136,7 +136,7 @@ function indexEntries(path: string, zip: yauzl.ZipFile): Promise<Map<string, yau
 }
 
 /** Why an entry name would escape the archive, or undefined when it is safe. */
-export function unsafeEntryProblem(name: string): string | undefined {
+function unsafeEntryProblem(name: string): string | undefined {
   if (name.includes('\\')) return 'contains a backslash';
   if (name.includes('\0')) return 'contains a NUL character';
   if (/^[a-zA-Z]:/.test(name) || name.startsWith('/')) return 'is an absolute path that escapes the archive';

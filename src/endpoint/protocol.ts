@@ -32,7 +32,7 @@ export function chatRequest(model: string, prompt: string, imageUrl: string, max
 }
 
 /** The media type of an encoded image, from its first bytes (JPEG, PNG, GIF, WebP, BMP); JPEG when unknown. */
-export function imageMediaType(bytes: Uint8Array): string {
+function imageMediaType(bytes: Uint8Array): string {
   const starts = (...sig: number[]): boolean => sig.every((b, i) => bytes[i] === b);
   if (starts(0x89, 0x50, 0x4e, 0x47)) return 'image/png';
   if (starts(0x47, 0x49, 0x46, 0x38)) return 'image/gif';

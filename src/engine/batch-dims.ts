@@ -48,7 +48,7 @@ export function bindBatchDims(specs: readonly InputSpec[], batch: Readonly<Tenso
 }
 
 /** A dim's size: a number, a bound name, or a product of both ('B*T', 'B*256'). */
-export function resolveDim(d: Dim, bindings: DimBindings): number {
+function resolveDim(d: Dim, bindings: DimBindings): number {
   if (typeof d === 'number') return d;
   return d.split('*').reduce((acc, part) => {
     const p = part.trim();

@@ -17,17 +17,6 @@ export const ONNX_DTYPE: Readonly<Record<DType, number>> = {
   float64: 11,
 };
 
-export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
-  float32: 4,
-  float64: 8,
-  float16: 2,
-  int64: 8,
-  int32: 4,
-  int8: 1,
-  uint8: 1,
-  bool: 1,
-};
-
 export function isFloat(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64' || dtype === 'float16';
 }

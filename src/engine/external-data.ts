@@ -15,7 +15,7 @@ import { spliceInitializers } from './proto-splice.js';
 import type { Tensor } from './tensor.js';
 
 /** Bound bytes above which initializers go to an external data file (well under protobuf's 2 GB model limit). */
-export const EXTERNAL_DATA_THRESHOLD = 1024 ** 3;
+const EXTERNAL_DATA_THRESHOLD = 1024 ** 3;
 export const EXTERNAL_ALIGNMENT = 4096;
 export const MODEL_FILE = 'model.onnx';
 export const DATA_FILE = 'model.onnx.data';

@@ -42,7 +42,7 @@ export interface SessionOptions {
  * Intra-op threads when a caller sets none: the `VIZWIZ_THREADS` environment variable (so a whole test suite or
  * command can run with 1 or 2 threads), else onnxruntime's own choice (one per core).
  */
-export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number | undefined {
+function defaultThreads(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const raw = env.VIZWIZ_THREADS;
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);

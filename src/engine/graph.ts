@@ -14,7 +14,7 @@ export type Dim = number | string;
 export type Shape = readonly Dim[];
 
 /** Default opset: 20 brings the Gelu op and axes-as-input reductions; ORT 1.30 implements it on every provider. */
-export const DEFAULT_OPSET = 20;
+const DEFAULT_OPSET = 20;
 /** IR version 9 is what opset 20 requires at least; ORT 1.30 reads up to 11. */
 const IR_VERSION = 9;
 

@@ -11,7 +11,7 @@ export function toOrt(t: Tensor): ort.Tensor {
   return new ort.Tensor(t.dtype, t.data as never, t.dims as number[]);
 }
 
-export function fromOrt(t: ort.Tensor): Tensor {
+function fromOrt(t: ort.Tensor): Tensor {
   return new Tensor(t.type as DType, t.data as TensorData, t.dims);
 }
 

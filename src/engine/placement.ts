@@ -50,7 +50,7 @@ export interface GraphPlacement {
  * Op types that do the heavy work of a model and must never fall back to the CPU provider: products, convolutions,
  * attention, normalisation, softmax - as written by the toolkit or as onnxruntime fuses them.
  */
-export const HEAVY_OPS: ReadonlySet<string> = new Set([
+const HEAVY_OPS: ReadonlySet<string> = new Set([
   'MatMul',
   'Gemm',
   'FusedMatMul',

@@ -271,14 +271,3 @@ export async function writeSafetensors(
     }
   });
 }
-
-/** float32 tensors -> the write format. */
-export function f32Tensors(tensors: ReadonlyMap<string, Float32Array>, shapes: ReadonlyMap<string, readonly number[]>): Map<string, TensorToWrite> {
-  const out = new Map<string, TensorToWrite>();
-  for (const [name, data] of tensors) {
-    const shape = shapes.get(name);
-    if (!shape) throw new Error(`no shape for tensor '${name}'`);
-    out.set(name, { dtype: 'F32', shape, data });
-  }
-  return out;
-}

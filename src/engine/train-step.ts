@@ -36,7 +36,7 @@ export function paramBlocks(params: readonly ParamSpec[], shard: boolean | numbe
 }
 
 /** Largest block in elements for a `shard` option (Infinity = never split). */
-export function shardLimit(shard: boolean | number): number {
+function shardLimit(shard: boolean | number): number {
   return shard === true ? SHARD_ELEMENTS : shard === false ? Infinity : shard;
 }
 

@@ -18,7 +18,7 @@ export function placementFor(device: Device | undefined, override?: WeightPlacem
 }
 
 /** The weights of `specs` as tensors over the caller's arrays (checked for presence and size; no copy). */
-export function weightTensors(specs: readonly WeightSpec[], weights: ReadonlyMap<string, Float32Array>): Map<string, Tensor> {
+function weightTensors(specs: readonly WeightSpec[], weights: ReadonlyMap<string, Float32Array>): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   for (const spec of specs) {
     const data = weights.get(spec.name);

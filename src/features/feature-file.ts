@@ -103,15 +103,3 @@ export async function writeFeatures(path: string, set: FeatureSet): Promise<void
   if (set.text) tensors.text = { dtype: 'F32', shape: [set.text.rows, set.text.dim], data: set.text.data };
   await writeSafetensors(path, tensors, set.metadata);
 }
-
-/** Checks that train and validation features can feed one model. */
-export function checkCompatible(train: FeatureSet, val: FeatureSet, trainPath: string, valPath: string): void {
-  for (const key of ['image', 'text'] as const) {
-    const a = train[key];
-    const b = val[key];
-    if (a && b && a.dim !== b.dim) {
-      throw invalid(`${valPath}: '${key}' features have ${b.dim} columns but ${trainPath} has ${a.dim}`);
-    }
-    if (a && !b) throw invalid(`${valPath}: no tensor '${key}', but ${trainPath} has one`);
-  }
-}

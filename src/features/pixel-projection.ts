@@ -30,7 +30,7 @@ export interface PixelProjectionOptions {
 export const PIXEL_PROJECTION_DEFAULTS = { imageDim: 256, textDim: 128, resolution: 16, seed: 0 };
 
 /** Resizes an RGB image to R x R (bicubic, aspect ratio ignored) and writes CHW floats in [-0.5, 0.5] into `out`. */
-export async function downsampleRgb(image: RgbImage, resolution: number, out: Float32Array): Promise<void> {
+async function downsampleRgb(image: RgbImage, resolution: number, out: Float32Array): Promise<void> {
   const raw = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .resize(resolution, resolution, { fit: 'fill', kernel: 'cubic' })
     .raw()
@@ -42,7 +42,7 @@ export async function downsampleRgb(image: RgbImage, resolution: number, out: Fl
 }
 
 /** The seeded [inputs, outputs] Gaussian projection, scaled by 1/sqrt(inputs). Row i is HWC input i. */
-export function projectionMatrix(inputs: number, outputs: number, seed: number): Float32Array {
+function projectionMatrix(inputs: number, outputs: number, seed: number): Float32Array {
   const rng = new Rng(seed);
   const m = new Float32Array(inputs * outputs);
   const scale = 1 / Math.sqrt(inputs);
@@ -58,7 +58,7 @@ function fnv1a(text: string): number {
 }
 
 /** Signed hashed bag of words, L2-normalised, written into `out`. */
-export function hashQuestion(question: string, out: Float32Array): void {
+function hashQuestion(question: string, out: Float32Array): void {
   out.fill(0);
   for (const word of tokenizeQuestion(question)) {
     const h = fnv1a(word);

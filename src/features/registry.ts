@@ -58,7 +58,7 @@ const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 
 /** The built-in encoders. */
-export const BUILTIN_ENCODERS: readonly EncoderSpec[] = [
+const BUILTIN_ENCODERS: readonly EncoderSpec[] = [
   {
     id: 'clip-vit-l14-336',
     description: 'CLIP ViT-L/14 at 336 px (OpenAI): 768-d image and question embeddings (projections)',

@@ -24,7 +24,7 @@ import type { ShardSpec } from '../shards/spec.js';
 import { writeAssembled } from './assemble.js';
 import { encoderFingerprint, shardFingerprint } from './fingerprint.js';
 
-export const MERGED_METADATA_KEY = 'vizwiz_merged_metadata';
+const MERGED_METADATA_KEY = 'vizwiz_merged_metadata';
 
 /** What a shard of an extraction job computes. */
 export interface FeatureShardJob {

@@ -39,7 +39,7 @@ export interface EpochSummary {
 }
 
 /** Consecutive slices of `items` of at most `size` each. */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
+function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;

@@ -9,7 +9,7 @@ import type { ImageSource } from '../data/image-source.js';
 import { readImage } from '../images/decode.js';
 import { siglipPreprocess } from '../models/siglip/preprocess.js';
 
-export const DEFAULT_PIXEL_BUDGET = 512 * 1024 * 1024;
+const DEFAULT_PIXEL_BUDGET = 512 * 1024 * 1024;
 
 export class PixelLoader {
   private readonly cache = new Map<string, Float32Array>();

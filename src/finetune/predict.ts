@@ -51,7 +51,7 @@ export interface PaligemmaPredictOptions {
 }
 
 /** The prompt template id a prediction uses: the given one, else the adapter's, else answer-en-v1. */
-export async function predictionPromptId(prompt: string | undefined, adapter: string | undefined): Promise<string> {
+async function predictionPromptId(prompt: string | undefined, adapter: string | undefined): Promise<string> {
   return prompt ?? (adapter !== undefined ? (await readAdapterMeta(adapter))?.prompt.id : undefined) ?? ANSWER_EN_V1.id;
 }
 

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import type { ImageSource } from '../data/image-source.js';
 
 /** The rotation of `name` in degrees: a hash of (seed, name) mapped to [-max, max]. */
-export function rotationFor(name: string, seed: number, maxDegrees: number): number {
+function rotationFor(name: string, seed: number, maxDegrees: number): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
   return ((h / 0xffffffff) * 2 - 1) * maxDegrees;

@@ -24,7 +24,7 @@ export interface DecodeOptions {
   maxSide?: number;
 }
 
-export const DEFAULT_MAX_SIDE = 4096;
+const DEFAULT_MAX_SIDE = 4096;
 const MAX_INPUT_PIXELS = 2 ** 30;
 
 /** Decodes encoded image bytes (JPEG, PNG, WebP, TIFF, GIF, AVIF...) to 8-bit RGB. Throws ImageFailure('corrupt'). */

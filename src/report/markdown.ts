@@ -25,7 +25,7 @@ function labelOf(doc: ReportDocument, id: string): string {
 }
 
 /** The seed's table: one row per model, both metric variants with their intervals. */
-export function accuracyTable(doc: ReportDocument): string[] {
+function accuracyTable(doc: ReportDocument): string[] {
   const ci = `${levelName(doc.statistics.level)} CI`;
   return table(
     ['model', 'VizWiz accuracy, official (%)', ci, 'VizWiz accuracy, seed (%)', ci],

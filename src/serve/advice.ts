@@ -17,7 +17,7 @@ export const QUALITY_ADVICE: Readonly<Record<QualityFlag, string>> = {
 };
 
 /** Probability from which a flag is reported, and under which a question counts as unanswerable. */
-export const LIKELY = 0.5;
+const LIKELY = 0.5;
 
 export interface QualityIssue {
   issue: QualityFlag;

@@ -21,7 +21,7 @@ const ACCEPTED_FORMATS: Readonly<Record<string, string>> = {
 };
 const ACCEPTED_LIST = [...new Set(Object.values(ACCEPTED_FORMATS))].join(', ');
 
-export function notAnImage(what: string): HttpError {
+function notAnImage(what: string): HttpError {
   return new HttpError(415, 'unsupported_media_type', `${what} is not a photo in a supported format (${ACCEPTED_LIST}); send a photo`, undefined, 'image');
 }
 

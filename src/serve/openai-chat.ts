@@ -22,7 +22,7 @@ const message = z.object({
   role: z.string(),
   content: z.union([z.string(), z.array(part), z.null()]).optional(),
 });
-export const chatRequestSchema = z.object({
+const chatRequestSchema = z.object({
   model: z.string().optional(),
   messages: z.array(message).min(1, 'needs at least one message'),
   stream: z.boolean().nullable().optional(),

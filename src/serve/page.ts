@@ -23,7 +23,7 @@ export interface PageState {
 }
 
 /** "the photo is empty; attach one" -> "The photo is empty; attach one." */
-export function asSentence(text: string): string {
+function asSentence(text: string): string {
   const t = text.trim();
   if (t === '') return t;
   const capital = t.charAt(0).toUpperCase() + t.slice(1);

@@ -8,10 +8,10 @@ import { VizWizError } from '../errors.js';
 import { ASSIGNMENT } from './assign.js';
 import type { ShardSpec } from './spec.js';
 
-export const SHARD_FORMAT = 'vizwiz-shard/1';
+const SHARD_FORMAT = 'vizwiz-shard/1';
 /** Where a shard file keeps its manifest: a member of a prediction shard's JSON, a metadata key of a feature shard. */
 export const SHARD_MANIFEST_KEY = 'vizwiz_shard';
-export const SHARD_KINDS = ['features', 'predictions'] as const;
+const SHARD_KINDS = ['features', 'predictions'] as const;
 export type ShardKind = (typeof SHARD_KINDS)[number];
 
 const hex = z.string().regex(/^[0-9a-f]{64}$/);

@@ -42,7 +42,7 @@ export async function writePredictionShard(file: string, manifest: ShardManifest
   await writeFileAtomic(file, `{\n "${SHARD_MANIFEST_KEY}": ${JSON.stringify(manifest)},\n "predictions": ${predictionsJson}\n}\n`);
 }
 
-export async function readPredictionShard(file: string): Promise<PredictionShard> {
+async function readPredictionShard(file: string): Promise<PredictionShard> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(file, 'utf8'));

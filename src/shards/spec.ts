@@ -13,13 +13,13 @@ export interface ShardSpec {
 }
 
 /** The scheduler variables `auto` reads, in the order it reads them. */
-export const SHARD_INDEX_VARIABLES = [
+const SHARD_INDEX_VARIABLES = [
   { name: 'JOB_COMPLETION_INDEX', what: 'a Kubernetes Indexed Job', fix: (n: number) => `set completions: ${n} and completionMode: Indexed` },
   { name: 'SLURM_ARRAY_TASK_ID', what: 'a Slurm job array', fix: (n: number) => `submit with --array=0-${n - 1}` },
 ] as const;
 
 /** Largest shard count accepted: far more pods than any dataset needs, small enough to catch a typo. */
-export const MAX_SHARDS = 100_000;
+const MAX_SHARDS = 100_000;
 
 /** "2/3" (0-based index). */
 export function shardLabel(s: ShardSpec): string {

@@ -6,7 +6,7 @@ import type { AnswerVocabulary } from '../data/vocabulary.js';
 import { UNKNOWN_ANSWER } from '../data/vocabulary.js';
 
 /** Arg-max of each row of a [rows, classes] matrix, skipping class `skip` (or none when -1). */
-export function argmaxRows(logits: Float32Array, classes: number, skip = -1): Int32Array {
+function argmaxRows(logits: Float32Array, classes: number, skip = -1): Int32Array {
   const rows = logits.length / classes;
   const out = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {

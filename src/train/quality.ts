@@ -35,7 +35,7 @@ import { scoreQuality, type QualityEvaluation } from './quality-eval.js';
 import { QualityPredictor } from './quality-predictor.js';
 import { runTraining, type EpochRecord } from './run.js';
 
-export const QUALITY_FORMAT = 'vizwiz-quality/1';
+const QUALITY_FORMAT = 'vizwiz-quality/1';
 
 export interface QualityTrainConfig {
   epochs: number; // 40
@@ -51,7 +51,7 @@ export interface QualityTrainConfig {
   threads?: number;
 }
 
-export const QUALITY_TRAIN_DEFAULTS: QualityTrainConfig = {
+const QUALITY_TRAIN_DEFAULTS: QualityTrainConfig = {
   epochs: 40,
   batchSize: 32,
   lr: 1e-3,
@@ -140,7 +140,7 @@ function align(split: QualitySplitInput, threshold: number, role: string): Align
 /** Where a finished quality head records itself (a folder holding it is a complete head). */
 export const QUALITY_RECORD = 'results.json';
 
-export async function readQualityRecord(dir: string): Promise<QualityRunRecord> {
+async function readQualityRecord(dir: string): Promise<QualityRunRecord> {
   const file = join(dir, QUALITY_RECORD);
   if (!existsSync(file)) throw new VizWizError('NOT_FOUND', `${dir}: no ${QUALITY_RECORD} (train a quality head into it first)`);
   const record = JSON.parse(await readFile(file, 'utf8')) as QualityRunRecord;

@@ -77,7 +77,7 @@ export interface RunResult<E extends EpochRecord> {
 }
 
 /** A train loss this many times the first step's (or the first epoch's) is a diverged run, not a bad epoch. */
-export const DIVERGENCE_FACTOR = 100;
+const DIVERGENCE_FACTOR = 100;
 
 function checkDivergence(record: EpochRecord, reference: number | undefined, hint: string): void {
   const loss = record.trainLoss;

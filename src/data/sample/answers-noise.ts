@@ -92,7 +92,7 @@ function capitalise(text: string): string {
 }
 
 /** A surface variant that normalises to the same answer: case, trailing punctuation, stray spaces. */
-export function surfaceVariant(rng: Rng, answer: string): string {
+function surfaceVariant(rng: Rng, answer: string): string {
   return rng.weighted<() => string>([
     [() => capitalise(answer), 30],
     [() => answer.toUpperCase(), 8],

@@ -7,7 +7,7 @@
 import type { Rng } from '../../random/rng.js';
 import type { Capture } from './scene.js';
 
-export const DEFECTS = ['blur', 'dark', 'framing'] as const;
+const DEFECTS = ['blur', 'dark', 'framing'] as const;
 export type Defect = (typeof DEFECTS)[number];
 export type Degradation = 'none' | Defect;
 

@@ -4,22 +4,9 @@
  * would write, without I/O).
  */
 
-export { generateSample, formatSummary, annotationJson, type SampleSummary, type SplitSummary } from './generate.js';
-export { planSample, imageName, slotQuotas, toQuestion, toRecord, type FamilySlot, type PlannedItem, type SamplePlan } from './plan.js';
-export {
-  MIN_QUESTIONS,
-  SAMPLE_DEFAULTS,
-  SPLITS,
-  resolveSampleOptions,
-  splitSizes,
-  type ResolvedSampleOptions,
-  type SampleOptions,
-  type Split,
-  type SplitRatios,
-} from './options.js';
-export { encodeScene } from './encode.js';
-export { renderScene, type Scene } from './scene.js';
+export { generateSample, formatSummary, annotationJson, type SampleSummary } from './generate.js';
+export { planSample, slotQuotas, type PlannedItem } from './plan.js';
+export { MIN_QUESTIONS, SAMPLE_DEFAULTS, SPLITS, resolveSampleOptions, splitSizes } from './options.js';
+
 export { normaliseLoosely } from './answers-noise.js';
-export { COLOURS, type NamedColour } from './palette.js';
-export { ANSWERABLE_FAMILIES, type AnswerableFamily } from './families.js';
-export type { Degradation, Defect } from './degrade.js';
+export { COLOURS } from './palette.js';

@@ -27,13 +27,6 @@ export const COLOURS: readonly NamedColour[] = [
   { name: 'pink', rgb: [236, 128, 176], synonyms: ['light pink', 'rose', 'magenta'], neighbours: ['red', 'purple'] },
 ];
 
-/** Looks a palette colour up by name; throws for unknown names. */
-export function colourByName(name: string): NamedColour {
-  const found = COLOURS.find((c) => c.name === name);
-  if (found === undefined) throw new Error(`palette: unknown colour ${name}`);
-  return found;
-}
-
 /** Muted surfaces (table tops, counters, walls, hands): top and bottom of a gentle gradient. */
 export const SURFACES: readonly (readonly [RGB, RGB])[] = [
   [

@@ -53,7 +53,7 @@ export interface Scene {
 }
 
 /** The label's paper rectangle (half-extents include a margin around the text). */
-export function labelOutline(label: SceneLabel): Extract<Outline, { kind: 'rect' }> {
+function labelOutline(label: SceneLabel): Extract<Outline, { kind: 'rect' }> {
   const widest = Math.max(...label.lines.map((line) => textWidth(line, label.scale)));
   const lineGap = label.scale * 2;
   const height = label.lines.length * textHeight(label.scale) + (label.lines.length - 1) * lineGap;

@@ -38,7 +38,7 @@ export interface ClipConfig {
 const num = configNumber;
 const str = (o: Json, key: string, dflt: string): string => configString(o, key, dflt, 'config');
 
-export function parseVisionConfig(o: Json, projectionDim?: number, where = 'vision_config'): ClipVisionConfig {
+function parseVisionConfig(o: Json, projectionDim?: number, where = 'vision_config'): ClipVisionConfig {
   return {
     hidden: num(o, 'hidden_size', 768, where),
     layers: num(o, 'num_hidden_layers', 12, where),
@@ -53,7 +53,7 @@ export function parseVisionConfig(o: Json, projectionDim?: number, where = 'visi
   };
 }
 
-export function parseTextConfig(o: Json, projectionDim?: number, where = 'text_config'): ClipTextConfig {
+function parseTextConfig(o: Json, projectionDim?: number, where = 'text_config'): ClipTextConfig {
   return {
     hidden: num(o, 'hidden_size', 512, where),
     layers: num(o, 'num_hidden_layers', 12, where),

@@ -22,7 +22,7 @@ export interface ClipModelOptions {
 }
 
 /** x / ||x||_2 along the last axis, as `x / x.norm(p=2, dim=-1, keepdim=True)`. */
-export function l2Normalize(x: Value): Value {
+function l2Normalize(x: Value): Value {
   return div(x, sqrt(reduceSum(mul(x, x), [-1], true))); // (B, P)
 }
 
@@ -62,7 +62,7 @@ export function clipTextModel(c: ClipTextConfig): ModelDef {
   };
 }
 
-export const LOGIT_SCALE = 'logit_scale';
+const LOGIT_SCALE = 'logit_scale';
 
 function towers(c: ClipConfig): { vision: ClipVisionConfig; text: ClipTextConfig } {
   if (!c.vision || !c.text) throw new Error(`a ${c.architecture} config has no ${c.vision ? 'text' : 'vision'} tower`);
@@ -86,7 +86,7 @@ export function clipModelParams(c: ClipConfig): ParamSpec[] {
   ];
 }
 
-export function clipModel(c: ClipConfig, o: ClipModelOptions = {}): ModelDef {
+function clipModel(c: ClipConfig, o: ClipModelOptions = {}): ModelDef {
   const { vision, text } = towers(c);
   return {
     name: 'clip',

@@ -20,10 +20,10 @@ import { encoder, encoderParams } from '../transformer/encoder.js';
 import { denseParams, INIT_STD, layerNormParams } from '../transformer/params.js';
 import type { ClipTextConfig } from './config.js';
 
-export const TEXT_PREFIX = 'text_model';
-export const TEXT_PROJECTION = 'text_projection';
+const TEXT_PREFIX = 'text_model';
+const TEXT_PROJECTION = 'text_projection';
 /** The eos id for which transformers pools at argmax(input_ids) instead of the first eos. */
-export const LEGACY_EOS_TOKEN_ID = 2;
+const LEGACY_EOS_TOKEN_ID = 2;
 
 /** `text_model.*` parameters in Hugging Face module order. */
 export function clipTextParams(c: ClipTextConfig): ParamSpec[] {

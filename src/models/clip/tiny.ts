@@ -14,7 +14,7 @@ import { parseClipConfig } from './config.js';
 import { clipModelParams } from './model.js';
 
 /** The BPE tokenizer shipped with the project for the tiny models (536 tokens: bos 534, eos 535). */
-export const TINY_CLIP_TOKENIZER_DIR = fileURLToPath(new URL('../../../assets/tiny-clip-tokenizer/', import.meta.url));
+const TINY_CLIP_TOKENIZER_DIR = fileURLToPath(new URL('../../../assets/tiny-clip-tokenizer/', import.meta.url));
 
 /** A CLIPModel config: ViT with patch 14 on 56 px images, a 2-layer text tower over the tiny BPE vocabulary. */
 export const TINY_CLIP_CONFIG = {

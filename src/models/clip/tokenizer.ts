@@ -16,7 +16,7 @@ import { VizWizError } from '../../errors.js';
 import { specialTokenId, tokenText } from '../special-tokens.js';
 
 /** CLIP's pre-tokenizer regex (letters runs, single digits, punctuation runs, English contractions). */
-export const CLIP_WORD_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
+const CLIP_WORD_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
 /** transformers' CLIPTokenizer keeps only the first 49152 - 256 - 2 merges of merges.txt. */
 const MAX_MERGES = 49152 - 256 - 2;
 
@@ -37,11 +37,7 @@ export interface TokenBatch {
 }
 
 /** The tokenizer.json object transformers writes for a CLIP vocab.json + merges.txt. */
-export function clipTokenizerJson(
-  vocab: Readonly<Record<string, number>>,
-  merges: readonly string[],
-  specials: { bos: string; eos: string; unk: string },
-): Json {
+function clipTokenizerJson(vocab: Readonly<Record<string, number>>, merges: readonly string[], specials: { bos: string; eos: string; unk: string }): Json {
   const id = (t: string): number => {
     const v = vocab[t];
     if (v === undefined) throw new VizWizError('INVALID_CHECKPOINT', `vocab.json has no special token '${t}'`);

@@ -19,8 +19,8 @@ import { patchEmbed, patchEmbedParams, type PatchEmbedMethod } from '../transfor
 import { dense } from '../transformer/dense.js';
 import { visionTokens, type ClipVisionConfig } from './config.js';
 
-export const VISION_PREFIX = 'vision_model';
-export const VISUAL_PROJECTION = 'visual_projection';
+const VISION_PREFIX = 'vision_model';
+const VISUAL_PROJECTION = 'visual_projection';
 
 /** `vision_model.*` parameters in Hugging Face module order. */
 export function clipVisionParams(c: ClipVisionConfig): ParamSpec[] {

@@ -97,7 +97,7 @@ export function gemmaConfigFromHf(raw: unknown): GemmaConfig {
   return c;
 }
 
-export function validateGemmaConfig(c: GemmaConfig): void {
+function validateGemmaConfig(c: GemmaConfig): void {
   for (const k of ['vocab', 'hidden', 'layers', 'heads', 'kvHeads', 'headDim', 'intermediate'] as const) {
     if (!Number.isInteger(c[k]) || c[k] <= 0) throw new VizWizError('INVALID_CHECKPOINT', `Gemma config: ${k} must be a positive integer, got ${c[k]}`);
   }

@@ -11,7 +11,7 @@ import type { LossDef } from '../../engine/model.js';
 import { add, concat, div, equal, gatherElements, logSoftmax, mul, neg, reduceSum, slice, squeeze, unsqueeze, where } from '../../engine/ops/index.js';
 import { reshapeTo } from '../transformer/shapes.js';
 
-export const IGNORE_INDEX = -100;
+const IGNORE_INDEX = -100;
 
 /** Mean next-token cross-entropy of logits (B, T, V) against labels (B, T) int64. */
 export function shiftedCrossEntropy(logits: Value, labels: Value): Value {

@@ -17,7 +17,7 @@ export interface LoadedGemma {
 }
 
 /** Reads the decoder weights of `config` from safetensors files; `prefix` defaults to the one the files use. */
-export async function loadGemmaWeights(files: readonly string[], config: GemmaConfig, prefix?: string): Promise<LoadedGemma> {
+async function loadGemmaWeights(files: readonly string[], config: GemmaConfig, prefix?: string): Promise<LoadedGemma> {
   return withReaders(files, async (readers, names) => {
     const p = prefix ?? detectGemmaPrefix(names);
     return { config, prefix: p, weights: await readSpecs(readers, gemmaParamSpecs(config, p)) };

@@ -19,11 +19,11 @@ export interface QualityHeadConfig {
   dropout: number; // 0.2; training graphs only
 }
 
-export const QUALITY_HEAD_DEFAULTS: QualityHeadConfig = { imageDim: 768, hidden: 256, flags: 7, dropout: 0.2 };
+const QUALITY_HEAD_DEFAULTS: QualityHeadConfig = { imageDim: 768, hidden: 256, flags: 7, dropout: 0.2 };
 
 export const QUALITY_TARGET_INPUT = 'quality_target';
 
-export function qualityHeadParams(c: QualityHeadConfig): ParamSpec[] {
+function qualityHeadParams(c: QualityHeadConfig): ParamSpec[] {
   return [
     ...layerNormParams('quality_in_norm', c.imageDim),
     ...linearParams('quality_fc1', c.imageDim, c.hidden),

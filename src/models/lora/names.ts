@@ -3,7 +3,7 @@
  * `.lora_B.weight` [out, r] (no adapter name), which are also the parameter names of the training graph.
  */
 
-export const PEFT_PREFIX = 'base_model.model.';
+const PEFT_PREFIX = 'base_model.model.';
 
 export const loraAName = (module: string): string => `${PEFT_PREFIX}${module}.lora_A.weight`;
 export const loraBName = (module: string): string => `${PEFT_PREFIX}${module}.lora_B.weight`;

@@ -48,7 +48,7 @@ export function paligemmaConfigFromHf(raw: unknown): PaliGemmaConfig {
   return c;
 }
 
-export function validatePaligemmaConfig(c: PaliGemmaConfig): void {
+function validatePaligemmaConfig(c: PaliGemmaConfig): void {
   if (c.projectionDim !== c.text.hidden) {
     throw new VizWizError('INVALID_CHECKPOINT', `PaliGemma config: projection_dim ${c.projectionDim} differs from the text hidden size ${c.text.hidden}`);
   }

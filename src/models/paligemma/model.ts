@@ -42,7 +42,7 @@ export interface PaliGemmaModelOptions {
   patchMethod?: PatchEmbedMethod;
 }
 
-export function paligemmaInputs(c: PaliGemmaConfig, lossRows = false): InputSpec[] {
+function paligemmaInputs(c: PaliGemmaConfig, lossRows = false): InputSpec[] {
   const v = c.vision;
   return [
     { name: PIXEL_VALUES, dtype: 'float32', shape: ['B', v.channels, v.imageSize, v.imageSize] },

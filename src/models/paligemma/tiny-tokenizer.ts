@@ -9,8 +9,8 @@
  */
 
 const SPACE = '▁';
-export const TINY_SPECIALS = ['<pad>', '<eos>', '<bos>', '<unk>'] as const;
-export const IMAGE_TOKEN = '<image>';
+const TINY_SPECIALS = ['<pad>', '<eos>', '<bos>', '<unk>'] as const;
+const IMAGE_TOKEN = '<image>';
 
 export interface TinyTokenizerFiles {
   /** tokenizer.json content. */
@@ -28,7 +28,7 @@ function words(text: string): string[] {
 }
 
 /** Learns up to `maxMerges` merges whose pair occurs at least `minCount` times in the corpus. */
-export function trainBpe(corpus: readonly string[], maxMerges: number, minCount = 2): { merges: [string, string][]; chars: string[] } {
+function trainBpe(corpus: readonly string[], maxMerges: number, minCount = 2): { merges: [string, string][]; chars: string[] } {
   const counts = new Map<string, number>();
   for (const line of corpus) for (const w of words(line)) counts.set(w, (counts.get(w) ?? 0) + 1);
   const entries = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

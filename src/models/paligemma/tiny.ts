@@ -28,7 +28,7 @@ export interface TokenizerTexts {
 }
 
 /** The corpus of the tiny tokenizer: the prompts of the questions and the normalised answers. */
-export function tinyTokenizerCorpus(texts: readonly TokenizerTexts[]): string[] {
+function tinyTokenizerCorpus(texts: readonly TokenizerTexts[]): string[] {
   return texts.flatMap((t) => [`${renderPrompt(ANSWER_EN_V1, t.question)}\n`, ...t.answers.map((a) => normalizeAnswer(a))]);
 }
 

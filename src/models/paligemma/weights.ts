@@ -14,14 +14,14 @@ export interface LoadedPaliGemma {
   weights: Map<string, Float32Array>;
 }
 
-export async function loadPaligemmaWeights(files: readonly string[], config: PaliGemmaConfig, prefixes?: PaliGemmaPrefixes): Promise<LoadedPaliGemma> {
+async function loadPaligemmaWeights(files: readonly string[], config: PaliGemmaConfig, prefixes?: PaliGemmaPrefixes): Promise<LoadedPaliGemma> {
   return withReaders(files, async (readers, names) => {
     const p = prefixes ?? detectPaligemmaPrefixes(names);
     return { config, prefixes: p, weights: await readSpecs(readers, paligemmaParamSpecs(config, p)) };
   });
 }
 
-export async function readPaligemmaConfig(dir: string): Promise<PaliGemmaConfig> {
+async function readPaligemmaConfig(dir: string): Promise<PaliGemmaConfig> {
   return paligemmaConfigFromHf(await readConfigJson(dir));
 }
 

@@ -20,7 +20,7 @@ import { convBnPairs } from './fold.js';
 export type WeightFn = (name: string) => Value;
 
 /** Names and shapes of the graph's weights: the folded set (conv weight + bias, fc) or the raw state dict. */
-export function resnetGraphShapes(c: ResnetConfig, foldedBn: boolean): Map<string, number[]> {
+function resnetGraphShapes(c: ResnetConfig, foldedBn: boolean): Map<string, number[]> {
   const state = resnetStateShapes(c);
   if (!foldedBn) return state;
   const m = new Map<string, number[]>();
@@ -53,7 +53,7 @@ function bottleneck(x: Value, w: WeightFn, b: BlockLayout, foldedBn: boolean, ep
 }
 
 /** The forward pass from normalised pixels x (B, 3, H, W); returns every named output. */
-export function resnetForward(x: Value, w: WeightFn, c: ResnetConfig, foldedBn: boolean): Record<string, Value> {
+function resnetForward(x: Value, w: WeightFn, c: ResnetConfig, foldedBn: boolean): Record<string, Value> {
   const out: Record<string, Value> = {};
   let h = relu(convBn(x, w, 'conv1', 'bn1', { stride: 2, pad: 3 }, foldedBn, c.bnEps)); // (B, stem, H/2, W/2)
   h = maxPool2d(h, { kernel: 3, stride: 2, pad: 1 }); // (B, stem, H/4, W/4)

@@ -53,7 +53,7 @@ export function siglipConfigFromHf(raw: unknown): SiglipVisionConfig {
   return c;
 }
 
-export function validateSiglipConfig(c: SiglipVisionConfig): void {
+function validateSiglipConfig(c: SiglipVisionConfig): void {
   for (const k of ['hidden', 'layers', 'heads', 'intermediate', 'imageSize', 'patchSize', 'channels'] as const) {
     if (!Number.isInteger(c[k]) || c[k] <= 0) throw new VizWizError('INVALID_CHECKPOINT', `SigLIP config: ${k} must be a positive integer, got ${c[k]}`);
   }

@@ -8,8 +8,8 @@ import type { RgbImage } from '../../images/rgb.js';
 import { pilResize } from '../../images/resample/pil-resize.js';
 import { normalizeToChw } from '../clip/preprocess.js';
 
-export const SIGLIP_MEAN = [0.5, 0.5, 0.5] as const;
-export const SIGLIP_STD = [0.5, 0.5, 0.5] as const;
+const SIGLIP_MEAN = [0.5, 0.5, 0.5] as const;
+const SIGLIP_STD = [0.5, 0.5, 0.5] as const;
 
 /** One image -> `out` (3 x size x size, CHW float32); `out` defaults to a new array. */
 export function siglipPreprocess(image: RgbImage, size: number, out = new Float32Array(3 * size * size)): Float32Array {
@@ -18,13 +18,5 @@ export function siglipPreprocess(image: RgbImage, size: number, out = new Float3
   }
   const resized = image.width === size && image.height === size ? image : pilResize(image, { width: size, height: size, filter: 'bicubic' });
   normalizeToChw(resized, out, SIGLIP_MEAN, SIGLIP_STD);
-  return out;
-}
-
-/** Several images stored back to back: (B, 3, size, size). */
-export function siglipPreprocessBatch(images: readonly RgbImage[], size: number): Float32Array {
-  const plane = 3 * size * size;
-  const out = new Float32Array(images.length * plane);
-  images.forEach((img, i) => siglipPreprocess(img, size, out.subarray(i * plane, (i + 1) * plane)));
   return out;
 }

@@ -15,7 +15,7 @@ export interface LoadedSiglip {
   weights: Map<string, Float32Array>;
 }
 
-export async function loadSiglipWeights(files: readonly string[], config: SiglipVisionConfig, prefix?: string): Promise<LoadedSiglip> {
+async function loadSiglipWeights(files: readonly string[], config: SiglipVisionConfig, prefix?: string): Promise<LoadedSiglip> {
   return withReaders(files, async (readers, names) => {
     const p = prefix ?? detectSiglipPrefix(names);
     const c = config.useHead && !names.includes(`${p}head.probe`) ? { ...config, useHead: false } : config;

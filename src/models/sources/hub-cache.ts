@@ -26,7 +26,7 @@ export function offlineFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return truthy(env.VIZWIZ_OFFLINE) || truthy(env.HF_HUB_OFFLINE);
 }
 
-export function repoFolder(cacheDir: string, repo: string): string {
+function repoFolder(cacheDir: string, repo: string): string {
   return join(cacheDir, `models--${repo.split('/').join('--')}`);
 }
 

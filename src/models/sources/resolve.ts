@@ -54,7 +54,7 @@ export interface ResolveOptions {
 }
 
 /** Top-level weight files to fetch first (before shards): the index or the single checkpoint. */
-export function chooseWeights(files: readonly string[], what: string): { index?: string; file?: string } {
+function chooseWeights(files: readonly string[], what: string): { index?: string; file?: string } {
   const top = files.filter((f) => !f.includes('/'));
   const indexes = top.filter((f) => f.endsWith('.safetensors.index.json'));
   const singles = top.filter((f) => f.endsWith('.safetensors'));

@@ -8,7 +8,7 @@ import { VizWizError } from '../../errors.js';
 export type ModelSourceSpec =
   { readonly kind: 'local'; readonly path: string } | { readonly kind: 'hub'; readonly repo: string; readonly revision: string; readonly text: string };
 
-export const HUB_PREFIX = 'hf:';
+const HUB_PREFIX = 'hf:';
 const REPO = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
 const REVISION = /^[\w.\-/]+$/;
 

@@ -21,7 +21,7 @@ export interface PatchEmbedShape {
   hidden: number; // D
 }
 
-export function patchGrid(s: PatchEmbedShape): number {
+function patchGrid(s: PatchEmbedShape): number {
   if (s.imageSize % s.patchSize !== 0) throw new Error(`image size ${s.imageSize} is not a multiple of patch size ${s.patchSize}`);
   return s.imageSize / s.patchSize;
 }

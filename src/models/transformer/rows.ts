@@ -8,7 +8,7 @@ import type { Value } from '../../engine/graph.js';
 import { gemm } from '../../engine/ops/index.js';
 import { moduleOf, type Weights } from './weights.js';
 
-export function linearRows(x: Value, weight: Value): Value {
+function linearRows(x: Value, weight: Value): Value {
   return gemm(x, weight, null, { transB: true }); // (N, out)
 }
 

@@ -29,7 +29,7 @@ export function weightsOf(ctx: BuildContext, adapt?: LinearAdapter): Weights {
 /** Which weights train: all (default), none, a list of names, or a predicate. */
 export type TrainableSelection = 'all' | 'none' | readonly string[] | ((name: string) => boolean);
 
-export function isTrainable(sel: TrainableSelection, name: string): boolean {
+function isTrainable(sel: TrainableSelection, name: string): boolean {
   if (sel === 'all') return true;
   if (sel === 'none') return false;
   if (typeof sel === 'function') return sel(name);
