@@ -9,6 +9,7 @@
 import type { Graph, Value } from './graph.js';
 import type { BuildContext, DropoutSite, InputSpec, ParamSpec, WeightSpec } from './model.js';
 import { mul } from './ops/elementwise.js';
+import type { QuantizedWeightValues } from './ops/quantized-matmul.js';
 import { joinShards, shardsOf } from './shards.js';
 
 export abstract class BlockParamsContext implements BuildContext {
@@ -20,6 +21,8 @@ export abstract class BlockParamsContext implements BuildContext {
     /** Weight name -> its row blocks (one block when whole; always one for a frozen weight). */
     private readonly blocks: ReadonlyMap<string, readonly Value[]>,
     readonly dropoutActive: boolean,
+    /** Linear weights read block-quantized (inference graphs only), by the float weight's name. */
+    private readonly quantizedWeights: ReadonlyMap<string, QuantizedWeightValues> = new Map(),
   ) {}
 
   abstract input(name: string): Value;
@@ -29,6 +32,11 @@ export abstract class BlockParamsContext implements BuildContext {
 
   weightBlocks(name: string): Value[] {
     const b = this.blocks.get(name);
+    if (!b && this.quantizedWeights.has(name)) {
+      throw new Error(
+        `weight '${name}' is block-quantized in this graph: only a Linear layer (dense, projectRows) can read it; leave it out of the quantized selection`,
+      );
+    }
     if (!b) throw new Error(`no weight '${name}' (neither a parameter nor a frozen weight of this model)`);
     return [...b];
   }
@@ -42,6 +50,10 @@ export abstract class BlockParamsContext implements BuildContext {
     return v;
   }
 
+  quantized(name: string): QuantizedWeightValues | undefined {
+    return this.quantizedWeights.get(name);
+  }
+
   dropout(x: Value, p: number): Value {
     if (!this.dropoutActive || p <= 0) return x;
     if (p >= 1) throw new Error(`dropout probability must be < 1, got ${p}`);
@@ -52,9 +64,9 @@ export abstract class BlockParamsContext implements BuildContext {
   }
 }
 
-/** Graph inputs of frozen weights, by name (float32, static shapes). */
+/** Graph inputs of frozen weights, by name (float32 unless the spec says otherwise; static shapes). */
 export function frozenInputs(graph: Graph, frozen: readonly WeightSpec[]): [string, Value[]][] {
-  return frozen.map((w) => [w.name, [graph.input(w.name, 'float32', w.shape)]]);
+  return frozen.map((w) => [w.name, [graph.input(w.name, w.dtype ?? 'float32', w.shape)]]);
 }
 
 export class GraphContext extends BlockParamsContext {
@@ -68,13 +80,14 @@ export class GraphContext extends BlockParamsContext {
     dropoutActive: boolean,
     /** Largest parameter block in elements (Infinity = whole parameters). */
     maxBlock = Infinity,
+    quantizedWeights: ReadonlyMap<string, QuantizedWeightValues> = new Map(),
   ) {
     const values = new Map(inputs.map((i) => [i.name, graph.input(i.name, i.dtype, i.shape)]));
     const blocks = new Map<string, Value[]>([
       ...params.map((p): [string, Value[]] => [p.name, shardsOf(p, maxBlock).map((s) => graph.input(s.name, 'float32', s.shape))]),
       ...frozenInputs(graph, frozen),
     ]);
-    super(graph, blocks, dropoutActive);
+    super(graph, blocks, dropoutActive, quantizedWeights);
     this.inputs = values;
   }
 

@@ -17,6 +17,8 @@ export type Shape = readonly Dim[];
 const DEFAULT_OPSET = 20;
 /** IR version 9 is what opset 20 requires at least; ORT 1.30 reads up to 11. */
 const IR_VERSION = 9;
+/** Version of every non-default op domain a graph uses (com.microsoft contrib ops: version 1 is the only one). */
+const CONTRIB_OPSET = 1;
 
 export class Value {
   /** Emitted name; graph outputs may rename a value before emission. */
@@ -210,7 +212,9 @@ export class Graph {
   /** Serialises to ONNX bytes (root graphs only). */
   encode(): Uint8Array {
     if (this.parent) throw new Error(`graph '${this.name}' is a subgraph; encode its root`);
-    return encodeModel({ irVersion: IR_VERSION, opsets: [{ domain: '', version: this.opset }], producer: 'vizwiz-engine', graph: this.toSpec().spec });
+    const spec = this.toSpec().spec;
+    const extra = [...domainsOf(spec)].sort().map((domain) => ({ domain, version: CONTRIB_OPSET }));
+    return encodeModel({ irVersion: IR_VERSION, opsets: [{ domain: '', version: this.opset }, ...extra], producer: 'vizwiz-engine', graph: spec });
   }
 
   /**
@@ -264,6 +268,15 @@ export class Graph {
     };
     return { spec, outer };
   }
+}
+
+/** The non-default op domains that the nodes of `spec` and of its subgraphs use. */
+function domainsOf(spec: GraphProtoSpec, into = new Set<string>()): Set<string> {
+  for (const n of spec.nodes) {
+    if (n.domain) into.add(n.domain);
+    for (const a of Object.values(n.attributes)) if (a.kind === 'graph') domainsOf(a.value, into);
+  }
+  return into;
 }
 
 function trimTrailingEmpty(names: string[]): string[] {

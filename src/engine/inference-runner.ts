@@ -7,7 +7,7 @@ import { bindBatchDims } from './batch-dims.js';
 import { GraphSession, type SessionOptions } from './graph-session.js';
 import type { InferenceGraph } from './inference.js';
 import type { Tensors } from './tensor.js';
-import { placementFor, placeWeights } from './weights.js';
+import { placementFor, placeWeights, type WeightArray } from './weights.js';
 
 export class InferenceRunner {
   private constructor(
@@ -17,12 +17,13 @@ export class InferenceRunner {
   ) {}
 
   /**
-   * `weights`: every weight of the graph by name (parameters and frozen alike); the arrays are used, not copied.
+   * `weights`: every weight of the graph by name (parameters and frozen alike, quantized parts as uint8/float32
+   * arrays); the arrays are used, not copied.
    * `mutable`: weights the caller refreshes in place between runs - fed with every run on any device.
    */
   static async create(
     graph: InferenceGraph,
-    weights: ReadonlyMap<string, Float32Array>,
+    weights: ReadonlyMap<string, WeightArray>,
     o: SessionOptions & { mutable?: Iterable<string> } = {},
   ): Promise<InferenceRunner> {
     const placed = placeWeights(graph.weights, weights, placementFor(o.device, o.placement), new Set(o.mutable ?? []));

@@ -8,6 +8,7 @@
 
 import type { DType } from './dtype.js';
 import type { Graph, Shape, Value } from './graph.js';
+import type { QuantizedWeightValues } from './ops/quantized-matmul.js';
 
 /** Parameter initialisers, as torch's defaults need them. */
 export type ParamInit =
@@ -15,10 +16,13 @@ export type ParamInit =
   | { kind: 'constant'; value: number } // LayerNorm weight (1) and bias (0)
   | { kind: 'normal'; std: number };
 
-/** A named float32 weight of static shape. */
+/** A named weight of static shape: float32 unless `dtype` says otherwise (uint8 codes of a quantized weight). */
 export interface WeightSpec {
   readonly name: string;
   readonly shape: readonly number[];
+  readonly dtype?: DType;
+  /** Bound into the model as an initializer on every device (quantized weights: ORT pre-packs constant ones). */
+  readonly bound?: boolean;
 }
 
 export interface ParamSpec extends WeightSpec {
@@ -51,6 +55,11 @@ export interface BuildContext {
    * (a Linear's weight) use this to avoid materialising the joined tensor.
    */
   weightBlocks(name: string): Value[];
+  /**
+   * The block-quantized form of a Linear weight when the graph reads it quantized (inference graphs built with
+   * `quantized`), else undefined: Linear layers then use MatMulNBits instead of `weight(name)`.
+   */
+  quantized?(name: string): QuantizedWeightValues | undefined;
   /** Inverted dropout: x * mask while training, x itself (no node at all) otherwise. */
   dropout(x: Value, p: number): Value;
 }

@@ -88,11 +88,12 @@ export function placementProbe(
   o: { placement?: WeightPlacement; mutable?: Iterable<string> } = {},
 ): PlacementProbe {
   const initializers = new Map<string, Tensor>();
-  if (placementFor(device, o.placement) === 'initializers') {
-    const mutable = new Set(o.mutable ?? []);
-    for (const w of constants) {
-      if (!mutable.has(w.name)) initializers.set(w.name, Tensor.f32(new Float32Array(w.shape.reduce((a, b) => a * b, 1)), w.shape));
-    }
+  const all = placementFor(device, o.placement) === 'initializers';
+  const mutable = new Set(o.mutable ?? []);
+  for (const w of constants) {
+    if ((!all && !w.bound) || mutable.has(w.name)) continue;
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    initializers.set(w.name, w.dtype === 'uint8' ? new Tensor('uint8', new Uint8Array(n), w.shape) : Tensor.f32(new Float32Array(n), w.shape));
   }
   return { name, bytes, initializers };
 }

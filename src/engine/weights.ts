@@ -17,17 +17,23 @@ export function placementFor(device: Device | undefined, override?: WeightPlacem
   return override ?? ((device ?? 'cpu') === 'cpu' ? 'inputs' : 'initializers');
 }
 
-/** The weights of `specs` as tensors over the caller's arrays (checked for presence and size; no copy). */
-function weightTensors(specs: readonly WeightSpec[], weights: ReadonlyMap<string, Float32Array>): Map<string, Tensor> {
+/** A weight's values: float32, or the uint8 codes of a quantized weight. */
+export type WeightArray = Float32Array | Uint8Array;
+
+/** The weights of `specs` as tensors over the caller's arrays (checked for presence, type and size; no copy). */
+function weightTensors(specs: readonly WeightSpec[], weights: ReadonlyMap<string, WeightArray>): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   for (const spec of specs) {
     const data = weights.get(spec.name);
     if (!data) throw new VizWizError('INVALID_CHECKPOINT', `weight '${spec.name}' is missing`);
+    const dtype = spec.dtype ?? 'float32';
+    const expected = dtype === 'uint8' ? Uint8Array : Float32Array;
+    if (!(data instanceof expected)) throw new VizWizError('INVALID_CHECKPOINT', `weight '${spec.name}' must be ${dtype}, got a ${data.constructor.name}`);
     const n = spec.shape.reduce((a, b) => a * b, 1);
     if (data.length !== n) {
       throw new VizWizError('INVALID_CHECKPOINT', `weight '${spec.name}' has ${data.length} values, expected ${n} ([${spec.shape.join(', ')}])`);
     }
-    out.set(spec.name, Tensor.f32(data, spec.shape));
+    out.set(spec.name, new Tensor(dtype, data, spec.shape));
   }
   return out;
 }
@@ -40,18 +46,21 @@ export interface PlacedWeights {
 
 /**
  * Splits by placement. Names in `mutable` are always fed: their arrays change between runs (evaluation during
- * training refreshes them in place), which a bound initializer would never see.
+ * training refreshes them in place), which a bound initializer would never see. Specs marked `bound` (quantized
+ * weights) are initializers on every device: ONNX Runtime pre-packs constant MatMulNBits weights, and a fed one is
+ * dequantized again on every run (~100x slower, measured).
  */
 export function placeWeights(
   specs: readonly WeightSpec[],
-  weights: ReadonlyMap<string, Float32Array>,
+  weights: ReadonlyMap<string, WeightArray>,
   placement: WeightPlacement,
   mutable: ReadonlySet<string> = new Set(),
 ): PlacedWeights {
   const initializers = new Map<string, Tensor>();
   const feeds: Tensors = {};
+  const bound = new Set(specs.filter((s) => s.bound).map((s) => s.name));
   for (const [name, t] of weightTensors(specs, weights)) {
-    if (placement === 'initializers' && !mutable.has(name)) initializers.set(name, t);
+    if ((placement === 'initializers' || bound.has(name)) && !mutable.has(name)) initializers.set(name, t);
     else feeds[name] = t;
   }
   return { initializers, feeds };

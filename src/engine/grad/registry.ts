@@ -9,6 +9,7 @@ import { reduceRules } from './reduce.js';
 import { shapeRules } from './shape.js';
 import { trigRules } from './trig.js';
 import { gatherElementsRules } from './gather-elements.js';
+import { inferenceOnlyRules } from './inference-only.js';
 import type { GradRule } from './types.js';
 
 export const gradRules: ReadonlyMap<string, GradRule> = new Map(
@@ -22,6 +23,7 @@ export const gradRules: ReadonlyMap<string, GradRule> = new Map(
     ...lossRules,
     ...trigRules,
     ...gatherElementsRules,
+    ...inferenceOnlyRules,
   }),
 );
 

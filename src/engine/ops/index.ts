@@ -14,3 +14,4 @@ export * from './trig.js';
 export * from './gather-elements.js';
 export * from './cumsum.js';
 export * from './stop-gradient.js';
+export * from './quantized-matmul.js';

@@ -1,0 +1,142 @@
+/**
+ * Block quantization of a Linear weight W [N, K] (torch layout: one row per output) into the layout of ONNX Runtime's
+ * MatMulNBits contrib op: each row is cut into blocks of `blockSize` values along K (the last block zero-padded), and
+ * each block stores unsigned `bits`-bit codes q with one float scale and one zero point z, value = (q - z) * scale.
+ * - packed codes: uint8 [N, blocks, blockSize * bits / 8]; 4-bit codes two per byte, the even k in the low nibble;
+ * - scales: float32 [N * blocks];
+ * - zero points (asymmetric only): uint8, 8-bit one per block [N * blocks], 4-bit two per byte with each row padded to
+ *   a whole byte [N * ceil(blocks / 2)]. Symmetric blocks have none: the op then uses z = 2^(bits-1).
+ * Asymmetric blocks span [min, max] of the block (0 included), symmetric ones [-absmax, absmax]; either way a value
+ * inside the span is reconstructed within scale / 2.
+ */
+
+export type QuantBits = 4 | 8;
+
+export interface QuantScheme {
+  readonly bits: QuantBits;
+  /** Values per block along K (a power of two >= 16; ORT's default 32). */
+  readonly blockSize: number;
+  /** Symmetric blocks (no zero points) or asymmetric (min/max, with zero points). */
+  readonly symmetric: boolean;
+}
+
+/** A quantized [N, K] weight in MatMulNBits layout. */
+export interface QuantizedMatrix {
+  readonly scheme: QuantScheme;
+  readonly n: number;
+  readonly k: number;
+  readonly packed: Uint8Array; // [N, blocks, blob]
+  readonly scales: Float32Array; // [N * blocks]
+  readonly zeroPoints: Uint8Array | null; // asymmetric only
+}
+
+export const DEFAULT_BLOCK_SIZE = 32;
+
+export function blocksPerRow(k: number, blockSize: number): number {
+  return Math.ceil(k / blockSize);
+}
+
+export function blobBytes(s: QuantScheme): number {
+  return (s.blockSize * s.bits) / 8;
+}
+
+/** Bytes of one row's zero points: one per block (8-bit), or two per byte, rounded up (4-bit). */
+export function zeroPointRowBytes(s: QuantScheme, k: number): number {
+  const blocks = blocksPerRow(k, s.blockSize);
+  return s.bits === 8 ? blocks : Math.ceil(blocks / 2);
+}
+
+export function checkScheme(s: QuantScheme): void {
+  if (s.bits !== 4 && s.bits !== 8) throw new Error(`quantization: bits must be 4 or 8, got ${String(s.bits)}`);
+  if (!Number.isInteger(s.blockSize) || s.blockSize < 16 || (s.blockSize & (s.blockSize - 1)) !== 0) {
+    throw new Error(`quantization: block size must be a power of two >= 16, got ${s.blockSize}`);
+  }
+}
+
+function writeCode(packed: Uint8Array, bits: QuantBits, base: number, j: number, q: number): void {
+  if (bits === 8) packed[base + j] = q;
+  else packed[base + (j >> 1)]! |= (j & 1) === 0 ? q : q << 4;
+}
+
+function readCode(packed: Uint8Array, bits: QuantBits, base: number, j: number): number {
+  if (bits === 8) return packed[base + j]!;
+  const byte = packed[base + (j >> 1)]!;
+  return (j & 1) === 0 ? byte & 0x0f : byte >> 4;
+}
+
+/** Scale and zero point of one block of values (`lo`, `hi` = its min and max). */
+function blockParams(s: QuantScheme, lo: number, hi: number): { scale: number; zero: number } {
+  const qmax = (1 << s.bits) - 1;
+  const mid = 1 << (s.bits - 1);
+  if (s.symmetric) {
+    const absmax = Math.max(Math.abs(lo), Math.abs(hi));
+    // Codes mid-qmid..mid+qmid cover [-absmax, absmax]: 4-bit -7..7, 8-bit -127..127 (the lowest code stays unused).
+    const scale = absmax / (mid - 1);
+    return { scale, zero: mid };
+  }
+  const min = Math.min(lo, 0);
+  const max = Math.max(hi, 0);
+  const scale = (max - min) / qmax;
+  const zero = scale === 0 ? mid : Math.min(qmax, Math.max(0, Math.round(-min / scale)));
+  return { scale, zero };
+}
+
+/** Quantizes W [N, K] (row-major) with scheme `s`. */
+export function quantizeMatrix(w: Float32Array, n: number, k: number, s: QuantScheme): QuantizedMatrix {
+  checkScheme(s);
+  if (w.length !== n * k) throw new Error(`quantization: a [${n}, ${k}] weight needs ${n * k} values, got ${w.length}`);
+  const blocks = blocksPerRow(k, s.blockSize);
+  const blob = blobBytes(s);
+  const qmax = (1 << s.bits) - 1;
+  const packed = new Uint8Array(n * blocks * blob);
+  const scales = new Float32Array(n * blocks);
+  const zpRow = zeroPointRowBytes(s, k);
+  const zeroPoints = s.symmetric ? null : new Uint8Array(n * zpRow);
+  for (let row = 0; row < n; row++) {
+    for (let b = 0; b < blocks; b++) {
+      const start = row * k + b * s.blockSize;
+      const end = row * k + Math.min(k, (b + 1) * s.blockSize);
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = start; i < end; i++) {
+        const v = w[i]!;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      const { scale, zero } = blockParams(s, lo, hi);
+      const blockIndex = row * blocks + b;
+      scales[blockIndex] = scale;
+      if (zeroPoints) writeCode(zeroPoints, s.bits, row * zpRow, b, zero);
+      const inv = scale === 0 ? 0 : 1 / scale;
+      const base = blockIndex * blob;
+      for (let j = 0; j < s.blockSize; j++) {
+        const i = start + j;
+        // Padding past K holds the zero point, so it decodes to 0.
+        const q = i < end ? Math.min(qmax, Math.max(0, Math.round(w[i]! * inv) + zero)) : zero;
+        writeCode(packed, s.bits, base, j, q);
+      }
+    }
+  }
+  return { scheme: s, n, k, packed, scales, zeroPoints };
+}
+
+/** Rows [rowStart, rowEnd) of a quantized matrix back as float32 (rowEnd - rowStart, K): reference and embedding rows. */
+export function dequantizeRows(q: QuantizedMatrix, rowStart = 0, rowEnd = q.n, out = new Float32Array((rowEnd - rowStart) * q.k)): Float32Array {
+  const { scheme: s, k } = q;
+  const blocks = blocksPerRow(k, s.blockSize);
+  const blob = blobBytes(s);
+  const zpRow = zeroPointRowBytes(s, k);
+  const mid = 1 << (s.bits - 1);
+  for (let row = rowStart; row < rowEnd; row++) {
+    for (let b = 0; b < blocks; b++) {
+      const blockIndex = row * blocks + b;
+      const scale = q.scales[blockIndex]!;
+      const zero = q.zeroPoints ? readCode(q.zeroPoints, s.bits, row * zpRow, b) : mid;
+      const base = blockIndex * blob;
+      const count = Math.min(s.blockSize, k - b * s.blockSize);
+      const at = (row - rowStart) * k + b * s.blockSize;
+      for (let j = 0; j < count; j++) out[at + j] = (readCode(q.packed, s.bits, base, j) - zero) * scale;
+    }
+  }
+  return out;
+}
