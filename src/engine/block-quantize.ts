@@ -32,6 +32,14 @@ export interface QuantizedMatrix {
 
 export const DEFAULT_BLOCK_SIZE = 32;
 
+/** The schemes behind `--quantize`: 8-bit symmetric, 4-bit asymmetric (zero points pay off at 16 levels), block 32. */
+export const QUANT_SCHEMES = {
+  int8: { bits: 8, blockSize: DEFAULT_BLOCK_SIZE, symmetric: true },
+  int4: { bits: 4, blockSize: DEFAULT_BLOCK_SIZE, symmetric: false },
+} as const satisfies Record<string, QuantScheme>;
+
+export type QuantSchemeName = keyof typeof QUANT_SCHEMES;
+
 export function blocksPerRow(k: number, blockSize: number): number {
   return Math.ceil(k / blockSize);
 }

@@ -7,7 +7,7 @@
 
 import { blobBytes, blocksPerRow, zeroPointRowBytes, type QuantizedMatrix, type QuantScheme } from './block-quantize.js';
 import type { Graph } from './graph.js';
-import type { WeightSpec } from './model.js';
+import type { ModelDef, WeightSpec } from './model.js';
 import type { QuantizedWeightValues } from './ops/quantized-matmul.js';
 
 /** Which weights an inference graph reads quantized, and how. */
@@ -57,4 +57,11 @@ export function quantizedArrays(name: string, q: QuantizedMatrix): [string, Floa
   ];
   if (q.zeroPoints) out.push([parts.zeroPoints, q.zeroPoints]);
   return out;
+}
+
+/** `selection` restricted to the weights `model` has (one selection can then serve several graphs of a family). */
+export function selectionFor(model: ModelDef, selection: QuantizedSelection | undefined): QuantizedSelection | undefined {
+  if (!selection) return undefined;
+  const own = new Set([...model.params, ...(model.frozen ?? [])].map((w) => w.name));
+  return { scheme: selection.scheme, names: new Set([...selection.names].filter((n) => own.has(n))) };
 }

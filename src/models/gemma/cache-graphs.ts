@@ -26,13 +26,15 @@ import {
   type TokenInput,
 } from './inputs.js';
 import { DEFAULT_GEMMA_PREFIX, gemmaNames, gemmaParamSpecs } from './names.js';
-import { weightsOf } from '../transformer/weights.js';
+import { weightsOf, type ModelAdapters } from '../transformer/weights.js';
 
 export const LAST_ROW = 'last_row';
 
 export interface CacheGraphOptions {
   prefix?: string; // 'model.'
   input?: TokenInput; // 'ids' ('embeds' for PaliGemma's prefill)
+  /** LoRA on top of the weights (kept float, never merged): hooks every Linear; its tensors are weights of the graph. */
+  adapters?: ModelAdapters;
 }
 
 function cacheOutputs(present: readonly KvPair[], out: Record<string, Value>): Record<string, Value> {
@@ -47,13 +49,13 @@ export function gemmaPrefillModel(c: GemmaConfig, o: CacheGraphOptions = {}): Mo
   const prefix = o.prefix ?? DEFAULT_GEMMA_PREFIX;
   const input = o.input ?? 'ids';
   const names = gemmaNames(c, prefix);
-  const params = gemmaParamSpecs(c, prefix);
+  const params = [...gemmaParamSpecs(c, prefix), ...(o.adapters?.params ?? [])];
   return {
     name: 'gemma_prefill',
     params,
     inputs: [...sequenceInputs(c, input, 'T', 'T'), { name: LAST_ROW, dtype: 'int64', shape: ['B'] }],
     forward(ctx) {
-      const w = weightsOf(ctx);
+      const w = weightsOf(ctx, o.adapters?.hook(ctx));
       const out = gemmaDecoder(w, c, names, { embeds: tokenRows(ctx, w, names, input), positions: ctx.input(POSITION_IDS), bias: ctx.input(ATTENTION_BIAS) });
       const last = gather(out.final, ctx.input(LAST_ROW)); // (B, D)
       return cacheOutputs(out.present, { logits: tiedLogits(w, names, last) }); // (B, V)
@@ -65,7 +67,7 @@ export function gemmaDecodeModel(c: GemmaConfig, o: CacheGraphOptions = {}): Mod
   const prefix = o.prefix ?? DEFAULT_GEMMA_PREFIX;
   const input = o.input ?? 'ids';
   const names = gemmaNames(c, prefix);
-  const params = gemmaParamSpecs(c, prefix);
+  const params = [...gemmaParamSpecs(c, prefix), ...(o.adapters?.params ?? [])];
   const cacheShape = ['B', c.kvHeads, 'P', c.headDim];
   const past: InputSpec[] = names.layers.flatMap((_, i): InputSpec[] => [
     { name: pastKeyName(i), dtype: 'float32', shape: cacheShape },
@@ -76,7 +78,7 @@ export function gemmaDecodeModel(c: GemmaConfig, o: CacheGraphOptions = {}): Mod
     params,
     inputs: [...sequenceInputs(c, input, 1, 'S'), ...past],
     forward(ctx) {
-      const w = weightsOf(ctx);
+      const w = weightsOf(ctx, o.adapters?.hook(ctx));
       const cache = names.layers.map((_, i): KvPair => ({ key: ctx.input(pastKeyName(i)), value: ctx.input(pastValueName(i)) }));
       const embeds = tokenRows(ctx, w, names, input); // (B, D): one row per batch entry
       const out = gemmaDecoder(w, c, names, { embeds, positions: ctx.input(POSITION_IDS), bias: ctx.input(ATTENTION_BIAS), past: cache });

@@ -7,6 +7,9 @@
 import type { SessionOptions } from '../../engine/graph-session.js';
 import { buildInference } from '../../engine/inference.js';
 import { InferenceRunner } from '../../engine/inference-runner.js';
+import { selectionFor, type QuantizedSelection } from '../../engine/quantized-weights.js';
+import type { WeightArray } from '../../engine/weights.js';
+import type { ModelAdapters } from '../transformer/weights.js';
 import { Tensor } from '../../engine/tensor.js';
 import { VizWizError } from '../../errors.js';
 import { gemmaDecodeModel, gemmaPrefillModel, LAST_ROW } from './cache-graphs.js';
@@ -57,6 +60,10 @@ export interface KvDecoderOptions {
   prefix?: string; // 'model.'
   prefillInput?: TokenInput; // 'ids'
   session?: SessionOptions;
+  /** Linear weights read block-quantized (their parts in the weight map instead of the float weights). */
+  quantized?: QuantizedSelection;
+  /** LoRA applied on top of the (possibly quantized) weights, in float; its tensors are in the weight map. */
+  adapters?: ModelAdapters;
 }
 
 /** A cache from per-layer arrays (B, KV, S, hd), e.g. one computed elsewhere. */
@@ -80,10 +87,12 @@ export class GemmaKvDecoder {
   ) {}
 
   /** Builds both graphs and their sessions; `weights` holds every decoder weight by (prefixed) name. */
-  static async create(c: GemmaConfig, weights: ReadonlyMap<string, Float32Array>, o: KvDecoderOptions = {}): Promise<GemmaKvDecoder> {
+  static async create(c: GemmaConfig, weights: ReadonlyMap<string, WeightArray>, o: KvDecoderOptions = {}): Promise<GemmaKvDecoder> {
     const input = o.prefillInput ?? 'ids';
-    const prefill = await InferenceRunner.create(buildInference(gemmaPrefillModel(c, { prefix: o.prefix, input })), weights, o.session);
-    const decode = await InferenceRunner.create(buildInference(gemmaDecodeModel(c, { prefix: o.prefix, input: 'ids' })), weights, o.session);
+    const prefillModel = gemmaPrefillModel(c, { prefix: o.prefix, input, adapters: o.adapters });
+    const decodeModel = gemmaDecodeModel(c, { prefix: o.prefix, input: 'ids', adapters: o.adapters });
+    const prefill = await InferenceRunner.create(buildInference(prefillModel, { quantized: selectionFor(prefillModel, o.quantized) }), weights, o.session);
+    const decode = await InferenceRunner.create(buildInference(decodeModel, { quantized: selectionFor(decodeModel, o.quantized) }), weights, o.session);
     return new GemmaKvDecoder(c, input, prefill, decode);
   }
 

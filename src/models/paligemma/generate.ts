@@ -13,6 +13,9 @@
 import type { SessionOptions } from '../../engine/graph-session.js';
 import { buildInference } from '../../engine/inference.js';
 import { InferenceRunner } from '../../engine/inference-runner.js';
+import { selectionFor, type QuantizedSelection } from '../../engine/quantized-weights.js';
+import type { WeightArray } from '../../engine/weights.js';
+import type { ModelAdapters } from '../transformer/weights.js';
 import { Tensor } from '../../engine/tensor.js';
 import { VizWizError } from '../../errors.js';
 import { greedyDecode, type DecodeStart, type GreedyOptions, type GreedyResult } from '../gemma/generate.js';
@@ -27,6 +30,16 @@ import type { PaliGemmaPrefixes } from './names.js';
 export interface PaliGemmaGeneratorOptions {
   /** Device, threads; the weights are placed per device by the engine (session.placement overrides). */
   session?: SessionOptions;
+  /**
+   * Linear weights of the vision tower, projector and decoder read block-quantized (MatMulNBits): the weight map then
+   * holds their quantized parts (models/quantized/linear-weights.ts) instead of the float weights.
+   */
+  quantized?: QuantizedSelection;
+  /**
+   * LoRA applied on top of the weights in every graph, in float (with quantized weights there is nothing to merge
+   * into); the weight map holds its A and B tensors.
+   */
+  adapters?: ModelAdapters;
 }
 
 export interface PaliGemmaGeneration extends GreedyResult {
@@ -47,14 +60,21 @@ export class PaliGemmaGenerator {
   static async create(
     c: PaliGemmaConfig,
     p: PaliGemmaPrefixes,
-    weights: ReadonlyMap<string, Float32Array>,
+    weights: ReadonlyMap<string, WeightArray>,
     o: PaliGemmaGeneratorOptions = {},
   ): Promise<PaliGemmaGenerator> {
     const embed = weights.get(`${p.text}embed_tokens.weight`);
-    if (!embed) throw new VizWizError('INVALID_CHECKPOINT', `no '${p.text}embed_tokens.weight' among the weights`);
+    if (!(embed instanceof Float32Array)) throw new VizWizError('INVALID_CHECKPOINT', `no float32 '${p.text}embed_tokens.weight' among the weights`);
     const session = o.session ?? {};
-    const vision = await InferenceRunner.create(buildInference(imageFeaturesModel(c, p)), weights, session);
-    const decoder = await GemmaKvDecoder.create(c.text, weights, { prefix: p.text, prefillInput: 'embeds', session });
+    const visionModel = imageFeaturesModel(c, p, undefined, o.adapters);
+    const vision = await InferenceRunner.create(buildInference(visionModel, { quantized: selectionFor(visionModel, o.quantized) }), weights, session);
+    const decoder = await GemmaKvDecoder.create(c.text, weights, {
+      prefix: p.text,
+      prefillInput: 'embeds',
+      session,
+      quantized: o.quantized,
+      adapters: o.adapters,
+    });
     return new PaliGemmaGenerator(c, embed, vision, decoder);
   }
 

@@ -11,26 +11,20 @@
  */
 
 import type { Value } from '../../engine/graph.js';
-import type { BuildContext, InputSpec, ModelDef, ParamSpec } from '../../engine/model.js';
+import type { InputSpec, ModelDef } from '../../engine/model.js';
 import { gather } from '../../engine/ops/index.js';
 import { gemmaDecoder, tiedLogits } from '../gemma/decoder.js';
 import { embedTokens } from '../gemma/decoder.js';
 import { ATTENTION_BIAS, INPUT_IDS, POSITION_IDS } from '../gemma/inputs.js';
 import { gemmaNames } from '../gemma/names.js';
 import { seqShape, unflatten } from '../transformer/shapes.js';
-import { weightsOf, splitWeights, type LinearAdapter, type TrainableSelection } from '../transformer/weights.js';
+import { weightsOf, splitWeights, type ModelAdapters, type TrainableSelection } from '../transformer/weights.js';
 import type { PatchEmbedMethod } from '../transformer/patch-embed.js';
 import type { PaliGemmaConfig } from './config.js';
 import { imageFeatureRows } from './features.js';
 import { LOSS_ROWS, PIXEL_VALUES } from './inputs.js';
 import { mergeImageRows } from './merge.js';
 import { LEGACY_PREFIXES, paligemmaParamSpecs, type PaliGemmaPrefixes } from './names.js';
-
-/** Extra trainable tensors and the Linear hook that uses them (LoRA adapters). */
-export interface ModelAdapters {
-  readonly params: readonly ParamSpec[];
-  hook(ctx: BuildContext): LinearAdapter;
-}
 
 export interface PaliGemmaModelOptions {
   prefixes?: PaliGemmaPrefixes;

@@ -7,6 +7,7 @@
 
 import type { Value } from '../../engine/graph.js';
 import type { BuildContext, ParamSpec, WeightSpec } from '../../engine/model.js';
+import type { QuantizedWeightValues } from '../../engine/ops/quantized-matmul.js';
 
 /**
  * A hook on every Linear: given the module path (the weight name without `.weight`), the input and the base output,
@@ -14,16 +15,28 @@ import type { BuildContext, ParamSpec, WeightSpec } from '../../engine/model.js'
  */
 export type LinearAdapter = (module: string, x: Value, y: Value) => Value;
 
-/** Resolves a weight name to its graph value; `adapt` (optional) rewrites Linear outputs. */
+/** Extra tensors and the Linear hook that uses them (LoRA adapters), for any model that takes them. */
+export interface ModelAdapters {
+  readonly params: readonly ParamSpec[];
+  hook(ctx: BuildContext): LinearAdapter;
+}
+
+/**
+ * Resolves a weight name to its graph value; `adapt` (optional) rewrites Linear outputs; `quantized` (optional) gives
+ * the block-quantized form of a Linear weight that the graph reads quantized (inference graphs built with
+ * `quantized`), which Linear layers then multiply with MatMulNBits.
+ */
 export interface Weights {
   (name: string): Value;
   readonly adapt?: LinearAdapter;
+  readonly quantized?: (name: string) => QuantizedWeightValues | undefined;
 }
 
 /** The Weights of a build context, with an optional Linear hook. */
 export function weightsOf(ctx: BuildContext, adapt?: LinearAdapter): Weights {
   const lookup = (name: string): Value => ctx.weight(name);
-  return adapt ? Object.assign(lookup, { adapt }) : lookup;
+  const quantized = ctx.quantized ? (name: string): QuantizedWeightValues | undefined => ctx.quantized?.(name) : undefined;
+  return Object.assign(lookup, { ...(adapt ? { adapt } : {}), ...(quantized ? { quantized } : {}) });
 }
 
 /** Which weights train: all (default), none, a list of names, or a predicate. */
