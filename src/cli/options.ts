@@ -2,6 +2,7 @@
  * Parsing of CLI option values shared by the subcommands (bad values are user errors that name the option), and the
  * `--verbose` switch of the commands that run onnxruntime sessions.
  */
+import { QUANT_SCHEMES, type QuantSchemeName } from '../engine/block-quantize.js';
 import { checkDevice, parseDevice, type Device } from '../engine/device.js';
 import { VizWizError } from '../errors.js';
 
@@ -72,3 +73,15 @@ export function endVerboseSessions(): void {
   else process.env.VIZWIZ_VERBOSE = savedVerbose.value;
   savedVerbose = null;
 }
+
+/** The `--quantize` option's parser: a scheme name (int8, int4), else a usage error naming the flag. */
+export function quantizeScheme(raw: string): QuantSchemeName {
+  return parseChoice(raw, '--quantize', Object.keys(QUANT_SCHEMES) as QuantSchemeName[]);
+}
+
+/** `--quantize` and its cache folder, for the commands that load PaliGemma, SigLIP or CLIP. */
+export const QUANTIZE_OPTION = [
+  '--quantize <scheme>',
+  'block-quantize the Linear weights for inference: int8 or int4 (MatMulNBits; computed once, cached beside the checkpoint)',
+  quantizeScheme,
+] as const;

@@ -33,7 +33,8 @@ import { parseShard, shardLabel, type ShardSpec } from '../shards/spec.js';
 import { readsTextFeatures } from '../train/head-registry.js';
 import { headFingerprint, predictHead, readHeadDescription } from '../train/predict.js';
 import { claimOutputFile } from './output.js';
-import { availableDevice, parseChoice, parseWhole, VERBOSE_OPTION } from './options.js';
+import { availableDevice, parseChoice, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
+import type { QuantSchemeName } from '../engine/block-quantize.js';
 
 interface PredictCliOptions {
   model: string;
@@ -58,6 +59,8 @@ interface PredictCliOptions {
   cache?: string;
   timeout?: string;
   retries?: string;
+  quantize?: QuantSchemeName;
+  quantizeCache?: string;
 }
 
 const MODELS = ['head', 'paligemma'] as const;
@@ -96,7 +99,7 @@ function refuse(o: PredictCliOptions, flags: readonly (keyof PredictCliOptions)[
 const ENDPOINT_ONLY = ['concurrency', 'apiKeyEnv', 'cache', 'timeout', 'retries'] as const;
 
 async function predictWithHead({ o, shard }: Job): Promise<Answered> {
-  refuse(o, ['base', 'adapter', 'images', 'prompt', 'offline', ...ENDPOINT_ONLY], 'head');
+  refuse(o, ['base', 'adapter', 'images', 'prompt', 'offline', 'quantize', 'quantizeCache', ...ENDPOINT_ONLY], 'head');
   const checkpoint = needed(o.checkpoint, '--checkpoint', 'head');
   const featuresFile = needed(o.features, '--features', 'head');
   const description = await readHeadDescription(checkpoint);
@@ -150,6 +153,8 @@ async function predictWithPaligemma({ o, shard }: Job): Promise<Answered> {
       device,
       ...(o.threads !== undefined ? { threads: parseWhole(o.threads, '--threads', 1) } : {}),
       ...(shard ? { shard } : {}),
+      ...(o.quantize !== undefined ? { quantize: o.quantize, log: (line: string) => process.stderr.write(`predict: ${line}\n`) } : {}),
+      ...(o.quantizeCache !== undefined ? { quantizedCacheDir: o.quantizeCache } : {}),
     });
     return {
       questions,
@@ -161,6 +166,7 @@ async function predictWithPaligemma({ o, shard }: Job): Promise<Answered> {
           ...(o.adapter !== undefined ? { adapter: o.adapter } : {}),
           ...(prompt !== undefined ? { prompt } : {}),
           maxNewTokens,
+          ...(o.quantize !== undefined ? { quantize: o.quantize } : {}),
         }),
       }),
     };
@@ -177,7 +183,7 @@ function apiKeyFrom(variable: string | undefined): string | undefined {
 }
 
 async function predictWithEndpoint({ o, shard }: Job): Promise<Answered> {
-  refuse(o, ['checkpoint', 'features', 'base', 'adapter', 'offline', 'batchSize', 'threads'], '--endpoint');
+  refuse(o, ['checkpoint', 'features', 'base', 'adapter', 'offline', 'batchSize', 'threads', 'quantize', 'quantizeCache'], '--endpoint');
   const endpoint = o.endpoint!;
   completionsUrl(endpoint); // a bad URL is a usage error before anything is read
   const imagesPath = needed(o.images, '--images', '--endpoint');
@@ -257,6 +263,8 @@ export function predictCommand(): Command {
     .option('--offline', 'paligemma: never use the network (the base must be local or cached)')
     .option('--batch-size <n>', 'inference batch size (head: 256, paligemma: 16)')
     .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
+    .option(...QUANTIZE_OPTION)
+    .option('--quantize-cache <dir>', 'paligemma: folder of the quantized weights (default <base>/.vizwiz-quantized)')
     .option(...VERBOSE_OPTION)
     .option('--threads <n>', 'intra-op threads (default: one per core)')
     .option('--endpoint <url>', "an OpenAI-compatible server's base URL (e.g. http://localhost:8000/v1 for vLLM); --model names its model")

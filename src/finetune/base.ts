@@ -3,8 +3,14 @@
  * what resolveModelSource gives for a local folder or hf:org/repo), or a model already in memory with its tokenizer.
  */
 
+import { QUANT_SCHEMES, type QuantSchemeName } from '../engine/block-quantize.js';
+import type { QuantizedSelection } from '../engine/quantized-weights.js';
+import type { WeightArray } from '../engine/weights.js';
+import { loadQuantizedPaligemma } from '../models/paligemma/quantized-weights.js';
+import { paligemmaParamSpecs } from '../models/paligemma/names.js';
 import { GemmaTokenizer } from '../models/paligemma/tokenizer.js';
 import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../models/paligemma/weights.js';
+import { linearSelection, quantizeLinearWeights } from '../models/quantized/linear-weights.js';
 
 export interface PaliGemmaBase {
   model: LoadedPaliGemma;
@@ -27,4 +33,37 @@ export async function loadBase(base: BaseInput): Promise<PaliGemmaBase & { loade
 export function peftBaseName(source: string): string {
   const m = /^hf:([^@]+)(@.*)?$/u.exec(source);
   return m ? (m[1] as string) : source;
+}
+
+/** A base with its Linear weights block-quantized: `base.model.weights` is empty then; `weights` is what runs. */
+export interface QuantizedBase {
+  base: PaliGemmaBase;
+  weights: Map<string, WeightArray>;
+  selection: QuantizedSelection;
+  /** The cache file (a folder base), and whether it was reused; none for a base already in memory. */
+  cacheFile?: string;
+  reused: boolean;
+}
+
+/**
+ * The base quantized with `scheme`: a folder through the cache beside it (or in `cacheDir`), never holding a float
+ * copy of the quantized weights; a base already in memory quantized there (its own weights are left as they are).
+ */
+export async function loadQuantizedBase(input: BaseInput, scheme: QuantSchemeName, cacheDir?: string): Promise<QuantizedBase> {
+  if (typeof input !== 'string' && 'model' in input) {
+    const { config, prefixes, weights } = input.model;
+    const specs = paligemmaParamSpecs(config, prefixes);
+    const selection = linearSelection(specs, QUANT_SCHEMES[scheme]);
+    return { base: input, weights: quantizeLinearWeights(new Map(weights), specs, selection), selection, reused: false };
+  }
+  const { dir, source } = typeof input === 'string' ? { dir: input, source: input } : input;
+  const q = await loadQuantizedPaligemma(dir, scheme, cacheDir !== undefined ? { cacheDir } : {});
+  const model: LoadedPaliGemma = { config: q.config, prefixes: q.prefixes, weights: new Map() };
+  return {
+    base: { model, tokenizer: await GemmaTokenizer.fromFolder(dir), source },
+    weights: q.weights,
+    selection: q.selection,
+    cacheFile: q.cacheFile,
+    reused: q.reused,
+  };
 }

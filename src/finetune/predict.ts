@@ -6,7 +6,8 @@
  * - answerable: 1 - P("unanswerable" + eos | prompt), teacher-forced (see answers.ts for both choices).
  * The adapter is merged into the base weights before inference (W + scaling * B @ A), in place when the base was
  * loaded here, so inference costs what the plain model costs. The prompt template is the adapter's (best/meta.json)
- * unless one is given, else answer-en-v1. With `shard`, only that shard's questions are answered (src/shards/) for
+ * unless one is given, else answer-en-v1. With `quantize` (int8, int4) the Linear weights are block-quantized
+ * (cached beside the checkpoint, models/quantized/cache.ts) and the adapter is not merged but applied on top in float. With `shard`, only that shard's questions are answered (src/shards/) for
  * `vizwiz merge`; `paligemmaFingerprint` is the model half of a shard's manifest. Batches are padded to their longest
  * prompt, so `answerable` can differ in the last bits with the batch's neighbours: sharded runs equal an unsharded
  * run byte for byte at batch size 1 (answers practically always at any size).
@@ -19,11 +20,14 @@ import type { Device } from '../engine/device.js';
 import { loadAdapter } from '../models/lora/peft-io.js';
 import { mergeAdapters } from '../models/lora/merge.js';
 import { paligemmaLinears } from '../models/lora/targets.js';
-import { PaliGemmaGenerator } from '../models/paligemma/generate.js';
+import { PaliGemmaGenerator, type PaliGemmaGeneratorOptions } from '../models/paligemma/generate.js';
+import { loraHook, loraParamSpecs } from '../models/lora/adapters.js';
+import { QUANT_SCHEMES, type QuantSchemeName } from '../engine/block-quantize.js';
+import type { WeightArray } from '../engine/weights.js';
 import { PaliGemmaProcessor } from '../models/paligemma/processor.js';
 import { ANSWER_EN_V1, promptTemplate } from '../models/paligemma/prompt.js';
 import { answerQuestions } from './answers.js';
-import { loadBase, type BaseInput } from './base.js';
+import { loadBase, loadQuantizedBase, type BaseInput, type PaliGemmaBase } from './base.js';
 import { PixelLoader } from './pixels.js';
 import { readAdapterMeta } from './run-folder.js';
 import { findCheckpoint } from '../models/sources/weight-files.js';
@@ -48,6 +52,12 @@ export interface PaligemmaPredictOptions {
   progress?: (done: number) => void;
   /** Answer only this shard's questions (in annotation order). */
   shard?: ShardSpec;
+  /** Block-quantize the Linear weights (int8 or int4); the quantized weights are cached beside the checkpoint. */
+  quantize?: QuantSchemeName;
+  /** Where the quantized weights are cached (default `<base>/.vizwiz-quantized`). */
+  quantizedCacheDir?: string;
+  /** One line per notable step (the quantized cache read or written). */
+  log?: (line: string) => void;
 }
 
 /** The prompt template id a prediction uses: the given one, else the adapter's, else answer-en-v1. */
@@ -61,6 +71,7 @@ export interface PaligemmaIdentity {
   adapter?: string;
   prompt?: string;
   maxNewTokens: number;
+  quantize?: QuantSchemeName;
 }
 
 /**
@@ -91,21 +102,40 @@ export async function paligemmaFingerprint(o: PaligemmaIdentity): Promise<string
     adapter,
     prompt: [template.id, template.template],
     maxNewTokens: o.maxNewTokens,
+    ...(o.quantize ? { quantize: QUANT_SCHEMES[o.quantize] } : {}),
   });
 }
 
-export async function predictPaligemma(o: PaligemmaPredictOptions): Promise<Prediction[]> {
-  const base = await loadBase(o.base);
-  const { config, prefixes } = base.model;
-  let weights: ReadonlyMap<string, Float32Array> = base.model.weights;
-  if (o.adapter !== undefined) {
+/** The weights a generator runs on: float with the adapter merged, or quantized with the adapter on top. */
+async function generatorWeights(
+  o: PaligemmaPredictOptions,
+): Promise<{ base: PaliGemmaBase; weights: ReadonlyMap<string, WeightArray>; options: PaliGemmaGeneratorOptions }> {
+  if (o.quantize === undefined) {
+    const base = await loadBase(o.base);
+    const { config, prefixes } = base.model;
+    if (o.adapter === undefined) return { base, weights: base.model.weights, options: {} };
     const adapter = await loadAdapter(o.adapter, paligemmaLinears(config, prefixes));
-    weights = mergeAdapters(base.model.weights, adapter.set, adapter.tensors, { inPlace: base.loaded });
+    return { base, weights: mergeAdapters(base.model.weights, adapter.set, adapter.tensors, { inPlace: base.loaded }), options: {} };
   }
+  const q = await loadQuantizedBase(o.base, o.quantize, o.quantizedCacheDir);
+  if (q.cacheFile !== undefined) o.log?.(`${o.quantize} weights ${q.reused ? 'read from' : 'quantized once and cached in'} ${q.cacheFile}`);
+  const { config, prefixes } = q.base.model;
+  if (o.adapter === undefined) return { base: q.base, weights: q.weights, options: { quantized: q.selection } };
+  const adapter = await loadAdapter(o.adapter, paligemmaLinears(config, prefixes));
+  return {
+    base: q.base,
+    weights: new Map([...q.weights, ...adapter.tensors]),
+    options: { quantized: q.selection, adapters: { params: loraParamSpecs(adapter.set), hook: loraHook(adapter.set) } },
+  };
+}
+
+export async function predictPaligemma(o: PaligemmaPredictOptions): Promise<Prediction[]> {
+  const { base, weights, options } = await generatorWeights(o);
+  const { config, prefixes } = base.model;
   const template = promptTemplate(await predictionPromptId(o.prompt, o.adapter));
   const proc = new PaliGemmaProcessor(base.tokenizer, config, { template });
   const session = { device: o.device ?? 'cpu', ...(o.threads ? { threads: o.threads } : {}) };
-  const generator = await PaliGemmaGenerator.create(config, prefixes, weights, { session });
+  const generator = await PaliGemmaGenerator.create(config, prefixes, weights, { session, ...options });
   try {
     const pixels = new PixelLoader(o.images, config.vision.imageSize, 0);
     const { items: questions } = selectShard(o.questions, o.shard);

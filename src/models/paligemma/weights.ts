@@ -21,7 +21,7 @@ async function loadPaligemmaWeights(files: readonly string[], config: PaliGemmaC
   });
 }
 
-async function readPaligemmaConfig(dir: string): Promise<PaliGemmaConfig> {
+export async function readPaligemmaConfig(dir: string): Promise<PaliGemmaConfig> {
   return paligemmaConfigFromHf(await readConfigJson(dir));
 }
 

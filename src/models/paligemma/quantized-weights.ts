@@ -1,0 +1,43 @@
+/**
+ * Loading a PaliGemma checkpoint with its Linear weights block-quantized (`int8` or `int4`, models/quantized/): the
+ * quantized parts come from the cache beside the checkpoint (computed and written on the first start), the other
+ * tensors (norms, biases, embeddings) are read as float32. No float copy of the quantized weights is ever held.
+ */
+
+import { QUANT_SCHEMES, type QuantSchemeName } from '../../engine/block-quantize.js';
+import type { QuantizedSelection } from '../../engine/quantized-weights.js';
+import type { WeightArray } from '../../engine/weights.js';
+import { defaultQuantizedCacheDir, loadOrQuantize } from '../quantized/cache.js';
+import { linearSelection } from '../quantized/linear-weights.js';
+import { checkpointFiles, readSpecs, withReaders } from '../sources/checkpoint-folder.js';
+import type { PaliGemmaConfig } from './config.js';
+import { detectPaligemmaPrefixes, paligemmaParamSpecs, type PaliGemmaPrefixes } from './names.js';
+import { readPaligemmaConfig } from './weights.js';
+
+export interface LoadedQuantizedPaliGemma {
+  config: PaliGemmaConfig;
+  prefixes: PaliGemmaPrefixes;
+  /** Float tensors by name, and the quantized parts of every selected Linear weight. */
+  weights: Map<string, WeightArray>;
+  selection: QuantizedSelection;
+  /** The cache file, and whether it was reused (false: quantized at this start). */
+  cacheFile: string;
+  reused: boolean;
+}
+
+export async function loadQuantizedPaligemma(dir: string, scheme: QuantSchemeName, o: { cacheDir?: string } = {}): Promise<LoadedQuantizedPaliGemma> {
+  const config = await readPaligemmaConfig(dir);
+  const files = await checkpointFiles(dir);
+  const prefixes = await withReaders(files, async (_, names) => detectPaligemmaPrefixes(names));
+  const specs = paligemmaParamSpecs(config, prefixes);
+  const selection = linearSelection(specs, QUANT_SCHEMES[scheme]);
+  const cached = await loadOrQuantize({ files, selection, schemeName: scheme, specs, cacheDir: o.cacheDir ?? defaultQuantizedCacheDir(dir) });
+  const floats = await withReaders(files, (readers) =>
+    readSpecs(
+      readers,
+      specs.filter((s) => !selection.names.has(s.name)),
+    ),
+  );
+  const weights = new Map<string, WeightArray>([...floats, ...cached.parts]);
+  return { config, prefixes, weights, selection, cacheFile: cached.file, reused: cached.reused };
+}
