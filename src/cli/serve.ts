@@ -5,17 +5,20 @@
  * SIGTERM or SIGINT stops it gracefully: requests in flight are answered first.
  */
 import { Command } from 'commander';
+import { VizWizError } from '../errors.js';
 import type { Device } from '../engine/device.js';
 import { DEFAULT_LIMITS, type ServeLimits } from '../serve/limits.js';
 import { chooseServeTarget, DEFAULT_COMPARE_DIR, loadServeModel } from '../serve/serve-target.js';
 import { startService } from '../serve/server.js';
-import { availableDevice, parseChoice, parseNumber, parseWhole, VERBOSE_OPTION } from './options.js';
+import { availableDevice, parseChoice, parseNumber, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
+import type { QuantSchemeName } from '../engine/block-quantize.js';
 
 interface ServeCliOptions {
   run?: string;
   model?: string;
   base?: string;
   adapter?: string;
+  quantize?: QuantSchemeName;
   quality?: string | false;
   host: string;
   port: string;
@@ -59,6 +62,7 @@ export function serveCommand(): Command {
     .option('--port <port>', 'port (0 = any free one)', '8080')
     .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
     .option(...VERBOSE_OPTION)
+    .option(...QUANTIZE_OPTION)
     .option('--threads <n>', 'CPU threads (default: one per core)')
     .option('--offline', 'never use the network to find model weights')
     .option('--max-batch <n>', 'most requests answered in one model call (1 = no batching)', String(DEFAULT_LIMITS.maxBatch))
@@ -82,6 +86,8 @@ export function serveCommand(): Command {
         ...(o.base !== undefined ? { base: o.base } : {}),
         ...(o.adapter !== undefined ? { adapter: o.adapter } : {}),
       });
+      if (o.quantize !== undefined && target.kind === 'head')
+        throw new VizWizError('USAGE', '--quantize applies to PaliGemma (--model paligemma), not to a trained head');
       const service = await startService({
         host: o.host,
         port,
@@ -94,6 +100,7 @@ export function serveCommand(): Command {
             ...(threads !== undefined ? { threads } : {}),
             ...(o.offline ? { offline: true } : {}),
             ...(o.quality !== undefined ? { quality: o.quality } : {}),
+            ...(o.quantize !== undefined ? { quantize: o.quantize, log } : {}),
           }),
       });
       const stop = () => void service.shutdown();

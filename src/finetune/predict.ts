@@ -20,14 +20,13 @@ import type { Device } from '../engine/device.js';
 import { loadAdapter } from '../models/lora/peft-io.js';
 import { mergeAdapters } from '../models/lora/merge.js';
 import { paligemmaLinears } from '../models/lora/targets.js';
-import { PaliGemmaGenerator, type PaliGemmaGeneratorOptions } from '../models/paligemma/generate.js';
-import { loraHook, loraParamSpecs } from '../models/lora/adapters.js';
+import { PaliGemmaGenerator } from '../models/paligemma/generate.js';
 import { QUANT_SCHEMES, type QuantSchemeName } from '../engine/block-quantize.js';
-import type { WeightArray } from '../engine/weights.js';
+import { paligemmaGeneratorWeights } from './generator-weights.js';
 import { PaliGemmaProcessor } from '../models/paligemma/processor.js';
 import { ANSWER_EN_V1, promptTemplate } from '../models/paligemma/prompt.js';
 import { answerQuestions } from './answers.js';
-import { loadBase, loadQuantizedBase, type BaseInput, type PaliGemmaBase } from './base.js';
+import type { BaseInput } from './base.js';
 import { PixelLoader } from './pixels.js';
 import { readAdapterMeta } from './run-folder.js';
 import { findCheckpoint } from '../models/sources/weight-files.js';
@@ -106,31 +105,8 @@ export async function paligemmaFingerprint(o: PaligemmaIdentity): Promise<string
   });
 }
 
-/** The weights a generator runs on: float with the adapter merged, or quantized with the adapter on top. */
-async function generatorWeights(
-  o: PaligemmaPredictOptions,
-): Promise<{ base: PaliGemmaBase; weights: ReadonlyMap<string, WeightArray>; options: PaliGemmaGeneratorOptions }> {
-  if (o.quantize === undefined) {
-    const base = await loadBase(o.base);
-    const { config, prefixes } = base.model;
-    if (o.adapter === undefined) return { base, weights: base.model.weights, options: {} };
-    const adapter = await loadAdapter(o.adapter, paligemmaLinears(config, prefixes));
-    return { base, weights: mergeAdapters(base.model.weights, adapter.set, adapter.tensors, { inPlace: base.loaded }), options: {} };
-  }
-  const q = await loadQuantizedBase(o.base, o.quantize, o.quantizedCacheDir);
-  if (q.cacheFile !== undefined) o.log?.(`${o.quantize} weights ${q.reused ? 'read from' : 'quantized once and cached in'} ${q.cacheFile}`);
-  const { config, prefixes } = q.base.model;
-  if (o.adapter === undefined) return { base: q.base, weights: q.weights, options: { quantized: q.selection } };
-  const adapter = await loadAdapter(o.adapter, paligemmaLinears(config, prefixes));
-  return {
-    base: q.base,
-    weights: new Map([...q.weights, ...adapter.tensors]),
-    options: { quantized: q.selection, adapters: { params: loraParamSpecs(adapter.set), hook: loraHook(adapter.set) } },
-  };
-}
-
 export async function predictPaligemma(o: PaligemmaPredictOptions): Promise<Prediction[]> {
-  const { base, weights, options } = await generatorWeights(o);
+  const { base, weights, options } = await paligemmaGeneratorWeights(o);
   const { config, prefixes } = base.model;
   const template = promptTemplate(await predictionPromptId(o.prompt, o.adapter));
   const proc = new PaliGemmaProcessor(base.tokenizer, config, { template });

@@ -9,12 +9,11 @@
 import type { ImageSource } from '../data/image-source.js';
 import type { Device } from '../engine/device.js';
 import { answerQuestions } from '../finetune/answers.js';
-import { loadBase, type BaseInput } from '../finetune/base.js';
+import type { BaseInput } from '../finetune/base.js';
+import { paligemmaGeneratorWeights } from '../finetune/generator-weights.js';
+import type { QuantSchemeName } from '../engine/block-quantize.js';
 import { PixelLoader } from '../finetune/pixels.js';
 import { readAdapterMeta } from '../finetune/run-folder.js';
-import { loadAdapter } from '../models/lora/peft-io.js';
-import { mergeAdapters } from '../models/lora/merge.js';
-import { paligemmaLinears } from '../models/lora/targets.js';
 import { PaliGemmaGenerator } from '../models/paligemma/generate.js';
 import { PaliGemmaProcessor } from '../models/paligemma/processor.js';
 import { ANSWER_EN_V1, promptTemplate } from '../models/paligemma/prompt.js';
@@ -39,6 +38,9 @@ export interface PaligemmaModelOptions {
   /** Prompt template id (default: the adapter's, else answer-en-v1). */
   prompt?: string;
   id?: string;
+  /** Block-quantized Linear weights (int8, int4), cached beside the checkpoint; an adapter then applies on top. */
+  quantize?: QuantSchemeName;
+  log?: (line: string) => void;
 }
 
 /** The photos of one batch, already preprocessed, handed to the answering loop by their index. */
@@ -75,19 +77,23 @@ export async function loadPaligemmaModel(o: PaligemmaModelOptions): Promise<Answ
     const resolved = await resolveModelSource(base, o.offline ? { offline: true } : {});
     base = { dir: resolved.dir, source: resolved.source };
   }
-  const loaded = await loadBase(base);
+  const {
+    base: loaded,
+    weights,
+    options,
+  } = await paligemmaGeneratorWeights({
+    base,
+    ...(o.adapter !== undefined ? { adapter: o.adapter } : {}),
+    ...(o.quantize !== undefined ? { quantize: o.quantize } : {}),
+    ...(o.log ? { log: o.log } : {}),
+  });
   const { config, prefixes } = loaded.model;
-  let weights: ReadonlyMap<string, Float32Array> = loaded.model.weights;
   let promptId = o.prompt;
-  if (o.adapter !== undefined) {
-    const adapter = await loadAdapter(o.adapter, paligemmaLinears(config, prefixes));
-    weights = mergeAdapters(loaded.model.weights, adapter.set, adapter.tensors, { inPlace: loaded.loaded });
-    promptId ??= (await readAdapterMeta(o.adapter))?.prompt.id;
-  }
+  if (o.adapter !== undefined) promptId ??= (await readAdapterMeta(o.adapter))?.prompt.id;
   const template = promptId !== undefined ? promptTemplate(promptId) : ANSWER_EN_V1;
   const proc = new PaliGemmaProcessor(loaded.tokenizer, config, { template });
   const session = { device: o.device, ...(o.threads ? { threads: o.threads } : {}) };
-  const generator = await PaliGemmaGenerator.create(config, prefixes, weights, { session });
+  const generator = await PaliGemmaGenerator.create(config, prefixes, weights, { session, ...options });
   let quality: PhotoQuality | undefined;
   try {
     if (o.quality) quality = await PhotoQuality.load(o.quality, o);
@@ -98,7 +104,7 @@ export async function loadPaligemmaModel(o: PaligemmaModelOptions): Promise<Answ
   const size = config.vision.imageSize;
   return {
     id: o.id ?? (o.adapter !== undefined ? 'paligemma-lora' : 'paligemma'),
-    description: `PaliGemma ${loaded.source}${o.adapter !== undefined ? ` with adapter ${o.adapter}` : ' zero-shot'}, prompt ${template.id}${quality ? `, quality head ${quality.dir}` : ', no quality head'}`,
+    description: `PaliGemma ${loaded.source}${o.quantize ? ` (${o.quantize})` : ''}${o.adapter !== undefined ? ` with adapter ${o.adapter}` : ' zero-shot'}, prompt ${template.id}${quality ? `, quality head ${quality.dir}` : ', no quality head'}`,
     device: o.device,
     hasQuality: quality !== undefined,
     async prepare(photo: RgbImage): Promise<PreparedPhoto> {

@@ -9,6 +9,7 @@
  * `quality/<encoder>/` folder (the encoder of the served head, or any for PaliGemma), else a `quality/` folder
  * inside a train run; without one, answers carry no quality flags (answerability advice still works).
  */
+import type { QuantSchemeName } from '../engine/block-quantize.js';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -150,6 +151,9 @@ export interface LoadServeOptions {
   offline?: boolean;
   /** A quality head folder; false = none; undefined = the target's own (defaultQuality). */
   quality?: string | false;
+  /** PaliGemma only: block-quantized Linear weights (int8, int4). */
+  quantize?: QuantSchemeName;
+  log?: (line: string) => void;
 }
 
 export async function loadServeModel(target: ServeTarget, o: LoadServeOptions): Promise<AnswerModel> {
@@ -161,9 +165,14 @@ export async function loadServeModel(target: ServeTarget, o: LoadServeOptions): 
     ...(quality ? { quality } : {}),
     ...(target.compareRoot ? { roots: [target.compareRoot] } : {}),
   };
-  if (target.kind === 'head') return loadHeadModel(target.dir, { ...common, id: target.id ?? basename(target.dir) });
+  if (target.kind === 'head') {
+    if (o.quantize !== undefined) throw new VizWizError('USAGE', '--quantize applies to PaliGemma (--model paligemma), not to a trained head');
+    return loadHeadModel(target.dir, { ...common, id: target.id ?? basename(target.dir) });
+  }
   return loadPaligemmaModel({
     ...common,
+    ...(o.quantize !== undefined ? { quantize: o.quantize } : {}),
+    ...(o.log ? { log: o.log } : {}),
     base: target.base,
     ...(target.adapter !== undefined ? { adapter: target.adapter } : {}),
     ...(target.id ? { id: target.id } : {}),

@@ -3,7 +3,7 @@
  * adapter): the quantized weights are computed on the first start and cached beside the checkpoint (the second start
  * reads the file and leaves it untouched), the adapter applies on top in float, and the answers agree with float32
  * predictions on most questions (asserted as a fraction: a near tie may flip on another CPU). A bad --quantize value
- * is a usage error (exit 2) naming the flag.
+ * is a usage error (exit 2) naming the flag. `serve`'s PaliGemma model takes the same cache.
  */
 
 import { after, before, test } from 'node:test';
@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/main.js';
 import { finetunePaligemma } from '../../src/finetune/finetune.js';
+import { readImage } from '../../src/images/decode.js';
+import { loadPaligemmaModel } from '../../src/serve/paligemma-model.js';
 import { tinyFinetuneData, type TinyFinetuneData } from '../helpers/tiny-paligemma.js';
 
 let data: TinyFinetuneData;
@@ -93,4 +95,20 @@ test('a bad --quantize value is a usage error naming the flag', async () => {
   ]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--quantize must be one of int8, int4, got "int3"/);
+});
+
+test('serve: the PaliGemma answer model loads quantized weights from the same cache and answers like predict', async () => {
+  const lines: string[] = [];
+  const adapter = join(dir, 'run', 'best');
+  const model = await loadPaligemmaModel({ base: data.model, adapter, device: 'cpu', threads: 1, quantize: 'int8', log: (l) => lines.push(l) });
+  try {
+    assert.match(model.description, /\(int8\) with adapter/);
+    assert.match(lines.join('\n'), /int8 weights (read from|quantized once and cached in) .*int8\.safetensors/);
+    const record = data.val.records[0]!;
+    const [answer] = await model.answer([{ image: await readImage(data.val.images, record.image), question: record.question }]);
+    assert.equal(typeof answer?.answer, 'string');
+    assert.ok(answer!.answerable >= 0 && answer!.answerable <= 1);
+  } finally {
+    await model.dispose();
+  }
 });
