@@ -11,9 +11,13 @@ import { LEGACY_PREFIXES, paligemmaParamSpecs, type PaliGemmaPrefixes } from './
 const POOL = 1 << 20;
 
 export function randomPaligemmaWeights(c: PaliGemmaConfig, p: PaliGemmaPrefixes = LEGACY_PREFIXES, seed = 0, std = 0.02): Map<string, Float32Array> {
+  return new Map(randomPaligemmaTensors(c, p, seed, std));
+}
+
+/** The same tensors one at a time, so a caller can convert each (e.g. quantize it) without holding them all. */
+export function* randomPaligemmaTensors(c: PaliGemmaConfig, p: PaliGemmaPrefixes = LEGACY_PREFIXES, seed = 0, std = 0.02): Generator<[string, Float32Array]> {
   const rng = new Rng(seed);
   const pool = Float32Array.from({ length: 2 * POOL }, () => rng.normal() * std);
-  const out = new Map<string, Float32Array>();
   for (const spec of paligemmaParamSpecs(c, p)) {
     const n = spec.shape.reduce((a, b) => a * b, 1);
     const a = new Float32Array(n);
@@ -25,7 +29,6 @@ export function randomPaligemmaWeights(c: PaliGemmaConfig, p: PaliGemmaPrefixes 
         a.set(pool.subarray(start, start + Math.min(POOL, n - i)), i);
       }
     }
-    out.set(spec.name, a);
+    yield [spec.name, a];
   }
-  return out;
 }
