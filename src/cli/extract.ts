@@ -16,10 +16,12 @@ import { encoderIds, loadEncoder } from '../features/registry.js';
 import { PIXEL_PROJECTION_DEFAULTS } from '../features/pixel-projection.js';
 import { parseShard, shardLabel } from '../shards/spec.js';
 import { claimOutputFile } from './output.js';
-import { availableDevice, parseChoice, parseWhole, VERBOSE_OPTION } from './options.js';
+import { availableDevice, parseChoice, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
+import type { QuantSchemeName } from '../engine/block-quantize.js';
 
 interface ExtractCliOptions {
   encoder: string;
+  quantize?: QuantSchemeName;
   annotations: string;
   images: string;
   out: string;
@@ -57,6 +59,7 @@ export function extractCommand(): Command {
     .requiredOption('--out <file>', 'output .safetensors file (work in progress is kept in <file>.parts/)')
     .option('--device <device>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
     .option(...VERBOSE_OPTION)
+    .option(...QUANTIZE_OPTION)
     .option('--batch-size <n>', 'images per encoder call', '8')
     .option('--model <source>', "weights: a local folder or hf:org/repo[@revision] (default: the encoder's)")
     .option('--on-corrupt <mode>', 'missing or undecodable image: stop, or skip (zero features; listed in a .failures.json beside --out)', 'stop')
@@ -84,6 +87,7 @@ export function extractCommand(): Command {
         ...(o.model !== undefined ? { source: o.model } : {}),
         ...(o.offline ? { offline: true } : {}),
         ...(o.threads !== undefined ? { threads: parseWhole(o.threads, '--threads', 1, 1024) } : {}),
+        ...(o.quantize !== undefined ? { quantize: o.quantize, log: (line: string) => process.stderr.write(`extract: ${line}\n`) } : {}),
       });
       try {
         const images = await openImageSource(o.images);

@@ -5,6 +5,7 @@
  * more entry. `loadEncoder` resolves the source (local folder or hf:org/repo, see src/models/sources), applies
  * overrides to the architecture, calls the loader and stamps the encoder with metadata for the feature file.
  */
+import type { QuantSchemeName } from '../engine/block-quantize.js';
 import type { Device } from '../engine/device.js';
 import { VizWizError } from '../errors.js';
 import type { HubClient } from '../models/sources/hub-client.js';
@@ -33,6 +34,9 @@ export interface EncoderLoadContext {
   readonly architecture: Readonly<Record<string, unknown>>;
   readonly device: Device;
   readonly threads?: number;
+  /** Block-quantized vision weights (encoders with a transformer vision tower only). */
+  readonly quantize?: QuantSchemeName;
+  readonly log?: (line: string) => void;
 }
 
 /** Builds an encoder from its resolved weights folder (undefined for encoders without weights). */
@@ -75,7 +79,13 @@ const BUILTIN_ENCODERS: readonly EncoderSpec[] = [
     textDim: 768,
     load: (source, ctx) => {
       if (!source) throw new Error('the CLIP encoder needs a model source');
-      return loadClipEncoder(source.dir, { id: ctx.spec.id, device: ctx.device, ...(ctx.threads !== undefined ? { threads: ctx.threads } : {}) });
+      return loadClipEncoder(source.dir, {
+        id: ctx.spec.id,
+        device: ctx.device,
+        ...(ctx.threads !== undefined ? { threads: ctx.threads } : {}),
+        ...(ctx.quantize !== undefined ? { quantize: ctx.quantize } : {}),
+        ...(ctx.log ? { log: ctx.log } : {}),
+      });
     },
   },
   {
@@ -135,6 +145,8 @@ export interface LoadEncoderOptions {
   threads?: number;
   /** Architecture settings to override (e.g. pixel-projection's imageDim, seed). */
   overrides?: Readonly<Record<string, unknown>>;
+  /** Block-quantize the vision tower's Linear weights (CLIP encoders; others refuse it). */
+  quantize?: QuantSchemeName;
   /** Source resolution: cache folder, offline switch, hub client, log (see resolveModelSource). */
   cacheDir?: string;
   offline?: boolean;
@@ -144,6 +156,9 @@ export interface LoadEncoderOptions {
 
 export async function loadEncoder(id: string, options: LoadEncoderOptions = {}): Promise<ImageTextEncoder> {
   const spec = getEncoderSpec(id);
+  if (options.quantize !== undefined && spec.architecture.family !== 'clip') {
+    throw new VizWizError('USAGE', `--quantize applies to the CLIP encoders, not to ${id} (a convolutional or weight-free encoder)`);
+  }
   const sourceText = options.source ?? spec.defaultSource;
   if (options.source !== undefined && spec.defaultSource === undefined) {
     throw new VizWizError('INVALID_ARGUMENT', `encoder "${id}" has no weights, so it takes no model source (got "${options.source}")`);
@@ -163,6 +178,8 @@ export async function loadEncoder(id: string, options: LoadEncoderOptions = {}):
     architecture: { ...spec.architecture, ...overrides },
     device: options.device ?? 'cpu',
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.quantize !== undefined ? { quantize: options.quantize } : {}),
+    ...(options.log ? { log: options.log } : {}),
   };
   const encoder = await spec.load(resolved, context);
   const stamp: Record<string, string> = { encoder: id };

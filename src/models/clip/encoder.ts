@@ -5,7 +5,8 @@
  * writes the projections as CLIPVisionModelWithProjection / CLIPTextModelWithProjection return them.
  * Each tower is one inference graph (buildInference) run by an InferenceRunner that places the weights once (over the
  * caller's arrays on the CPU, no copy); images run in batches of at most `imageBatch`, texts of `textBatch`, each
- * text batch padded to its longest text.
+ * text batch padded to its longest text. With `quantize`, the vision tower's Linear weights are block-quantized
+ * (cached beside the checkpoint, models/quantized/cache.ts) and the feature metadata says so.
  */
 
 import { existsSync } from 'node:fs';
@@ -24,6 +25,12 @@ import { clipTextModel, clipVisionModel } from './model.js';
 import { clipPreprocess, clipPreprocessConfig, type ClipPreprocessConfig } from './preprocess.js';
 import { ClipTokenizer } from './tokenizer.js';
 import { loadClipWeights } from './weights.js';
+import { QUANT_SCHEMES, type QuantSchemeName } from '../../engine/block-quantize.js';
+import type { QuantizedSelection } from '../../engine/quantized-weights.js';
+import type { WeightArray } from '../../engine/weights.js';
+import { defaultQuantizedCacheDir, loadOrQuantize } from '../quantized/cache.js';
+import { linearSelection } from '../quantized/linear-weights.js';
+import { WeightStore } from '../sources/weights.js';
 
 export interface ClipEncoderOptions extends EncoderLoadOptions {
   /** Registry id reported by the encoder (default 'clip'). */
@@ -38,6 +45,11 @@ export interface ClipEncoderOptions extends EncoderLoadOptions {
   preprocess?: ClipPreprocessConfig;
   patchEmbed?: PatchEmbedMethod;
   optimization?: SessionOptions['optimization'];
+  /** Block-quantize the vision tower's Linear weights (int8, int4); the text tower stays float32. */
+  quantize?: QuantSchemeName;
+  /** Where quantized weights are cached (default `<checkpoint>/.vizwiz-quantized`). */
+  quantizedCacheDir?: string;
+  log?: (line: string) => void;
 }
 
 /** Runs `count` rows through `run` in chunks of at most `batch`, writing `dim` outputs per row. */
@@ -51,10 +63,10 @@ async function chunked(count: number, batch: number, dim: number, run: (start: n
 }
 
 export async function createClipEncoder(
-  weights: ReadonlyMap<string, Float32Array>,
+  weights: ReadonlyMap<string, WeightArray>,
   tokenizer: ClipTokenizer | null,
   config: ClipConfig,
-  o: ClipEncoderOptions = {},
+  o: ClipEncoderOptions & { quantized?: QuantizedSelection } = {},
 ): Promise<ImageTextEncoder> {
   const vision = config.vision;
   if (!vision) throw new VizWizError('INVALID_ARGUMENT', `a CLIP encoder needs a vision tower; the config describes a ${config.architecture}`);
@@ -73,7 +85,7 @@ export async function createClipEncoder(
   const imageOut = normalize ? 'image_embeds_normalized' : 'image_embeds';
   const textOut = normalize ? 'text_embeds_normalized' : 'text_embeds';
   const visionModel = clipVisionModel(vision, o.patchEmbed ? { patchEmbed: o.patchEmbed } : {});
-  const visionRunner = await InferenceRunner.create(buildInference(visionModel, { outputs: [imageOut] }), weights, session);
+  const visionRunner = await InferenceRunner.create(buildInference(visionModel, { outputs: [imageOut], quantized: o.quantized }), weights, session);
   const textModel = text ? clipTextModel(text) : undefined;
   const textRunner = textModel ? await InferenceRunner.create(buildInference(textModel, { outputs: [textOut] }), weights, session) : undefined;
 
@@ -90,6 +102,7 @@ export async function createClipEncoder(
       embeddings: normalize ? 'projection, L2-normalised' : 'projection',
       preprocessing: `short side ${pre.resize} (Pillow-exact bicubic), centre crop ${pre.crop}, mean ${pre.mean.join('/')}, std ${pre.std.join('/')}`,
       ...(text && tokenizer ? { text_max_tokens: String(tokenizer.maxLength) } : {}),
+      ...(o.quantized ? { vision_quantized: JSON.stringify(o.quantized.scheme) } : {}),
     },
     preprocess(image: RgbImage, out: Float32Array): void {
       clipPreprocess(image, out, pre);
@@ -128,8 +141,28 @@ export async function loadClipEncoder(dir: string, o: ClipEncoderOptions & { wit
   if (!existsSync(configFile)) throw new VizWizError('NOT_FOUND', `${dir}: no config.json (is this a CLIP checkpoint folder?)`);
   const config = parseClipConfig(JSON.parse(await readFile(configFile, 'utf8')));
   const withText = (o.withText ?? true) && config.text !== undefined;
-  const specs = [...(config.vision ? clipVisionModel(config.vision).params : []), ...(withText && config.text ? clipTextModel(config.text).params : [])];
-  const weights = await loadClipWeights(dir, specs);
+  const visionSpecs = config.vision ? clipVisionModel(config.vision).params : [];
+  const specs = [...visionSpecs, ...(withText && config.text ? clipTextModel(config.text).params : [])];
   const tokenizer = withText ? await ClipTokenizer.fromFolder(dir, { maxLength: config.text?.maxPositions ?? 77 }) : null;
-  return createClipEncoder(weights, tokenizer, config, o);
+  if (o.quantize === undefined) return createClipEncoder(await loadClipWeights(dir, specs), tokenizer, config, o);
+  const selection = linearSelection(visionSpecs, QUANT_SCHEMES[o.quantize]);
+  const store = await WeightStore.open(dir);
+  try {
+    const cached = await loadOrQuantize({
+      files: store.files,
+      readF32: (name, shape) => store.readF32Shaped(name, shape),
+      selection,
+      schemeName: o.quantize,
+      specs: visionSpecs,
+      cacheDir: o.quantizedCacheDir ?? defaultQuantizedCacheDir(dir),
+    });
+    o.log?.(`${o.quantize} vision weights ${cached.reused ? 'read from' : 'quantized once and cached in'} ${cached.file}`);
+    const floats = await loadClipWeights(
+      dir,
+      specs.filter((s) => !selection.names.has(s.name)),
+    );
+    return await createClipEncoder(new Map<string, WeightArray>([...floats, ...cached.parts]), tokenizer, config, { ...o, quantized: selection });
+  } finally {
+    await store.close();
+  }
 }

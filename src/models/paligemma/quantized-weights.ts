@@ -31,13 +31,19 @@ export async function loadQuantizedPaligemma(dir: string, scheme: QuantSchemeNam
   const prefixes = await withReaders(files, async (_, names) => detectPaligemmaPrefixes(names));
   const specs = paligemmaParamSpecs(config, prefixes);
   const selection = linearSelection(specs, QUANT_SCHEMES[scheme]);
-  const cached = await loadOrQuantize({ files, selection, schemeName: scheme, specs, cacheDir: o.cacheDir ?? defaultQuantizedCacheDir(dir) });
-  const floats = await withReaders(files, (readers) =>
-    readSpecs(
-      readers,
-      specs.filter((s) => !selection.names.has(s.name)),
-    ),
-  );
+  const cacheDir = o.cacheDir ?? defaultQuantizedCacheDir(dir);
+  const { cached, floats } = await withReaders(files, async (readers) => {
+    const read = async (name: string, shape: readonly number[]): Promise<Float32Array> =>
+      (await readSpecs(readers, [{ name, shape, init: { kind: 'constant', value: 0 } }])).get(name)!;
+    const cached = await loadOrQuantize({ files, readF32: read, selection, schemeName: scheme, specs, cacheDir });
+    return {
+      cached,
+      floats: await readSpecs(
+        readers,
+        specs.filter((s) => !selection.names.has(s.name)),
+      ),
+    };
+  });
   const weights = new Map<string, WeightArray>([...floats, ...cached.parts]);
   return { config, prefixes, weights, selection, cacheFile: cached.file, reused: cached.reused };
 }

@@ -19,7 +19,6 @@ import { SafetensorsReader, writeSafetensors, type TensorToWrite } from '../../e
 import type { WeightArray } from '../../engine/weights.js';
 import { VizWizError } from '../../errors.js';
 import { pathExists } from '../../io/path-exists.js';
-import { withReaders } from '../sources/checkpoint-folder.js';
 
 const FORMAT = 'vizwiz-quantized/1';
 
@@ -29,8 +28,10 @@ export function defaultQuantizedCacheDir(checkpointDir: string): string {
 }
 
 export interface QuantizedCacheRequest {
-  /** The checkpoint's safetensors files. */
+  /** The checkpoint's safetensors files (their identity is the fingerprint). */
   files: readonly string[];
+  /** Reads one float tensor of the checkpoint (called once per selected weight, only when quantizing). */
+  readF32: (name: string, shape: readonly number[]) => Promise<Float32Array>;
   /** Which Linear weights to quantize, and how; `schemeName` names the cache file ('int8', 'int4'). */
   selection: QuantizedSelection;
   schemeName: string;
@@ -89,18 +90,14 @@ async function readCache(file: string, fingerprint: string): Promise<Map<string,
 
 async function quantizeFrom(req: QuantizedCacheRequest): Promise<Map<string, WeightArray>> {
   const shapes = new Map(req.specs.map((s) => [s.name, s.shape]));
-  return withReaders(req.files, async (readers) => {
-    const parts = new Map<string, WeightArray>();
-    for (const name of req.selection.names) {
-      const reader = readers.find((r) => r.tensors.has(name));
-      const shape = shapes.get(name);
-      if (!reader || !shape || shape.length !== 2)
-        throw new VizWizError('INVALID_CHECKPOINT', `cannot quantize '${name}': not a 2-D tensor of ${req.files.join(', ')}`);
-      const q = quantizeMatrix(await reader.readF32(name), shape[0]!, shape[1]!, req.selection.scheme); // the float tensor is dropped here
-      for (const [part, values] of quantizedArrays(name, q)) parts.set(part, values);
-    }
-    return parts;
-  });
+  const parts = new Map<string, WeightArray>();
+  for (const name of req.selection.names) {
+    const shape = shapes.get(name);
+    if (!shape || shape.length !== 2) throw new VizWizError('INVALID_CHECKPOINT', `cannot quantize '${name}': not a 2-D weight of the model`);
+    const q = quantizeMatrix(await req.readF32(name, shape), shape[0]!, shape[1]!, req.selection.scheme); // the float tensor is dropped here
+    for (const [part, values] of quantizedArrays(name, q)) parts.set(part, values);
+  }
+  return parts;
 }
 
 /** The quantized parts of the selected weights: from the cache when its fingerprint matches, else quantized and cached. */
