@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../../src/cli/main.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 import { checkDevice } from '../../src/engine/device.js';
 import { lockFileFor, type LockOwner } from '../../src/io/run-lock.js';
 import { runVizwiz } from '../helpers/cli.js';
@@ -33,20 +33,7 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/**
- * Runs the CLI in this process, capturing its stderr (the one-line errors, progress). Its stdout is left alone: the
- * test runner reports results through this process's stdout, and capturing it would hide them.
- */
-async function cli(args: string[]): Promise<{ status: number; stderr: string }> {
-  let stderr = '';
-  const original = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    return { status: await runCli(['node', 'vizwiz', ...args]), stderr };
-  } finally {
-    process.stderr.write = original;
-  }
-}
+const cli = cliInProcess;
 
 /** Arguments of each command that owns an output, with `out` as its --out (a folder, or a file inside it). */
 function commandArgs(out: string): Record<string, string[]> {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { runCompare, type CompareOptions } from '../../src/compare/run.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { normalizeAnswer } from '../../src/text/normalize.js';
-import { runCli } from '../../src/cli/main.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 import { startChaosServer, type ChaosServer } from '../endpoint/chaos-server.js';
 import { endpointFixture, type EndpointFixture } from '../endpoint/fixture.js';
 
@@ -85,17 +85,7 @@ test('the model of an OpenAI-compatible server is a row of the comparison, reuse
   );
 });
 
-/** Runs the CLI in this process, capturing stderr. */
-async function cli(args: string[]): Promise<{ status: number; stderr: string }> {
-  let stderr = '';
-  const original = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    return { status: await runCli(['node', 'vizwiz', ...args]), stderr };
-  } finally {
-    process.stderr.write = original;
-  }
-}
+const cli = cliInProcess;
 
 test('compare refuses the endpoint options without --endpoint, and --endpoint without --model', async () => {
   const usage = (line: string) => [2, `vizwiz: ${line}\n(run with --help for usage)\n`];

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 import { finetunePaligemma } from '../../src/finetune/finetune.js';
 import { readImage } from '../../src/images/decode.js';
 import { loadPaligemmaModel } from '../../src/serve/paligemma-model.js';
@@ -39,16 +39,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<{ status: number; stderr: string }> {
-  let stderr = '';
-  const original = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    return { status: await runCli(['node', 'vizwiz', ...args]), stderr };
-  } finally {
-    process.stderr.write = original;
-  }
-}
+const cli = cliInProcess;
 
 async function predict(out: string, extra: string[]): Promise<{ answers: string[]; stderr: string }> {
   const common = ['--base', data.model, '--adapter', join(dir, 'run', 'best'), '--annotations', annotations, '--images', data.val.imagesDir];
