@@ -160,7 +160,7 @@ export const GOLDENS: readonly Golden[] = [
       const mask = (inputs.get('attention_mask')?.data as BigInt64Array | undefined) ?? new BigInt64Array(b * t).fill(1n);
       const v = m.config.vocab;
       const want = floats(outputs, 'logits'); // (B, T, V)
-      const dec = await GemmaKvDecoder.create(m.config, m.weights, { prefix: m.prefix, prefillInput: 'ids', session: { device } });
+      const dec = await GemmaKvDecoder.create(m.config, m.weights, { prefix: m.prefix, input: 'ids', session: { device } });
       try {
         const errors: Errors = {};
         const bias = causalBias(mask, b, t);

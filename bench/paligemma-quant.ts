@@ -2,7 +2,8 @@
  * Weight-only quantization at PaliGemma's real size (google/paligemma-3b-pt-224's config, random weights): the time
  * to answer one VizWiz question - image features (SigLIP + projector), prompt embeddings, prefill over 256 image
  * tokens + bos + text + "\n", and 3 greedy answer tokens - and the process's peak RSS, for float32, int8 and int4
- * (every Linear of SigLIP, the projector and Gemma block-quantized, MatMulNBits; embeddings stay float32). Each dtype
+ * (every Linear of SigLIP, the projector and Gemma, and Gemma's tied embedding / output head block-quantized,
+ * MatMulNBits; the generator holds one Gemma session and drops its copy of the quantized parts, as predict does). Each dtype
  * runs in its own child process so each peak RSS is its own; quantized weights are made one tensor at a time from
  * the random float tensors, so no float copy of the model is ever held. Time: the best of `--reps` answers after one
  * warm-up answer. `--text-layers N --vision-layers N` shrink the model (faster trial runs; say so when reporting).
@@ -21,7 +22,9 @@ import { paligemmaConfigFromHf, type PaliGemmaConfig } from '../src/models/palig
 import { PaliGemmaGenerator } from '../src/models/paligemma/generate.js';
 import { LEGACY_PREFIXES, paligemmaParamSpecs } from '../src/models/paligemma/names.js';
 import { randomPaligemmaTensors } from '../src/models/paligemma/random.js';
-import { linearSelection, quantizeLinearWeights } from '../src/models/quantized/linear-weights.js';
+import { quantizeLinearWeights } from '../src/models/quantized/linear-weights.js';
+import { paligemmaQuantizedSelection } from '../src/models/paligemma/quantized-weights.js';
+import type { QuantizedSelection } from '../src/engine/quantized-weights.js';
 import { root, round } from './_common.js';
 
 type DType = 'f32' | QuantSchemeName;
@@ -76,9 +79,9 @@ function configOf(o: Options): PaliGemmaConfig {
 }
 
 /** Random weights, each Linear weight quantized as soon as it is made (float32: all kept). */
-function weightsFor(c: PaliGemmaConfig, dtype: DType): { weights: Map<string, WeightArray>; selection?: ReturnType<typeof linearSelection> } {
+function weightsFor(c: PaliGemmaConfig, dtype: DType): { weights: Map<string, WeightArray>; selection?: QuantizedSelection } {
   const specs = paligemmaParamSpecs(c, LEGACY_PREFIXES);
-  const selection = dtype === 'f32' ? undefined : linearSelection(specs, QUANT_SCHEMES[dtype]);
+  const selection = dtype === 'f32' ? undefined : paligemmaQuantizedSelection(specs, LEGACY_PREFIXES, QUANT_SCHEMES[dtype]);
   const weights = new Map<string, WeightArray>();
   for (const [name, data] of randomPaligemmaTensors(c, LEGACY_PREFIXES, 0)) {
     if (!selection?.names.has(name)) weights.set(name, data);
@@ -106,7 +109,11 @@ async function runPart(o: Options, dtype: DType): Promise<Record<string, number 
   const { weights, selection } = weightsFor(c, dtype);
   log(`${dtype}: weights ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${rssMb().toFixed(0)} MB`);
   const t1 = performance.now();
-  const gen = await PaliGemmaGenerator.create(c, LEGACY_PREFIXES, weights, { session: { threads: o.threads }, ...(selection ? { quantized: selection } : {}) });
+  // As predict loads it: quantized parts leave the map once the sessions hold them.
+  const gen = await PaliGemmaGenerator.create(c, LEGACY_PREFIXES, weights, {
+    session: { threads: o.threads },
+    ...(selection ? { quantized: selection, releaseBound: true } : {}),
+  });
   const buildS = (performance.now() - t1) / 1000;
   log(`${dtype}: sessions in ${buildS.toFixed(1)} s, RSS ${rssMb().toFixed(0)} MB`);
   const warm = await answerOnce(gen, c, o.text);

@@ -13,6 +13,7 @@ import * as ort from 'onnxruntime-node';
 import { VizWizError } from '../errors.js';
 import { deviceFailure, executionProviders, type Device } from './device.js';
 import { bindInitializers } from './external-data.js';
+import { releaseFreedBuffers } from './release-memory.js';
 import { fromOrtResults, toOrt, toOrtFeeds } from './ort-bridge.js';
 import type { Tensor, Tensors } from './tensor.js';
 import type { WeightPlacement } from './weights.js';
@@ -36,6 +37,11 @@ export interface SessionOptions {
   externalDataThreshold?: number;
   /** Folder for model.onnx + model.onnx.data when external (kept); default a temporary one, removed after creation. */
   modelDir?: string;
+  /**
+   * Empty the `initializers` map once they are bound into the model, and collect garbage, before onnxruntime reads
+   * them: with no other reference to their arrays, JavaScript's copy is gone before the session makes its own.
+   */
+  releaseInitializers?: boolean;
 }
 
 /**
@@ -85,6 +91,10 @@ export class GraphSession {
       const bound = initializers?.size
         ? await bindInitializers(bytes, initializers, { threshold: o.externalDataThreshold, dir: o.modelDir ?? tmp })
         : ({ kind: 'bytes', bytes } as const);
+      if (o.releaseInitializers && initializers instanceof Map) {
+        initializers.clear();
+        releaseFreedBuffers();
+      }
       const session = await (bound.kind === 'bytes' ? ort.InferenceSession.create(bound.bytes, options) : ort.InferenceSession.create(bound.path, options));
       return new GraphSession(session, device);
     } catch (e) {

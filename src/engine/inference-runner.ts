@@ -14,20 +14,30 @@ export class InferenceRunner {
     readonly graph: InferenceGraph,
     private readonly session: GraphSession,
     private readonly weightFeeds: Readonly<Tensors>,
+    /** Weights bound into the session as initializers: it holds its own copy, so the caller's arrays may go. */
+    readonly boundWeights: ReadonlySet<string>,
   ) {}
 
   /**
    * `weights`: every weight of the graph by name (parameters and frozen alike, quantized parts as uint8/float32
    * arrays); the arrays are used, not copied.
    * `mutable`: weights the caller refreshes in place between runs - fed with every run on any device.
+   * `consume`: `weights` is the runner's to thin out - the weights bound as initializers leave it (and JavaScript's
+   * memory) before the session loads its own copy; needs a Map. If the session cannot be created they are gone.
    */
   static async create(
     graph: InferenceGraph,
     weights: ReadonlyMap<string, WeightArray>,
-    o: SessionOptions & { mutable?: Iterable<string> } = {},
+    o: SessionOptions & { mutable?: Iterable<string>; consume?: boolean } = {},
   ): Promise<InferenceRunner> {
     const placed = placeWeights(graph.weights, weights, placementFor(o.device, o.placement), new Set(o.mutable ?? []));
-    return new InferenceRunner(graph, await GraphSession.create(graph.bytes, o, placed.initializers), placed.feeds);
+    const bound = new Set(placed.initializers.keys());
+    if (o.consume) {
+      if (!(weights instanceof Map)) throw new Error('InferenceRunner: consume needs the weights as a Map');
+      for (const name of bound) weights.delete(name);
+    }
+    const session = await GraphSession.create(graph.bytes, { ...o, releaseInitializers: o.consume ?? false }, placed.initializers);
+    return new InferenceRunner(graph, session, placed.feeds, bound);
   }
 
   /** Runs the batch; `outputs` (default all the graph's) selects what to fetch. */

@@ -6,11 +6,11 @@
 import { QUANT_SCHEMES, type QuantSchemeName } from '../engine/block-quantize.js';
 import type { QuantizedSelection } from '../engine/quantized-weights.js';
 import type { WeightArray } from '../engine/weights.js';
-import { loadQuantizedPaligemma } from '../models/paligemma/quantized-weights.js';
+import { loadQuantizedPaligemma, paligemmaQuantizedSelection } from '../models/paligemma/quantized-weights.js';
 import { paligemmaParamSpecs } from '../models/paligemma/names.js';
 import { GemmaTokenizer } from '../models/paligemma/tokenizer.js';
 import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../models/paligemma/weights.js';
-import { linearSelection, quantizeLinearWeights } from '../models/quantized/linear-weights.js';
+import { quantizeLinearWeights } from '../models/quantized/linear-weights.js';
 
 export interface PaliGemmaBase {
   model: LoadedPaliGemma;
@@ -53,7 +53,7 @@ export async function loadQuantizedBase(input: BaseInput, scheme: QuantSchemeNam
   if (typeof input !== 'string' && 'model' in input) {
     const { config, prefixes, weights } = input.model;
     const specs = paligemmaParamSpecs(config, prefixes);
-    const selection = linearSelection(specs, QUANT_SCHEMES[scheme]);
+    const selection = paligemmaQuantizedSelection(specs, prefixes, QUANT_SCHEMES[scheme]);
     return { base: input, weights: quantizeLinearWeights(new Map(weights), specs, selection), selection, reused: false };
   }
   const { dir, source } = typeof input === 'string' ? { dir: input, source: input } : input;

@@ -26,7 +26,7 @@ export interface GeneratorWeights {
   base: PaliGemmaBase;
   weights: ReadonlyMap<string, WeightArray>;
   /** What PaliGemmaGenerator.create needs besides the session: the quantized selection and the adapter on top. */
-  options: Pick<PaliGemmaGeneratorOptions, 'quantized' | 'adapters'>;
+  options: Pick<PaliGemmaGeneratorOptions, 'quantized' | 'adapters' | 'releaseBound'>;
 }
 
 export async function paligemmaGeneratorWeights(o: GeneratorWeightsRequest): Promise<GeneratorWeights> {
@@ -40,11 +40,12 @@ export async function paligemmaGeneratorWeights(o: GeneratorWeightsRequest): Pro
   const q = await loadQuantizedBase(o.base, o.quantize, o.quantizedCacheDir);
   if (q.cacheFile !== undefined) o.log?.(`${o.quantize} weights ${q.reused ? 'read from' : 'quantized once and cached in'} ${q.cacheFile}`);
   const { config, prefixes } = q.base.model;
-  if (o.adapter === undefined) return { base: q.base, weights: q.weights, options: { quantized: q.selection } };
+  // The map is the generator's own: the quantized parts leave it once the sessions hold them.
+  if (o.adapter === undefined) return { base: q.base, weights: q.weights, options: { quantized: q.selection, releaseBound: true } };
   const adapter = await loadAdapter(o.adapter, paligemmaLinears(config, prefixes));
   return {
     base: q.base,
     weights: new Map([...q.weights, ...adapter.tensors]),
-    options: { quantized: q.selection, adapters: { params: loraParamSpecs(adapter.set), hook: loraHook(adapter.set) } },
+    options: { quantized: q.selection, adapters: { params: loraParamSpecs(adapter.set), hook: loraHook(adapter.set) }, releaseBound: true },
   };
 }

@@ -20,7 +20,7 @@ import { buildTrainStep } from '../engine/train-step.js';
 import { parseClipConfig } from './clip/config.js';
 import { clipTextModel, clipVisionModel } from './clip/model.js';
 import { TINY_CLIP_CONFIG } from './clip/tiny.js';
-import { gemmaDecodeModel, gemmaPrefillModel } from './gemma/cache-graphs.js';
+import { gemmaCachedModel } from './gemma/cache-graphs.js';
 import { HEADS } from './heads/registry.js';
 import { loraConfig } from './lora/config.js';
 import { paligemmaLoraModel, paligemmaLoraSet } from './lora/paligemma-lora.js';
@@ -70,8 +70,9 @@ export function toolkitGraphs(): CatalogueGraph[] {
     }),
     inference('siglip-vision', 'PaliGemma (vision tower)', () => buildInference(siglipVisionModel(pg.vision, { prefix: p.vision }))),
     inference('paligemma-image-features', 'predict / finetune validation (PaliGemma generation)', () => buildInference(imageFeaturesModel(pg, p))),
-    inference('gemma-prefill', 'PaliGemma generation (prefill)', () => buildInference(gemmaPrefillModel(pg.text, { prefix: p.text, input: 'embeds' }))),
-    inference('gemma-decode', 'PaliGemma generation (cached decode)', () => buildInference(gemmaDecodeModel(pg.text, { prefix: p.text, input: 'ids' }))),
+    inference('gemma-cached', 'PaliGemma generation (prefill and cached decode)', () =>
+      buildInference(gemmaCachedModel(pg.text, { prefix: p.text, input: 'embeds' })),
+    ),
     {
       name: 'lora-train-step',
       usedBy: 'LoraTrainer (fused forward, backward, AdamW)',

@@ -1,11 +1,13 @@
 /**
- * The two KV-cache graphs of generation, built from the same decoder code as the full forward:
- * - prefill: the whole prompt (B, T) with a (B, T, T) bias; outputs `logits` (B, V) of one row per batch entry
- *   (`last_row`, int64 (B): the flat row b*T + t to read, so left and right padding both work) and the caches
- *   `present_key.i` / `present_value.i` (B, KV, T, hd) per layer;
- * - decode: one new token per row (B, 1) at its position, a (B, 1, P+1) bias, and the caches `past_key.i` /
- *   `past_value.i` (B, KV, P, hd); outputs `logits` (B, V) and the caches grown to P+1.
- * Weights are graph inputs by name (InferenceRunner feeds them from one shared map, so both graphs use one copy).
+ * The one KV-cache graph of generation, built from the same decoder code as the full forward. Prefill and each decode
+ * step are runs of the same graph (so one session holds the weights, once):
+ * - inputs: T new tokens per row (ids (B, T), or unscaled embeddings (B, T, D)), their position ids (B, T), a bias
+ *   (B, T, P+T) over the cached keys and the new ones, the caches `past_key.i` / `past_value.i` (B, KV, P, hd) per
+ *   layer - P = 0 for a prefill - and `last_row`, int64 (B): the flat row b*T + t whose logits to return (left and
+ *   right padding both work; a step feeds b);
+ * - outputs: `logits` (B, V) and the caches `present_key.i` / `present_value.i` grown to (B, KV, P+T, hd).
+ * The output head is tied to the embedding; when the graph reads that table block-quantized (MatMulNBits), token rows
+ * must come in as embeddings (the host looks them up), since a quantized table cannot be gathered in the graph.
  */
 
 import type { InputSpec, ModelDef } from '../../engine/model.js';
@@ -15,10 +17,10 @@ import type { KvPair } from './attention.js';
 import type { GemmaConfig } from './config.js';
 import { gemmaDecoder, tiedLogits } from './decoder.js';
 import {
-  ATTENTION_BIAS,
   pastKeyName,
   pastValueName,
   POSITION_IDS,
+  ATTENTION_BIAS,
   presentKeyName,
   presentValueName,
   sequenceInputs,
@@ -32,7 +34,7 @@ export const LAST_ROW = 'last_row';
 
 export interface CacheGraphOptions {
   prefix?: string; // 'model.'
-  input?: TokenInput; // 'ids' ('embeds' for PaliGemma's prefill)
+  input?: TokenInput; // 'ids' ('embeds' for PaliGemma)
   /** LoRA on top of the weights (kept float, never merged): hooks every Linear; its tensors are weights of the graph. */
   adapters?: ModelAdapters;
 }
@@ -45,25 +47,7 @@ function cacheOutputs(present: readonly KvPair[], out: Record<string, Value>): R
   return out;
 }
 
-export function gemmaPrefillModel(c: GemmaConfig, o: CacheGraphOptions = {}): ModelDef {
-  const prefix = o.prefix ?? DEFAULT_GEMMA_PREFIX;
-  const input = o.input ?? 'ids';
-  const names = gemmaNames(c, prefix);
-  const params = [...gemmaParamSpecs(c, prefix), ...(o.adapters?.params ?? [])];
-  return {
-    name: 'gemma_prefill',
-    params,
-    inputs: [...sequenceInputs(c, input, 'T', 'T'), { name: LAST_ROW, dtype: 'int64', shape: ['B'] }],
-    forward(ctx) {
-      const w = weightsOf(ctx, o.adapters?.hook(ctx));
-      const out = gemmaDecoder(w, c, names, { embeds: tokenRows(ctx, w, names, input), positions: ctx.input(POSITION_IDS), bias: ctx.input(ATTENTION_BIAS) });
-      const last = gather(out.final, ctx.input(LAST_ROW)); // (B, D)
-      return cacheOutputs(out.present, { logits: tiedLogits(w, names, last) }); // (B, V)
-    },
-  };
-}
-
-export function gemmaDecodeModel(c: GemmaConfig, o: CacheGraphOptions = {}): ModelDef {
+export function gemmaCachedModel(c: GemmaConfig, o: CacheGraphOptions = {}): ModelDef {
   const prefix = o.prefix ?? DEFAULT_GEMMA_PREFIX;
   const input = o.input ?? 'ids';
   const names = gemmaNames(c, prefix);
@@ -74,15 +58,22 @@ export function gemmaDecodeModel(c: GemmaConfig, o: CacheGraphOptions = {}): Mod
     { name: pastValueName(i), dtype: 'float32', shape: cacheShape },
   ]);
   return {
-    name: 'gemma_decode',
+    name: 'gemma_cached',
     params,
-    inputs: [...sequenceInputs(c, input, 1, 'S'), ...past],
+    inputs: [...sequenceInputs(c, input, 'T', 'S'), ...past, { name: LAST_ROW, dtype: 'int64', shape: ['B'] }],
     forward(ctx) {
       const w = weightsOf(ctx, o.adapters?.hook(ctx));
+      if (input === 'ids' && w.quantized?.(names.embed))
+        throw new Error(`model gemma_cached: a quantized '${names.embed}' needs token embeddings as input (input 'embeds')`);
       const cache = names.layers.map((_, i): KvPair => ({ key: ctx.input(pastKeyName(i)), value: ctx.input(pastValueName(i)) }));
-      const embeds = tokenRows(ctx, w, names, input); // (B, D): one row per batch entry
-      const out = gemmaDecoder(w, c, names, { embeds, positions: ctx.input(POSITION_IDS), bias: ctx.input(ATTENTION_BIAS), past: cache });
-      return cacheOutputs(out.present, { logits: tiedLogits(w, names, out.final) }); // (B, V)
+      const out = gemmaDecoder(w, c, names, {
+        embeds: tokenRows(ctx, w, names, input),
+        positions: ctx.input(POSITION_IDS),
+        bias: ctx.input(ATTENTION_BIAS),
+        past: cache,
+      });
+      const last = gather(out.final, ctx.input(LAST_ROW)); // (B, D)
+      return cacheOutputs(out.present, { logits: tiedLogits(w, names, last) }); // (B, V)
     },
   };
 }

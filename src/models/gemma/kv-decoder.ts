@@ -1,7 +1,8 @@
 /**
- * Runs the prefill and decode graphs (cache-graphs.ts) on ONNX Runtime and carries the KV cache between steps as
- * tensors (per layer (B, KV, S, hd), keys after RoPE), fed back without copying. Both sessions read the same
- * weight arrays.
+ * Runs the KV-cache graph (cache-graphs.ts) on ONNX Runtime - the prefill is a run over an empty cache, each decode
+ * step a run over one new token per row, in one session - and carries the cache between steps as tensors (per layer
+ * (B, KV, S, hd), keys after RoPE), fed back without copying. With token embeddings as input, the step's tokens are
+ * looked up on the host (`embedTokens`).
  */
 
 import type { SessionOptions } from '../../engine/graph-session.js';
@@ -12,7 +13,7 @@ import type { WeightArray } from '../../engine/weights.js';
 import type { ModelAdapters } from '../transformer/weights.js';
 import { Tensor } from '../../engine/tensor.js';
 import { VizWizError } from '../../errors.js';
-import { gemmaDecodeModel, gemmaPrefillModel, LAST_ROW } from './cache-graphs.js';
+import { gemmaCachedModel, LAST_ROW } from './cache-graphs.js';
 import type { GemmaConfig } from './config.js';
 import {
   ATTENTION_BIAS,
@@ -37,8 +38,8 @@ export interface KvCache {
 export interface PrefillRequest {
   batch: number;
   length: number; // T
-  inputIds?: BigInt64Array; // (B, T), for a decoder created with prefillInput 'ids'
-  inputsEmbeds?: Float32Array; // (B, T, D) unscaled, for prefillInput 'embeds'
+  inputIds?: BigInt64Array; // (B, T), for a decoder created with input 'ids'
+  inputsEmbeds?: Float32Array; // (B, T, D) unscaled, for input 'embeds'
   positionIds: BigInt64Array; // (B, T)
   bias: Float32Array; // (B, T, T)
   /** Per row, the position t whose logits to return (the last real token). */
@@ -58,12 +59,17 @@ export interface DecodeResult {
 
 export interface KvDecoderOptions {
   prefix?: string; // 'model.'
-  prefillInput?: TokenInput; // 'ids'
+  /** The token input of the graph: 'ids' (looked up in the graph) or 'embeds' (with `embedTokens` for the steps). */
+  input?: TokenInput; // 'ids'
+  /** Unscaled embedding rows (n, D) of n token ids: required with input 'embeds'. */
+  embedTokens?: (ids: ArrayLike<number>) => Float32Array;
   session?: SessionOptions;
   /** Linear weights read block-quantized (their parts in the weight map instead of the float weights). */
   quantized?: QuantizedSelection;
   /** LoRA applied on top of the (possibly quantized) weights, in float; its tensors are in the weight map. */
   adapters?: ModelAdapters;
+  /** The weights bound into the session leave `weights` (a Map) before it loads them (InferenceRunner's `consume`). */
+  consume?: boolean;
 }
 
 /** A cache from per-layer arrays (B, KV, S, hd), e.g. one computed elsewhere. */
@@ -81,19 +87,29 @@ export function kvCacheFrom(c: GemmaConfig, batch: number, length: number, keys:
 export class GemmaKvDecoder {
   private constructor(
     readonly config: GemmaConfig,
-    readonly prefillInput: TokenInput,
-    private readonly prefillRunner: InferenceRunner,
-    private readonly decodeRunner: InferenceRunner,
+    readonly input: TokenInput,
+    private readonly runner: InferenceRunner,
+    private readonly embedTokens: ((ids: ArrayLike<number>) => Float32Array) | undefined,
   ) {}
 
-  /** Builds both graphs and their sessions; `weights` holds every decoder weight by (prefixed) name. */
+  /** Builds the graph and its session; `weights` holds every decoder weight by (prefixed) name. */
   static async create(c: GemmaConfig, weights: ReadonlyMap<string, WeightArray>, o: KvDecoderOptions = {}): Promise<GemmaKvDecoder> {
-    const input = o.prefillInput ?? 'ids';
-    const prefillModel = gemmaPrefillModel(c, { prefix: o.prefix, input, adapters: o.adapters });
-    const decodeModel = gemmaDecodeModel(c, { prefix: o.prefix, input: 'ids', adapters: o.adapters });
-    const prefill = await InferenceRunner.create(buildInference(prefillModel, { quantized: selectionFor(prefillModel, o.quantized) }), weights, o.session);
-    const decode = await InferenceRunner.create(buildInference(decodeModel, { quantized: selectionFor(decodeModel, o.quantized) }), weights, o.session);
-    return new GemmaKvDecoder(c, input, prefill, decode);
+    const input = o.input ?? 'ids';
+    if (input === 'embeds' && !o.embedTokens)
+      throw new VizWizError('INVALID_ARGUMENT', "GemmaKvDecoder: input 'embeds' needs embedTokens for the decode steps");
+    const model = gemmaCachedModel(c, { prefix: o.prefix, input, adapters: o.adapters });
+    const runner = await InferenceRunner.create(buildInference(model, { quantized: selectionFor(model, o.quantized) }), weights, {
+      ...o.session,
+      consume: o.consume ?? false,
+    });
+    return new GemmaKvDecoder(c, input, runner, o.embedTokens);
+  }
+
+  /** An empty cache (P = 0) for a batch of `batch` rows: what a prefill runs over. */
+  private emptyCache(batch: number): KvCache {
+    const empty = (): Tensor => Tensor.f32(new Float32Array(0), [batch, this.config.kvHeads, 0, this.config.headDim]);
+    const layers = Array.from({ length: this.config.layers }, empty);
+    return { batch, length: 0, keys: layers, values: layers.map(empty) };
   }
 
   private cacheOf(out: Record<string, Tensor>, batch: number, length: number): KvCache {
@@ -116,15 +132,16 @@ export class GemmaKvDecoder {
         BigInt64Array.from(r.lastIndex, (k, row) => BigInt(row * t + k)),
         [b],
       ),
+      ...this.cacheFeeds(this.emptyCache(b)),
     };
-    if (this.prefillInput === 'ids') {
+    if (this.input === 'ids') {
       if (!r.inputIds) throw new VizWizError('INVALID_ARGUMENT', 'prefill: this decoder takes inputIds');
       feeds[INPUT_IDS] = Tensor.i64(r.inputIds, [b, t]);
     } else {
       if (!r.inputsEmbeds) throw new VizWizError('INVALID_ARGUMENT', 'prefill: this decoder takes inputsEmbeds');
       feeds[INPUTS_EMBEDS] = Tensor.f32(r.inputsEmbeds, [b, t, this.config.hidden]);
     }
-    const out = await this.prefillRunner.run(feeds);
+    const out = await this.runner.run(feeds);
     return { logits: out.logits!.floats(), cache: this.cacheOf(out, b, t) };
   }
 
@@ -135,24 +152,35 @@ export class GemmaKvDecoder {
     if (r.tokens.length !== b || r.positions.length !== b) throw new VizWizError('INVALID_ARGUMENT', `step: expected ${b} tokens and positions`);
     if (r.bias.length !== b * s) throw new VizWizError('INVALID_ARGUMENT', `step: bias has ${r.bias.length} values, expected ${b} x ${s}`);
     const feeds: Record<string, Tensor> = {
-      [INPUT_IDS]: Tensor.i64(
-        BigInt64Array.from({ length: b }, (_, i) => BigInt(r.tokens[i] as number)),
-        [b, 1],
-      ),
       [POSITION_IDS]: Tensor.i64(
         BigInt64Array.from({ length: b }, (_, i) => BigInt(r.positions[i] as number)),
         [b, 1],
       ),
       [ATTENTION_BIAS]: Tensor.f32(r.bias, [b, 1, s]),
+      [LAST_ROW]: Tensor.i64(
+        BigInt64Array.from({ length: b }, (_, i) => BigInt(i)),
+        [b],
+      ),
+      ...this.cacheFeeds(cache),
     };
-    cache.keys.forEach((k, i) => (feeds[pastKeyName(i)] = k));
-    cache.values.forEach((v, i) => (feeds[pastValueName(i)] = v));
-    const out = await this.decodeRunner.run(feeds);
+    if (this.input === 'embeds') feeds[INPUTS_EMBEDS] = Tensor.f32(this.embedTokens!(r.tokens), [b, 1, this.config.hidden]);
+    else
+      feeds[INPUT_IDS] = Tensor.i64(
+        BigInt64Array.from({ length: b }, (_, i) => BigInt(r.tokens[i] as number)),
+        [b, 1],
+      );
+    const out = await this.runner.run(feeds);
     return { logits: out.logits!.floats(), cache: this.cacheOf(out, b, s) };
   }
 
+  private cacheFeeds(cache: KvCache): Record<string, Tensor> {
+    const feeds: Record<string, Tensor> = {};
+    cache.keys.forEach((k, i) => (feeds[pastKeyName(i)] = k));
+    cache.values.forEach((v, i) => (feeds[pastValueName(i)] = v));
+    return feeds;
+  }
+
   async dispose(): Promise<void> {
-    await this.prefillRunner.dispose();
-    await this.decodeRunner.dispose();
+    await this.runner.dispose();
   }
 }

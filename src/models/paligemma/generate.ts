@@ -4,8 +4,11 @@
  * 2. prompt embeddings on the host: text rows from embed_tokens, <image> rows from the features in masked_scatter
  *    order, zeros at padding                                                         (B, T, D), unscaled
  * 3. prefill (Gemma graph on embeddings): bidirectional over the real prompt, 1-based positions counting real tokens;
- * 4. cached greedy decode (gemma/generate.ts): token k at position P + k, attending to the cache and itself.
- * Left or right padding both work (each row decodes as it would alone). All graphs read one shared weight map.
+ * 4. cached greedy decode (gemma/generate.ts): token k at position P + k, attending to the cache and itself; its
+ *    embedding row looked up on the host, like the prompt's.
+ * Steps 3 and 4 are runs of one graph and session (gemma/cache-graphs.ts). Left or right padding both work (each row
+ * decodes as it would alone). All graphs read one shared weight map. Quantized, the tied embedding table is read
+ * block-quantized too: dequantized row by row on the host, MatMulNBits for the output head.
  * `prefill` (steps 1-3) and `generateFrom` (step 4) are also separate, so one prefill can serve greedy decoding and
  * teacher-forced scoring of a fixed answer (score.ts).
  */
@@ -26,6 +29,7 @@ import { imageFeaturesModel } from './features-model.js';
 import { PIXEL_VALUES } from './inputs.js';
 import { fullPrefixBias, paligemmaPositions } from './masks.js';
 import type { PaliGemmaPrefixes } from './names.js';
+import { hostEmbedding, type HostEmbedding } from '../transformer/host-embedding.js';
 
 export interface PaliGemmaGeneratorOptions {
   /** Device, threads; the weights are placed per device by the engine (session.placement overrides). */
@@ -40,6 +44,12 @@ export interface PaliGemmaGeneratorOptions {
    * into); the weight map holds its A and B tensors.
    */
   adapters?: ModelAdapters;
+  /**
+   * The weight map is the generator's to thin out: the weights each session binds as initializers (the quantized
+   * parts) leave it before the session loads them, so JavaScript holds no second copy (and the peak stays one copy
+   * plus ORT's pre-packed one). `weights` must be a Map.
+   */
+  releaseBound?: boolean;
 }
 
 export interface PaliGemmaGeneration extends GreedyResult {
@@ -52,7 +62,7 @@ export type GenerateRequest = Omit<PaliGemmaBatch, 'tokenTypeIds' | 'labels'>;
 export class PaliGemmaGenerator {
   private constructor(
     readonly config: PaliGemmaConfig,
-    private readonly embedTable: Float32Array,
+    private readonly embedTable: HostEmbedding,
     private readonly vision: InferenceRunner,
     readonly decoder: GemmaKvDecoder,
   ) {}
@@ -63,17 +73,27 @@ export class PaliGemmaGenerator {
     weights: ReadonlyMap<string, WeightArray>,
     o: PaliGemmaGeneratorOptions = {},
   ): Promise<PaliGemmaGenerator> {
-    const embed = weights.get(`${p.text}embed_tokens.weight`);
-    if (!(embed instanceof Float32Array)) throw new VizWizError('INVALID_CHECKPOINT', `no float32 '${p.text}embed_tokens.weight' among the weights`);
+    if (o.releaseBound && !(weights instanceof Map)) throw new Error('PaliGemmaGenerator: releaseBound needs the weights as a Map');
+    const embedName = `${p.text}embed_tokens.weight`;
+    const embed = hostEmbedding(weights, embedName, c.text.vocab, c.text.hidden, o.quantized?.names.has(embedName) ? o.quantized.scheme : undefined);
     const session = o.session ?? {};
     const visionModel = imageFeaturesModel(c, p, undefined, o.adapters);
-    const vision = await InferenceRunner.create(buildInference(visionModel, { quantized: selectionFor(visionModel, o.quantized) }), weights, session);
+    const consume = o.releaseBound ?? false;
+    const vision = await InferenceRunner.create(buildInference(visionModel, { quantized: selectionFor(visionModel, o.quantized) }), weights, {
+      ...session,
+      consume,
+    });
     const decoder = await GemmaKvDecoder.create(c.text, weights, {
       prefix: p.text,
-      prefillInput: 'embeds',
+      input: 'embeds',
+      embedTokens: (ids) => embed.lookup(ids),
       session,
       quantized: o.quantized,
       adapters: o.adapters,
+      consume,
+    }).catch(async (e: unknown) => {
+      await vision.dispose();
+      throw e;
     });
     return new PaliGemmaGenerator(c, embed, vision, decoder);
   }
@@ -95,7 +115,7 @@ export class PaliGemmaGenerator {
     for (let i = 0; i < r.batch * r.length; i++) {
       const id = r.inputIds[i] as bigint;
       if (id === image) out.set(features.subarray(k * d, ++k * d), i * d);
-      else if (id !== pad) out.set(this.embedTable.subarray(Number(id) * d, (Number(id) + 1) * d), i * d);
+      else if (id !== pad) this.embedTable.copyRow(Number(id), out, i * d);
     }
     return out;
   }

@@ -1,10 +1,13 @@
 /**
- * Loading a PaliGemma checkpoint with its Linear weights block-quantized (`int8` or `int4`, models/quantized/): the
- * quantized parts come from the cache beside the checkpoint (computed and written on the first start), the other
- * tensors (norms, biases, embeddings) are read as float32. No float copy of the quantized weights is ever held.
+ * Loading a PaliGemma checkpoint for quantized generation (`int8` or `int4`, models/quantized/): every Linear weight
+ * and the tied token embedding / output head (a quarter of Gemma-2B's weights) are block-quantized - the generator
+ * dequantizes embedding rows on the host and runs the head with MatMulNBits. The quantized parts come from the cache
+ * beside the checkpoint (computed and written on the first start), the other tensors (norms, biases, position
+ * embeddings, the patch convolution) are read as float32. No float copy of the quantized weights is ever held.
  */
 
-import { QUANT_SCHEMES, type QuantSchemeName } from '../../engine/block-quantize.js';
+import { QUANT_SCHEMES, type QuantScheme, type QuantSchemeName } from '../../engine/block-quantize.js';
+import type { WeightSpec } from '../../engine/model.js';
 import type { QuantizedSelection } from '../../engine/quantized-weights.js';
 import type { WeightArray } from '../../engine/weights.js';
 import { defaultQuantizedCacheDir, loadOrQuantize } from '../quantized/cache.js';
@@ -25,12 +28,18 @@ export interface LoadedQuantizedPaliGemma {
   reused: boolean;
 }
 
+/** What quantized generation reads block-quantized: every Linear weight and the tied embedding table. */
+export function paligemmaQuantizedSelection(specs: readonly WeightSpec[], p: PaliGemmaPrefixes, scheme: QuantScheme): QuantizedSelection {
+  const linear = linearSelection(specs, scheme);
+  return { scheme, names: new Set([...linear.names, `${p.text}embed_tokens.weight`]) };
+}
+
 export async function loadQuantizedPaligemma(dir: string, scheme: QuantSchemeName, o: { cacheDir?: string } = {}): Promise<LoadedQuantizedPaliGemma> {
   const config = await readPaligemmaConfig(dir);
   const files = await checkpointFiles(dir);
   const prefixes = await withReaders(files, async (_, names) => detectPaligemmaPrefixes(names));
   const specs = paligemmaParamSpecs(config, prefixes);
-  const selection = linearSelection(specs, QUANT_SCHEMES[scheme]);
+  const selection = paligemmaQuantizedSelection(specs, prefixes, QUANT_SCHEMES[scheme]);
   const cacheDir = o.cacheDir ?? defaultQuantizedCacheDir(dir);
   const { cached, floats } = await withReaders(files, async (readers) => {
     const read = async (name: string, shape: readonly number[]): Promise<Float32Array> =>

@@ -1,7 +1,8 @@
 /**
  * LoRA on top of quantized weights: the generator applies a PEFT adapter (golden/paligemma_lora on the tiny golden
  * PaliGemma) as a float branch on every adapted Linear instead of merging it. In float32 the branch equals the merged
- * model (1e-4); with int8 / int4 base weights the prefill logits stay within the measured error (x3) of the merged
+ * model (1e-4); with int8 / int4 base weights (Linears and the tied embedding / head, as predict quantizes them) the
+ * prefill logits stay within the measured error (x3) of the merged
  * float32 model, so the adapter still acts on the quantized model.
  */
 
@@ -16,7 +17,8 @@ import { paligemmaLinears } from '../../../src/models/lora/targets.js';
 import { PaliGemmaGenerator } from '../../../src/models/paligemma/generate.js';
 import { paligemmaParamSpecs } from '../../../src/models/paligemma/names.js';
 import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../../../src/models/paligemma/weights.js';
-import { linearSelection, quantizeLinearWeights } from '../../../src/models/quantized/linear-weights.js';
+import { quantizeLinearWeights } from '../../../src/models/quantized/linear-weights.js';
+import { paligemmaQuantizedSelection } from '../../../src/models/paligemma/quantized-weights.js';
 import type { ModelAdapters } from '../../../src/models/transformer/weights.js';
 import { goldenPath, readTensors, type Tensors } from '../gemma/helpers.js';
 import { goldenBatch } from '../paligemma/helpers.js';
@@ -58,10 +60,12 @@ function withAdapter(weights: ReadonlyMap<string, WeightArray>): Map<string, Wei
 }
 
 /**
- * Measured (AMD EPYC, AVX-512 VNNI) against the merged float32 model: int8 max 8.1e-3 (mean 1.9e-3), int4 max 9.7e-2 (mean
- * 2.3e-2); the adapter itself moves the logits by up to 4.9e-1, float32 on top vs merged 4.2e-7.
+ * Measured (AMD EPYC, AVX-512 VNNI) against the merged float32 model, with the tied embedding / head quantized as well: int8
+ * max 1.6e-2 (mean 3.9e-3), int4 max 2.1e-1 (mean 4.7e-2); the adapter itself moves the logits by up to 4.9e-1, float32 on
+ * top vs merged 4.2e-7. The quantization error comes from the weights (quantized the same way everywhere); CPUs differ only
+ * in how MatMulNBits rounds its int8 activations, which moves it far less than the margins here.
  */
-const BOUNDS: Record<QuantSchemeName, number> = { int8: 2.5e-2, int4: 3e-1 };
+const BOUNDS: Record<QuantSchemeName, number> = { int8: 5e-2, int4: 4.5e-1 };
 
 test('LoRA as a float branch on top equals the merged model, and survives int8 / int4 base weights', async (t) => {
   const merged = await prefillLogits(mergeAdapters(m.weights, adapter.set, adapter.tensors), {});
@@ -72,7 +76,7 @@ test('LoRA as a float branch on top equals the merged model, and survives int8 /
   assert.ok(float.max < 1e-4, `on top vs merged ${float.max}`);
   const specs = paligemmaParamSpecs(m.config, m.prefixes);
   for (const name of ['int8', 'int4'] as const) {
-    const selection = linearSelection(specs, QUANT_SCHEMES[name]);
+    const selection = paligemmaQuantizedSelection(specs, m.prefixes, QUANT_SCHEMES[name]);
     const weights = withAdapter(quantizeLinearWeights(new Map(m.weights), specs, selection));
     const e = logitErrors(await prefillLogits(weights, { adapters: onTop(), quantized: selection }), merged);
     t.diagnostic(`${name} + LoRA on top vs merged float32: max ${e.max.toExponential(2)}, mean ${e.mean.toExponential(2)}`);
