@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { QuantSchemeName } from '../../src/engine/block-quantize.js';
 import { readSubmission } from '../../src/eval/submission.js';
 import { COMPARE_MODELS, runCompare } from '../../src/compare/run.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 
 interface Quantized {
   scheme: string;
@@ -185,5 +186,13 @@ describe('vizwiz compare --quantize', () => {
     const plain = await compare();
     assert.doesNotMatch(plain.lines.join('\n'), /int8|int4|rows computed|epoch 1\//);
     assert.deepEqual(withoutTime(plain.files), withoutTime(float.files));
+  });
+});
+
+describe('vizwiz compare --quantize options', () => {
+  it('refuses an unknown scheme with a one-line reason (exit 2)', async () => {
+    const r = await cliInProcess(['compare', '--quantize', 'int2']);
+    assert.equal(r.status, 2, 'a usage error');
+    assert.equal(r.stderr, 'vizwiz: --quantize must be one of int8, int4, got "int2"\n(run with --help for usage)\n');
   });
 });
