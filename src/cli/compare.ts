@@ -1,8 +1,9 @@
 /**
  * `vizwiz compare [--data DIR] [--models baseline,clip-linear] [--out DIR] [--device ...] [--smoke] [--holdout F]
- * [--augment] [--answer-selection seed|deuser] [--on-corrupt stop|skip] [--endpoint URL --model NAME]`: the whole
- * comparison with caching and resumption at every stage (see src/compare/run.ts); --endpoint adds the model an
- * OpenAI-compatible server serves as one more row.
+ * [--augment] [--answer-selection seed|deuser] [--on-corrupt stop|skip] [--endpoint URL --model NAME] [--quantize int8|int4]`:
+ * the whole comparison with caching and resumption at every stage (see src/compare/run.ts); --endpoint adds the model
+ * an OpenAI-compatible server serves as one more row; --quantize adds a column: the models that can run quantized,
+ * scored that way (src/compare/quantized.ts).
  */
 import { Command } from 'commander';
 import { ANSWER_SELECTIONS, SELECTION_DESCRIPTIONS } from '../data/answer-selection.js';
@@ -14,7 +15,8 @@ import { PRESET_NAMES } from '../endpoint/prompts.js';
 import type { EndpointSettings } from '../compare/endpoint.js';
 import { VizWizError } from '../errors.js';
 import { claimOutputFolder } from './output.js';
-import { availableDevice, parseChoice, parseNumber, parseWhole, VERBOSE_OPTION } from './options.js';
+import { availableDevice, parseChoice, parseNumber, parseWhole, quantizeScheme, VERBOSE_OPTION } from './options.js';
+import type { QuantSchemeName } from '../engine/block-quantize.js';
 
 interface CompareCliOptions {
   data?: string;
@@ -41,6 +43,7 @@ interface CompareCliOptions {
   prompt?: string;
   concurrency?: string;
   apiKeyEnv?: string;
+  quantize?: QuantSchemeName;
 }
 
 /** The server of the `endpoint` row, or undefined; its options without --endpoint are refused. */
@@ -106,6 +109,11 @@ export function compareCommand(): Command {
     .option('--prompt <preset>', `--endpoint: prompt preset, ${PRESET_NAMES.join(', ')} (default paligemma)`)
     .option('--concurrency <n>', '--endpoint: requests in flight at once (default 4)')
     .option('--api-key-env <var>', '--endpoint: the environment variable holding the API key')
+    .option(
+      '--quantize <scheme>',
+      'also score PaliGemma and the CLIP heads with block-quantized weights, int8 or int4: a column beside float32 (heads not retrained)',
+      quantizeScheme,
+    )
     .action(async (o: CompareCliOptions, command: Command) => {
       const models = o.models.split(',').map((m) => parseChoice(m.trim(), '--models', COMPARE_MODELS)) as CompareModel[];
       // the default --models lists every entry; the endpoint row is then simply left out without --endpoint
@@ -132,6 +140,7 @@ export function compareCommand(): Command {
         ...(o.paligemmaEpochs !== undefined ? { paligemmaEpochs: parseWhole(o.paligemmaEpochs, '--paligemma-epochs', 1) } : {}),
         ...(o.offline ? { offline: true } : {}),
         ...(endpoint ? { endpoint } : {}),
+        ...(o.quantize !== undefined ? { quantize: o.quantize } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       });
       process.stdout.write(`${summary.table}\n\nresults: ${summary.out}/results.json\n`);

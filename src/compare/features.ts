@@ -9,6 +9,7 @@
  * is the same either way (with 'stop', a corrupt image leaves no file).
  */
 import { join } from 'node:path';
+import type { QuantSchemeName } from '../engine/block-quantize.js';
 import type { Device } from '../engine/device.js';
 import { VizWizError } from '../errors.js';
 import type { ImageTextEncoder } from '../models/encoder.js';
@@ -85,24 +86,22 @@ async function extractSplit(
   return { file, set: await readFeatures(file, { images: split.records.map((r) => r.image) }), key };
 }
 
-/** Extracts train/val features with `encoderId` loaded from `source` (undefined: the registry's default). */
-export async function encoderFeatures(
-  encoderId: string,
-  source: string | undefined,
-  data: CompareData,
-  augment: boolean,
-  o: FeatureStageOptions,
-): Promise<EncoderFeatures> {
+/**
+ * The encoder `encoderId` loaded from `source` (undefined: the registry's default), its vision tower block-quantized
+ * with `quantize`, stamped with its weights' content: the weights join the encoder's metadata, so the extraction
+ * fingerprint changes with the weights even when the source path stays the same (a local folder updated in place, a
+ * tiny model of another seed). A hub source is identified by its resolved commit; a local folder by its files'
+ * content. A quantized encoder's metadata also records the scheme (vision_quantized), so its features get their own key.
+ */
+async function stampedEncoder(encoderId: string, source: string | undefined, o: FeatureStageOptions, quantize?: QuantSchemeName): Promise<ImageTextEncoder> {
   const loaded = await loadEncoder(encoderId, {
     ...(source !== undefined ? { source } : {}),
     device: o.device,
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(o.offline ? { offline: true } : {}),
+    ...(quantize !== undefined ? { quantize, log: (line: string) => o.log(`features: ${encoderId}: ${line}`) } : {}),
   });
   try {
-    // The weights' content joins the encoder's metadata, so the extraction fingerprint changes with the weights
-    // even when the source path stays the same (a local folder updated in place, a tiny model of another seed).
-    // A hub source is identified by its resolved commit; a local folder by its files' content.
     const meta = loaded.metadata ?? {};
     const weights =
       meta.commit !== undefined
@@ -111,16 +110,53 @@ export async function encoderFeatures(
           ? await modelIdentity(await resolveModelSource(meta.source, { offline: true }), o.hashes)
           : {};
     await o.hashes.save();
-    const encoder = withMetadata(loaded, { weights: stageKey(weights) });
-    const split = (s: SplitData) => ({ identity: s.identity.images, location: s.images.location });
-    const train = await extractSplit(encoder, data.train, split(data.train), 'train', o);
-    const val = await extractSplit(encoder, data.val, split(data.val), 'val', o);
+    return withMetadata(loaded, { weights: stageKey(weights) });
+  } catch (err) {
+    await loaded.dispose();
+    throw err;
+  }
+}
+
+const splitImages = (s: SplitData) => ({ identity: s.identity.images, location: s.images.location });
+
+/** Extracts train/val features with `encoderId` loaded from `source` (undefined: the registry's default). */
+export async function encoderFeatures(
+  encoderId: string,
+  source: string | undefined,
+  data: CompareData,
+  augment: boolean,
+  o: FeatureStageOptions,
+): Promise<EncoderFeatures> {
+  const encoder = await stampedEncoder(encoderId, source, o);
+  try {
+    const train = await extractSplit(encoder, data.train, splitImages(data.train), 'train', o);
+    const val = await extractSplit(encoder, data.val, splitImages(data.val), 'val', o);
     if (!augment) return { train, val };
     const rotated = { records: data.train.records, images: new RotatedImageSource(data.train.images, o.seed, MAX_ROTATION) };
     const rotatedImages = { identity: `${data.train.identity.images} rotated ${MAX_ROTATION} seed ${o.seed}`, location: data.train.images.location };
     const trainAugmented = await extractSplit(encoder, rotated, rotatedImages, 'train-rotated', o);
     return { train, val, trainAugmented };
   } finally {
-    await loaded.dispose();
+    await encoder.dispose();
+  }
+}
+
+/**
+ * Validation features from `encoderId` with its vision tower quantized with `scheme` (compare --quantize): what a
+ * head trained on float32 features sees when deployed on the quantized encoder. Only validation: heads are not
+ * trained again (docs/decisions/010-quantization.md). OUT/features/val-<scheme>.<encoder>-<key>.safetensors.
+ */
+export async function quantizedValFeatures(
+  encoderId: string,
+  source: string | undefined,
+  data: CompareData,
+  scheme: QuantSchemeName,
+  o: FeatureStageOptions,
+): Promise<FeatureFiles> {
+  const encoder = await stampedEncoder(encoderId, source, o, scheme);
+  try {
+    return await extractSplit(encoder, data.val, splitImages(data.val), `val-${scheme}`, o);
+  } finally {
+    await encoder.dispose();
   }
 }

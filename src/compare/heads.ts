@@ -13,6 +13,7 @@ import { trainConfig, type HeadName, type TrainConfig } from '../train/config.js
 import { predictHead } from '../train/predict.js';
 import { trainHead, type EpochRecord } from '../train/trainer.js';
 import type { FeatureFiles } from './features.js';
+import type { QuantizedRun } from './quantized.js';
 import { finishedPredictions, openRun, publishPredictions, savePredictions } from './run-cache.js';
 import { targetSelection } from './targets.js';
 
@@ -33,6 +34,8 @@ export interface ModelRun {
   predictionsFile: string;
   /** Seconds per stage (train: the sum of the epochs' times). */
   timings: Record<string, number>;
+  /** The same model's answers with block-quantized weights (compare --quantize; quantizable models only). */
+  quantized?: QuantizedRun;
 }
 
 export interface HeadRunOptions {

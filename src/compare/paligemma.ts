@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { QuantSchemeName } from '../engine/block-quantize.js';
 import type { OnCorrupt } from '../features/extract.js';
 import { finetuneConfig, finetunePaligemma, predictPaligemma, type FinetuneConfigInput, type FinetuneResult } from '../finetune/index.js';
 import { listNames } from '../errors.js';
@@ -18,6 +19,7 @@ import type { CompareData } from './data.js';
 import type { FileHashes } from './file-hashes.js';
 import type { ModelRun } from './heads.js';
 import { modelIdentity } from './identity.js';
+import { quantizedPaligemma } from './quantized.js';
 import { finishedPredictions, openRun, publishPredictions, savePredictions } from './run-cache.js';
 import { targetSelection } from './targets.js';
 
@@ -35,6 +37,8 @@ export interface PaligemmaStageOptions {
   onCorrupt: OnCorrupt;
   hashes: FileHashes;
   offline?: boolean;
+  /** Also answer with the base block-quantized (the adapter on top in float32), beside the float32 answers. */
+  quantize?: QuantSchemeName;
   log: (line: string) => void;
 }
 
@@ -109,5 +113,24 @@ export async function runPaligemma(data: CompareData, o: PaligemmaStageOptions):
     predictions,
     predictionsFile: run.published,
     timings: { train: history.reduce((sum, e) => sum + e.seconds, 0) },
+    ...(o.quantize !== undefined
+      ? {
+          quantized: await quantizedPaligemma(
+            {
+              id: o.id,
+              scheme: o.quantize,
+              out: o.out,
+              floatKey: run.key,
+              device: config.device,
+              ...(config.threads ? { threads: config.threads } : {}),
+              log: o.log,
+            },
+            data,
+            base,
+            run.dir,
+            o.onCorrupt,
+          ),
+        }
+      : {}),
   };
 }

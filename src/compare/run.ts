@@ -7,12 +7,15 @@
  */
 import { join } from 'node:path';
 import type { AnswerSelection } from '../data/answer-selection.js';
+import type { QuantSchemeName } from '../engine/block-quantize.js';
 import type { Device } from '../engine/device.js';
 import type { OnCorrupt } from '../features/extract.js';
 import { provenance } from '../provenance.js';
 import { loadCompareData, type CompareData } from './data.js';
 import { modelSource, type ModelSourceOptions } from './encoders.js';
-import { encoderFeatures, type EncoderFeatures, type FeatureStageOptions } from './features.js';
+import { quantizableEncoder } from '../features/registry.js';
+import { encoderFeatures, quantizedValFeatures, type EncoderFeatures, type FeatureFiles, type FeatureStageOptions } from './features.js';
+import { quantizedHead } from './quantized.js';
 import { runQualityHeads } from './quality.js';
 import { FileHashes } from './file-hashes.js';
 import { runHead, type ModelRun } from './heads.js';
@@ -64,6 +67,11 @@ export interface CompareOptions extends ModelSourceOptions {
   offline?: boolean;
   /** An OpenAI-compatible server whose model is one more row (the `endpoint` entry); without it that row is left out. */
   endpoint?: EndpointSettings;
+  /**
+   * Also score every model whose weights can be block-quantized (PaliGemma, the heads on CLIP features) with them
+   * quantized to this scheme, beside the float32 numbers (src/compare/quantized.ts).
+   */
+  quantize?: QuantSchemeName;
   log: (line: string) => void;
 }
 
@@ -81,6 +89,8 @@ interface StageContext {
   answerSelection: AnswerSelection;
   /** Features per encoder, extracted once for every head that reads them. */
   features: Map<string, Promise<EncoderFeatures>>;
+  /** Validation features per encoder with its vision tower quantized (--quantize), likewise once. */
+  quantizedFeatures: Map<string, Promise<FeatureFiles>>;
 }
 
 type Trainer<E extends CompareEntry> = (id: CompareModel, entry: E, ctx: StageContext) => Promise<ModelRun[]>;
@@ -93,24 +103,41 @@ const fitPrior: Trainer<PriorEntry> = async (id, entry, { o, data, answerSelecti
   await runQuestionPrior(data, { id, label: entry.label, description: entry.description, out: o.out, answerSelection, log: o.log }),
 ];
 
+function featureStage(ctx: StageContext): FeatureStageOptions {
+  const { o } = ctx;
+  return {
+    out: o.out,
+    ...execution(o),
+    seed: o.seed,
+    onCorrupt: o.onCorrupt ?? 'stop',
+    hashes: ctx.hashes,
+    log: o.log,
+    ...(o.offline ? { offline: true } : {}),
+  };
+}
+
 function featuresFor(entry: HeadEntry, ctx: StageContext): Promise<EncoderFeatures> {
   const { o } = ctx;
   let pending = ctx.features.get(entry.encoder);
   if (!pending) {
-    const stage: FeatureStageOptions = {
-      out: o.out,
-      ...execution(o),
-      seed: o.seed,
-      onCorrupt: o.onCorrupt ?? 'stop',
-      hashes: ctx.hashes,
-      log: o.log,
-      ...(o.offline ? { offline: true } : {}),
-    };
     pending = (async () => {
       const source = await modelSource(entry.encoder, { ...o, realData: o.data !== undefined });
-      return encoderFeatures(entry.encoder, source, ctx.data, o.augment && entry.rotatedVariant !== undefined, stage);
+      return encoderFeatures(entry.encoder, source, ctx.data, o.augment && entry.rotatedVariant !== undefined, featureStage(ctx));
     })();
     ctx.features.set(entry.encoder, pending);
+  }
+  return pending;
+}
+
+function quantizedFeaturesFor(entry: HeadEntry, scheme: QuantSchemeName, ctx: StageContext): Promise<FeatureFiles> {
+  const { o } = ctx;
+  let pending = ctx.quantizedFeatures.get(entry.encoder);
+  if (!pending) {
+    pending = (async () => {
+      const source = await modelSource(entry.encoder, { ...o, realData: o.data !== undefined });
+      return quantizedValFeatures(entry.encoder, source, ctx.data, scheme, featureStage(ctx));
+    })();
+    ctx.quantizedFeatures.set(entry.encoder, pending);
   }
   return pending;
 }
@@ -135,6 +162,15 @@ const trainHeadEntry: Trainer<HeadEntry> = async (id, entry, ctx) => {
     const v = entry.rotatedVariant;
     const description = `${entry.description}; ${v.description}`;
     runs.push(await runHead({ ...common, id: v.id, label: v.label, description, train: { ...train, features: f.trainAugmented } }));
+  }
+  if (o.quantize !== undefined && quantizableEncoder(entry.encoder)) {
+    // the float-trained heads answer from features of the quantized encoder (not retrained: decision 010)
+    const features = await quantizedFeaturesFor(entry, o.quantize, ctx);
+    const val = { records: data.val.records, identity: data.val.identity.records, features };
+    for (const run of runs) {
+      const stage = { id: run.id, scheme: o.quantize, out: o.out, floatKey: run.run.key, ...execution(o), log: o.log };
+      run.quantized = await quantizedHead(stage, run.run.folder, val);
+    }
   }
   return runs;
 };
@@ -161,6 +197,7 @@ const fineTune: Trainer<LoraEntry> = async (id, entry, { o, data, hashes, answer
       onCorrupt: o.onCorrupt ?? 'stop',
       hashes,
       ...(o.offline ? { offline: true } : {}),
+      ...(o.quantize !== undefined ? { quantize: o.quantize } : {}),
       log: o.log,
     }),
   ];
@@ -194,7 +231,14 @@ export async function runCompare(o: CompareOptions): Promise<ComparisonSummary> 
     log: o.log,
   });
   try {
-    const ctx: StageContext = { o, data, hashes, answerSelection: o.answerSelection ?? COMPARE_ANSWER_SELECTION, features: new Map() };
+    const ctx: StageContext = {
+      o,
+      data,
+      hashes,
+      answerSelection: o.answerSelection ?? COMPARE_ANSWER_SELECTION,
+      features: new Map(),
+      quantizedFeatures: new Map(),
+    };
     const runs: ModelRun[] = [];
     // registry order, whatever the order of --models
     for (const id of COMPARE_MODELS) if (o.models.includes(id)) runs.push(...(await train(id, COMPARISON[id], ctx)));
@@ -208,6 +252,7 @@ export async function runCompare(o: CompareOptions): Promise<ComparisonSummary> 
       provenance: provenance(),
       seed: o.seed,
       quality,
+      ...(o.quantize !== undefined ? { quantize: o.quantize } : {}),
     });
   } finally {
     await hashes.save();

@@ -9,6 +9,7 @@ import { writeReport, type ReportDocument } from '../report/index.js';
 import type { DatasetInfo } from './data.js';
 import type { ModelRun } from './heads.js';
 import type { QualityReportEntry } from '../report/quality-section.js';
+import { QUANT_SCHEMES, type QuantSchemeName } from '../engine/block-quantize.js';
 
 export interface ComparisonInputs {
   dataset: DatasetInfo;
@@ -20,6 +21,19 @@ export interface ComparisonInputs {
   seed: number;
   /** Photo-quality heads of the comparison (compare/quality.ts). */
   quality: QualityReportEntry[];
+  /** compare --quantize: the scheme the quantized answers of `runs` were made with. */
+  quantize?: QuantSchemeName;
+}
+
+/** The report's line on a --quantize comparison: the scheme, what was quantized, what was not. */
+export function quantizationNote(scheme: QuantSchemeName): string {
+  const s = QUANT_SCHEMES[scheme];
+  return (
+    `weight-only block quantization (ONNX Runtime MatMulNBits, ${s.bits}-bit ${s.symmetric ? 'symmetric' : 'asymmetric with zero points'}, ` +
+    `blocks of ${s.blockSize}) of PaliGemma's Linear weights, its LoRA adapter applied on top in float32, and of CLIP's vision ` +
+    'tower, whose validation features are extracted again for the heads trained on float32 features (not retrained); ' +
+    'n/a: a model without quantizable weights (ResNet-50 convolutions, no image model, a server)'
+  );
 }
 
 export interface ComparisonSummary {
@@ -29,13 +43,18 @@ export interface ComparisonSummary {
   table: string;
 }
 
+function signed(v: number): string {
+  return `${v > 0 ? '+' : ''}${v.toFixed(2)}`;
+}
+
 function pct(v: number | null | undefined): string {
   return v === null || v === undefined ? '-' : v.toFixed(2);
 }
 
 /** One row per model: official overall (with its 95% interval), the seed variant, per type, answerability. */
 function formatTable(doc: ReportDocument): string {
-  const header = ['model', 'official', '95% CI', 'seed', ...ANSWER_TYPES, 'AP', 'F1'];
+  const q = doc.quantization;
+  const header = ['model', 'official', '95% CI', 'seed', ...ANSWER_TYPES, 'AP', 'F1', ...(q ? [q.scheme, 'diff'] : [])];
   const rows = doc.models.map((m) => [
     m.id,
     pct(m.accuracy.official.overall),
@@ -44,6 +63,7 @@ function formatTable(doc: ReportDocument): string {
     ...ANSWER_TYPES.map((t) => pct(m.accuracy.official.perAnswerType[t])),
     pct(m.answerability?.average_precision),
     pct(m.answerability?.f1),
+    ...(q ? [m.quantized ? pct(m.quantized.accuracy.official) : 'n/a', m.quantized ? signed(m.quantized.difference.official) : 'n/a'] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -52,6 +72,7 @@ function formatTable(doc: ReportDocument): string {
       '(official = leave-one-out over 10 annotators; seed = min(1, n/3) over all 10)',
     line(header),
     ...rows.map(line),
+    ...(q ? [`${q.scheme} = official accuracy with quantized weights, diff = ${q.scheme} - float32 (points); ${q.description}`] : []),
   ].join('\n');
 }
 
@@ -85,10 +106,12 @@ export async function writeComparison(out: string, c: ComparisonInputs): Promise
       predictions: run.predictions,
       records: [...c.records],
       timings: run.timings,
+      ...(run.quantized ? { quantized: { scheme: run.quantized.scheme, predictions: run.quantized.predictions, run: run.quantized.run } } : {}),
     })),
     provenance: c.provenance,
     images: c.images,
     quality: c.quality,
+    ...(c.quantize !== undefined ? { quantization: { scheme: c.quantize, description: quantizationNote(c.quantize) } } : {}),
   });
   return {
     out,

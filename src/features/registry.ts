@@ -154,9 +154,14 @@ export interface LoadEncoderOptions {
   log?: (line: string) => void;
 }
 
+/** Whether `--quantize` applies to encoder `id`: the CLIP encoders (a transformer vision tower of Linears). */
+export function quantizableEncoder(id: string): boolean {
+  return getEncoderSpec(id).architecture.family === 'clip';
+}
+
 export async function loadEncoder(id: string, options: LoadEncoderOptions = {}): Promise<ImageTextEncoder> {
   const spec = getEncoderSpec(id);
-  if (options.quantize !== undefined && spec.architecture.family !== 'clip') {
+  if (options.quantize !== undefined && !quantizableEncoder(id)) {
     throw new VizWizError('USAGE', `--quantize applies to the CLIP encoders, not to ${id} (a convolutional or weight-free encoder)`);
   }
   const sourceText = options.source ?? spec.defaultSource;

@@ -12,6 +12,7 @@ import { escapeHtml as e, fmt2, fmtInterval, fmtP, fmtSeconds, fmtSigned, fmtTim
 import { answerCounts } from './gallery.js';
 import { GALLERY_CATEGORIES, GALLERY_HEADINGS } from './gallery-groups.js';
 import { qualityHtml } from './quality-section.js';
+import { quantizationLine, quantizedColumns } from './quantized-columns.js';
 import { decidedByLine, historySummary, levelName, SELECTION_STEP_NAMES, selectionCells } from './summary.js';
 
 export interface HtmlAssets {
@@ -147,6 +148,9 @@ function provenance(doc: ReportDocument): string {
           : 'none'
       }</dd>`,
       ...(m.run ? [`<dt>run folder</dt><dd><code>${e(m.run.folder)}</code>, inputs key <code>${e(m.run.key)}</code></dd>`] : []),
+      ...(m.quantized?.run
+        ? [`<dt>${e(m.quantized.scheme)} run folder</dt><dd><code>${e(m.quantized.run.folder)}</code>, inputs key <code>${e(m.quantized.run.key)}</code></dd>`]
+        : []),
       `<dt>timings</dt><dd>${e(fmtTimings(m.timings))}</dd>`,
       '</dl>',
       `<pre aria-label="${e(`configuration of ${m.label}`)}">${e(JSON.stringify(m.config ?? null, null, 2))}</pre>`,
@@ -159,12 +163,19 @@ function provenance(doc: ReportDocument): string {
 export function renderHtml(doc: ReportDocument, assets: HtmlAssets): string {
   const ci = `${levelName(doc.statistics.level)} CI`;
   const counts = ANSWER_TYPES.map((t) => `${t} ${doc.answerTypeCounts[t]}`).join(', ');
+  const q = quantizedColumns(doc);
   const accuracy = tableHtml(
     `VizWiz accuracy on ${doc.questions} validation questions (%)`,
-    ['model', 'VizWiz accuracy, official', ci, 'VizWiz accuracy, seed', ci],
+    ['model', 'VizWiz accuracy, official', ci, 'VizWiz accuracy, seed', ci, ...q.header.map((h) => e(h.replace(' (%)', '').replace(' (points)', ', points')))],
     doc.models.map((m) => ({
       head: e(m.label),
-      cells: [fmt2(m.accuracy.official.overall), fmtInterval(m.accuracy.official.ci), fmt2(m.accuracy.seed.overall), fmtInterval(m.accuracy.seed.ci)],
+      cells: [
+        fmt2(m.accuracy.official.overall),
+        fmtInterval(m.accuracy.official.ci),
+        fmt2(m.accuracy.seed.overall),
+        fmtInterval(m.accuracy.seed.ci),
+        ...q.cells(m),
+      ],
     })),
     () => true,
   );
@@ -236,7 +247,7 @@ ${ACCURACY_METRICS.map((m) => `<li><strong>${m}</strong>: ${e(doc.metrics[m])}.<
 </ul>
 <h2 id="accuracy">VizWiz accuracy</h2>
 ${accuracy}
-<p class="note">Intervals: ${e(doc.statistics.interval)}.</p>
+<p class="note">Intervals: ${e(doc.statistics.interval)}.</p>${doc.quantization ? `\n<p class="note">${e(quantizationLine(doc.quantization))}</p>` : ''}
 <h2 id="per-type">Accuracy per answer type</h2>
 ${ACCURACY_METRICS.map((metric) => perType(doc, metric)).join('\n')}
 <h2 id="answerability">Answerability</h2>

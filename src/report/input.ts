@@ -73,6 +73,15 @@ export interface ModelInput {
   records: VizWizRecord[];
   /** Seconds per stage, e.g. { extract: 12.5, train: 40.1, predict: 3.2 }. */
   timings: Record<string, number>;
+  /** The same model's validation predictions with quantized weights (aligned with `records`), when it has them. */
+  quantized?: { scheme: string; predictions: Prediction[]; run?: RunInfo };
+}
+
+/** A comparison that also scored models with quantized weights: the scheme and a line on what was quantized. */
+export interface QuantizationInfo {
+  /** e.g. "int8". */
+  scheme: string;
+  description: string;
 }
 
 export interface ComparisonInput {
@@ -86,6 +95,8 @@ export interface ComparisonInput {
   images?: ImageSource;
   /** Photo-quality heads and their validation scores (the "Photo quality" section), when the data has quality labels. */
   quality?: QualityReportEntry[];
+  /** Present when some models were also scored with quantized weights (their `quantized` predictions). */
+  quantization?: QuantizationInfo;
 }
 
 /** How the report is computed and drawn; every field has a default. */
@@ -116,6 +127,14 @@ export function checkComparisonInput(input: ComparisonInput): void {
     if (m.records.length === 0) fail(`model ${m.id} has no validation records`);
     if (m.predictions.length !== m.records.length) {
       fail(`model ${m.id} has ${m.predictions.length} predictions for ${m.records.length} records`);
+    }
+    if (m.quantized !== undefined) {
+      if (input.quantization === undefined || m.quantized.scheme !== input.quantization.scheme) {
+        fail(`model ${m.id} has ${m.quantized.scheme} predictions but the comparison's scheme is ${input.quantization?.scheme ?? 'none'}`);
+      }
+      if (m.quantized.predictions.length !== m.records.length) {
+        fail(`model ${m.id} has ${m.quantized.predictions.length} ${m.quantized.scheme} predictions for ${m.records.length} records`);
+      }
     }
     const differ = m.records.filter((r, i) => r.image !== first.records[i]?.image).map((r) => r.image);
     if (m.records.length !== first.records.length || differ.length > 0) {

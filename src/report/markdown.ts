@@ -14,6 +14,7 @@ import { fmt2, fmtInterval, fmtP, fmtSeconds, fmtSigned, fmtTimings, mdCell, mdC
 import { answerCounts } from './gallery.js';
 import { GALLERY_CATEGORIES, GALLERY_HEADINGS } from './gallery-groups.js';
 import { qualityMarkdown } from './quality-section.js';
+import { quantizationLine, quantizedColumns } from './quantized-columns.js';
 import { decidedByLine, historySummary, levelName, SELECTION_STEP_NAMES, selectionCells } from './summary.js';
 
 function table(header: readonly string[], align: readonly ('l' | 'r')[], rows: readonly (readonly string[])[]): string[] {
@@ -24,18 +25,20 @@ function labelOf(doc: ReportDocument, id: string): string {
   return doc.models.find((m) => m.id === id)?.label ?? id;
 }
 
-/** The seed's table: one row per model, both metric variants with their intervals. */
+/** The seed's table: one row per model, both metric variants with their intervals (and quantized, when scored). */
 function accuracyTable(doc: ReportDocument): string[] {
   const ci = `${levelName(doc.statistics.level)} CI`;
+  const q = quantizedColumns(doc);
   return table(
-    ['model', 'VizWiz accuracy, official (%)', ci, 'VizWiz accuracy, seed (%)', ci],
-    ['l', 'r', 'r', 'r', 'r'],
+    ['model', 'VizWiz accuracy, official (%)', ci, 'VizWiz accuracy, seed (%)', ci, ...q.header],
+    ['l', 'r', 'r', 'r', 'r', ...q.header.map((): 'r' => 'r')],
     doc.models.map((m) => [
       mdCell(m.label),
       fmt2(m.accuracy.official.overall),
       fmtInterval(m.accuracy.official.ci),
       fmt2(m.accuracy.seed.overall),
       fmtInterval(m.accuracy.seed.ci),
+      ...q.cells(m),
     ]),
   );
 }
@@ -121,6 +124,8 @@ function provenanceSection(doc: ReportDocument): string[] {
     const selection = s ? `${mdCode(s.rule)} (${mdCell(s.description)}); training targets decided by ${decidedByLine(m)}` : 'none';
     out.push(`- answer selection: ${selection}`);
     if (m.run) out.push(`- run folder: ${mdCode(m.run.folder)}, inputs key ${mdCode(m.run.key)}`);
+    const qr = m.quantized?.run;
+    if (qr) out.push(`- ${m.quantized!.scheme} run folder: ${mdCode(qr.folder)}, inputs key ${mdCode(qr.key)}`);
     out.push(`- timings: ${fmtTimings(m.timings)}`);
     out.push('- configuration:', '', '```json', JSON.stringify(m.config ?? null, null, 2), '```');
   }
@@ -146,6 +151,7 @@ export function renderMarkdown(doc: ReportDocument): string {
     '',
     `Accuracy in percent; intervals: ${doc.statistics.interval}.`,
     '',
+    ...(doc.quantization ? [mdCell(quantizationLine(doc.quantization)), ''] : []),
     ...ACCURACY_METRICS.flatMap((metric) => [`## Accuracy per answer type (${metric} metric, %)`, '', ...perTypeTable(doc, metric), '']),
     '## Answerability (%)',
     '',

@@ -43,6 +43,24 @@ export interface ModelResults {
   accuracy: Record<AccuracyMetric, MetricResult>;
   /** Percent, 2 decimals; null when a prediction lacks an `answerable` confidence. */
   answerability: AnswerabilityScores | null;
+  /**
+   * Only in a comparison with quantized models (ReportResults.quantization): this model's accuracy with quantized
+   * weights, or null when it has none (nothing quantizable).
+   */
+  quantized?: QuantizedResult | null;
+}
+
+/** A model's validation accuracy with quantized weights, beside its float32 accuracy. */
+export interface QuantizedResult {
+  scheme: string;
+  /** Overall accuracy per metric variant, percent, 2 decimals (as `vizwiz eval` reports it). */
+  accuracy: Record<AccuracyMetric, number>;
+  /** Quantized minus float32 overall accuracy per metric variant, percentage points, 2 decimals. */
+  difference: Record<AccuracyMetric, number>;
+  /** Questions whose normalised answer equals the float32 model's. */
+  sameAnswers: number;
+  /** The cached run the quantized answers come from; null when not given. */
+  run: RunInfo | null;
 }
 
 export interface PairwiseResult {

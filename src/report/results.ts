@@ -14,10 +14,11 @@ import { pyRound } from '../eval/python-float.js';
 import type { Provenance } from '../provenance.js';
 import { selectGallery, type Gallery } from './gallery.js';
 import type { QualityReportEntry } from './quality-section.js';
-import type { BestEpoch, Evaluations, MetricResult, ModelResults, PairwiseResult, StatisticsInfo } from './model-results.js';
+import type { BestEpoch, Evaluations, MetricResult, ModelResults, PairwiseResult, QuantizedResult, StatisticsInfo } from './model-results.js';
+import { normalizeAnswer } from '../text/normalize.js';
 import type { EpochRecord } from '../train/trainer.js';
 import { levelName } from './summary.js';
-import { checkComparisonInput, type ComparisonInput, type DatasetInfo, type ReportOptions } from './input.js';
+import { checkComparisonInput, type ComparisonInput, type DatasetInfo, type ModelInput, type QuantizationInfo, type ReportOptions } from './input.js';
 import { bootstrapMeanCI, DEFAULT_STATS, pairedComparison } from './stats.js';
 
 export const METRIC_DESCRIPTIONS: Record<AccuracyMetric, string> = {
@@ -40,6 +41,8 @@ export interface ReportResults {
   /** Photo-quality heads (empty when the data has no quality labels). */
   quality: QualityReportEntry[];
   provenance: Provenance;
+  /** Present when models were also scored with quantized weights (each model's `quantized`). */
+  quantization?: QuantizationInfo;
 }
 
 const pct = (x: number): number => pyRound(100 * x, 2);
@@ -64,6 +67,22 @@ function bestEpoch(history: readonly EpochRecord[] | undefined): BestEpoch | nul
     }
   }
   return best;
+}
+
+/** A model's overall accuracy with quantized weights and its difference to float32 (`float`: both variants). */
+function quantizedResult(m: ModelInput, float: Record<AccuracyMetric, EvaluationResult>): QuantizedResult | null {
+  const q = m.quantized;
+  if (q === undefined) return null;
+  const accuracy = Object.fromEntries(ACCURACY_METRICS.map((metric) => [metric, evaluate(m.records, q.predictions, { metric }).overall])) as Record<
+    AccuracyMetric,
+    number
+  >;
+  const difference = Object.fromEntries(ACCURACY_METRICS.map((metric) => [metric, pyRound(accuracy[metric] - float[metric].overall, 2)])) as Record<
+    AccuracyMetric,
+    number
+  >;
+  const sameAnswers = q.predictions.filter((p, i) => normalizeAnswer(p.answer) === normalizeAnswer(m.predictions[i]!.answer)).length;
+  return { scheme: q.scheme, accuracy, difference, sameAnswers, run: q.run ?? null };
 }
 
 function accuracies(result: EvaluationResult): number[] {
@@ -99,6 +118,7 @@ export function computeResults(input: ComparisonInput, options: ReportOptions = 
       bestEpoch: bestEpoch(m.history),
       accuracy: { official: metricResult(ev.official), seed: metricResult(ev.seed) },
       answerability: ev.official.answerability ?? null,
+      ...(input.quantization !== undefined ? { quantized: quantizedResult(m, ev) } : {}),
     };
   });
   const pairwise: PairwiseResult[] = [];
@@ -150,5 +170,6 @@ export function computeResults(input: ComparisonInput, options: ReportOptions = 
     ),
     quality: input.quality ?? [],
     provenance: input.provenance,
+    ...(input.quantization !== undefined ? { quantization: input.quantization } : {}),
   };
 }
