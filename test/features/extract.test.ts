@@ -186,7 +186,10 @@ test('skip: corrupt and missing images get zero image features and are listed in
 
     const good = await extractFeatures(options(dir, join(dir, 'good.safetensors'), { questions: questions.filter((_, i) => i !== 3 && i !== 7) }));
     const goodFeatures = await readFeatures(good.out);
-    assert.deepEqual([...goodFeatures.image.data.subarray(3 * 32, 4 * 32)], row(4), 'other rows are unaffected by the skipped ones');
+    // Same image, another batch composition: kernels may block the rows differently, so equal to float rounding, not bits.
+    const moved = [...goodFeatures.image.data.subarray(3 * 32, 4 * 32)];
+    const worst = Math.max(...moved.map((v, i) => Math.abs(v - row(4)[i]!)));
+    assert.ok(worst <= 1e-5 * Math.max(1, ...row(4).map(Math.abs)), `other rows are unaffected by the skipped ones (max difference ${worst})`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
