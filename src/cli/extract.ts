@@ -1,6 +1,6 @@
 /**
  * `vizwiz extract --encoder clip-vit-l14-336|resnet50|pixel-projection --annotations A --images DIR|ZIP --out F
- *  [--device cpu|cuda|webgpu] [--batch-size B] [--model SOURCE] [--on-corrupt stop|skip] [--offline] [--shard i/n]`:
+ *  [--device cpu|cuda|webgpu] [--dtype f32|f16] [--batch-size B] [--model SOURCE] [--on-corrupt stop|skip] [--offline] [--shard i/n]`:
  * writes the feature file that `vizwiz train` and `vizwiz predict` read (`image` [N, Di], `text` [N, Dt] for encoders
  * with a text tower, rows in annotation order). A thin layer over the encoder registry and extractFeatures: rerunning
  * an interrupted command resumes it. pixel-projection keeps its own options (--image-dim, --text-dim, --seed).
@@ -16,7 +16,7 @@ import { encoderIds, loadEncoder } from '../features/registry.js';
 import { PIXEL_PROJECTION_DEFAULTS } from '../features/pixel-projection.js';
 import { parseShard, shardLabel } from '../shards/spec.js';
 import { claimOutputFile } from './output.js';
-import { availableDevice, parseChoice, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
+import { availableDevice, computeDtype, DTYPE_OPTION, parseChoice, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
 import type { QuantSchemeName } from '../engine/block-quantize.js';
 
 interface ExtractCliOptions {
@@ -26,6 +26,7 @@ interface ExtractCliOptions {
   images: string;
   out: string;
   device: string;
+  dtype: string;
   batchSize: string;
   model?: string;
   onCorrupt: string;
@@ -60,6 +61,7 @@ export function extractCommand(): Command {
     .option('--device <device>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
     .option(...VERBOSE_OPTION)
     .option(...QUANTIZE_OPTION)
+    .option(...DTYPE_OPTION)
     .option('--batch-size <n>', 'images per encoder call', '8')
     .option('--model <source>', "weights: a local folder or hf:org/repo[@revision] (default: the encoder's)")
     .option('--on-corrupt <mode>', 'missing or undecodable image: stop, or skip (zero features; listed in a .failures.json beside --out)', 'stop')
@@ -78,12 +80,14 @@ export function extractCommand(): Command {
       const batchSize = parseWhole(o.batchSize, '--batch-size', 1, 4096);
       const overrides = overridesFrom(o);
       const device = parseDevice(o.device);
+      const dtype = computeDtype(o.dtype, device, o.quantize);
       const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
       await claimOutputFile(o.out, 'extract', { lock: true });
       const questions = await loadQuestions(o.annotations);
       const encoder = await loadEncoder(o.encoder, {
         device,
         overrides,
+        ...(dtype !== 'float32' ? { dtype } : {}),
         ...(o.model !== undefined ? { source: o.model } : {}),
         ...(o.offline ? { offline: true } : {}),
         ...(o.threads !== undefined ? { threads: parseWhole(o.threads, '--threads', 1, 1024) } : {}),

@@ -4,6 +4,7 @@
  */
 import { QUANT_SCHEMES, type QuantSchemeName } from '../engine/block-quantize.js';
 import { checkDevice, parseDevice, type Device } from '../engine/device.js';
+import type { ComputeDType } from '../engine/inference.js';
 import { VizWizError } from '../errors.js';
 
 /**
@@ -85,3 +86,30 @@ export const QUANTIZE_OPTION = [
   'block-quantize the Linear weights for inference: int8 or int4 (MatMulNBits; computed once, cached beside the checkpoint)',
   quantizeScheme,
 ] as const;
+
+/** `--dtype`: the compute dtype of the inference graphs (docs/decisions/011-half-precision.md). */
+export const DTYPE_OPTION = ['--dtype <dtype>', 'compute precision: f32, or f16 (half precision; --device webgpu or cuda)', 'f32'] as const;
+
+/**
+ * The `--dtype` value as the engine's compute dtype, checked against the other options: f16 needs a GPU device
+ * (onnxruntime's CPU provider has no float16 kernel for most ops and computes them in float32 behind inserted Casts:
+ * slower than f32 and no longer the f16 numerics) and does not combine with --quantize (the block-quantized products
+ * are float32 here, and quantizing already shrinks the weights further than f16 does).
+ */
+export function computeDtype(raw: string, device: Device, quantize: QuantSchemeName | undefined): ComputeDType {
+  const dtype = parseChoice(raw, '--dtype', ['f32', 'f16']) === 'f16' ? 'float16' : 'float32';
+  if (dtype === 'float32') return dtype;
+  if (device === 'cpu') {
+    throw new VizWizError(
+      'USAGE',
+      '--dtype f16 needs --device webgpu (or cuda): the CPU provider has no float16 kernels for most ops and would compute them in float32; use --dtype f32 on the CPU',
+    );
+  }
+  if (quantize !== undefined) {
+    throw new VizWizError(
+      'USAGE',
+      `--dtype f16 and --quantize ${quantize} do not combine: quantized products run in float32 here, and ${quantize} weights are already smaller than f16 ones; choose one`,
+    );
+  }
+  return dtype;
+}

@@ -7,6 +7,7 @@
  */
 
 import type { DType } from './dtype.js';
+import { f32ToF16Bits, toFloat16 } from './half.js';
 import { encodeModel, type AttributeSpec, type GraphProtoSpec, type NodeProtoSpec, type TensorProtoSpec } from './onnx-encode.js';
 
 /** A dimension: a fixed size, or a symbolic name such as 'B' (the batch) resolved at run time. */
@@ -129,7 +130,18 @@ export class Graph {
     return v;
   }
 
-  /** A cached scalar constant of `dtype` (rank 0). */
+  /**
+   * A float constant of `dtype` from float32 values: float32 as is, float16 rounded to nearest even on the host, so
+   * model code builds tables (masks, position tables) once and gets them in the compute dtype of the graph.
+   */
+  floats(dtype: DType, dims: readonly number[], values: Float32Array, prefix = 'const'): Value {
+    if (dtype === 'float32') return this.constant(dtype, dims, values, prefix);
+    if (dtype === 'float16') return this.constant(dtype, dims, toFloat16(values), prefix);
+    if (dtype === 'float64') return this.constant(dtype, dims, Float64Array.from(values), prefix);
+    throw new Error(`floats: ${dtype} is not a float type`);
+  }
+
+  /** A cached scalar constant of `dtype` (rank 0; float16 rounded to nearest even, as a Cast would). */
   scalar(value: number, dtype: DType): Value {
     const key = `${dtype}:${Object.is(value, -0) ? '-0' : String(value)}`;
     const cached = this.scalarCache.get(key);
@@ -305,6 +317,6 @@ function typedScalar(value: number, dtype: DType): ConstData {
     case 'bool':
       return Uint8Array.of(value);
     case 'float16':
-      throw new Error('float16 scalars are not supported; build in float32 and Cast');
+      return Uint16Array.of(f32ToF16Bits(value));
   }
 }

@@ -5,8 +5,10 @@
  */
 
 import { GraphContext } from './context.js';
-import { Graph } from './graph.js';
+import type { DType } from './dtype.js';
+import { Graph, type Value } from './graph.js';
 import type { InputSpec, LossDef, ModelDef, WeightSpec } from './model.js';
+import { cast } from './ops/cast.js';
 import type { QuantizedWeightValues } from './ops/quantized-matmul.js';
 import { quantizedInputs, quantizedSpecs, type QuantizedSelection } from './quantized-weights.js';
 
@@ -16,6 +18,31 @@ export interface InferenceGraph {
   /** Every weight the graph reads (the model's parameters, then its frozen weights). */
   readonly weights: readonly WeightSpec[];
   readonly outputs: readonly string[];
+  /** The compute dtype: float weights enter in it (float16 ones as Uint16Array bits, converted once by the runner). */
+  readonly dtype: ComputeDType;
+}
+
+/** The element type an inference graph computes in (float16: half precision, docs/decisions/011-half-precision.md). */
+export type ComputeDType = 'float32' | 'float16';
+
+/**
+ * A context whose float32 batch inputs are Cast to the compute dtype on first use, so callers keep feeding float32 and
+ * model code sees every float value in one dtype.
+ */
+class ComputeContext extends GraphContext {
+  private readonly casts = new Map<string, Value>();
+  computeDtype: DType = 'float32';
+
+  override input(name: string): Value {
+    const v = super.input(name);
+    if (v.dtype !== 'float32' || this.computeDtype === 'float32') return v;
+    let c = this.casts.get(name);
+    if (!c) {
+      c = cast(v, this.computeDtype);
+      this.casts.set(name, c);
+    }
+    return c;
+  }
 }
 
 export interface InferenceOptions {
@@ -28,6 +55,12 @@ export interface InferenceOptions {
    * (quantized-weights.ts), which the runner binds as initializers. Names the model lacks are an error.
    */
   quantized?: QuantizedSelection;
+  /**
+   * The compute dtype (default float32). With 'float16' every float32 weight enters the graph as float16, float32 batch
+   * inputs are Cast to float16 at the start and float16 outputs back to float32 at the end: callers feed and read
+   * float32 as before. Not with `quantized` (MatMulNBits' scales and the quantized path are float32 here).
+   */
+  dtype?: ComputeDType;
 }
 
 export function buildInference(model: ModelDef, o: InferenceOptions = {}): InferenceGraph {
@@ -44,24 +77,33 @@ export function buildInference(model: ModelDef, o: InferenceOptions = {}): Infer
   const frozen = (model.frozen ?? []).filter((w) => !isQuantized(w));
   const quantized = all.filter(isQuantized);
   const values = new Map<string, QuantizedWeightValues>(quantized.map((w) => [w.name, quantizedInputs(g, w, q!.scheme)]));
-  const ctx = new GraphContext(g, inputs, params, frozen, false, Infinity, values);
+  const dtype = o.dtype ?? 'float32';
+  if (dtype === 'float16' && q) {
+    throw new Error(`model ${model.name}: float16 compute and block-quantized weights do not combine (the quantized path is float32)`);
+  }
+  // In float16, every float32 weight enters as float16 (all weights of an inference graph are constants alike).
+  const inDtype = (w: WeightSpec): WeightSpec => (dtype !== 'float32' && (w.dtype ?? 'float32') === 'float32' ? { ...w, dtype } : w);
+  const weightSpecs = [...params, ...frozen].map(inDtype);
+  const ctx = new ComputeContext(g, inputs, dtype === 'float32' ? params : [], dtype === 'float32' ? frozen : weightSpecs, false, Infinity, values);
+  ctx.computeDtype = dtype;
+  const out = (name: string, v: Value): void => void g.output(name, v.dtype === 'float16' ? cast(v, 'float32') : v);
   const outputs = model.forward(ctx);
   const names = o.outputs ?? Object.keys(outputs);
   for (const name of names) {
     const v = outputs[name];
     if (!v) throw new Error(`model ${model.name} has no output '${name}'`);
-    g.output(name, v);
+    out(name, v);
   }
   const outputNames = [...names];
   if (o.loss) {
     const { total, terms } = o.loss.build(ctx, outputs);
-    g.output(o.loss.totalName, total);
+    out(o.loss.totalName, total);
     outputNames.push(o.loss.totalName);
     for (const [name, v] of Object.entries(terms)) {
-      g.output(name, v);
+      out(name, v);
       outputNames.push(name);
     }
   }
-  const weights = [...params, ...frozen, ...quantized.flatMap((w) => quantizedSpecs(w, q!.scheme))];
-  return { bytes: g.encode(), inputs, weights, outputs: outputNames };
+  const weights = [...weightSpecs, ...quantized.flatMap((w) => quantizedSpecs(w, q!.scheme))];
+  return { bytes: g.encode(), inputs, weights, outputs: outputNames, dtype };
 }

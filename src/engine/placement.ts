@@ -93,7 +93,13 @@ export function placementProbe(
   for (const w of constants) {
     if ((!all && !w.bound) || mutable.has(w.name)) continue;
     const n = w.shape.reduce((a, b) => a * b, 1);
-    initializers.set(w.name, w.dtype === 'uint8' ? new Tensor('uint8', new Uint8Array(n), w.shape) : Tensor.f32(new Float32Array(n), w.shape));
+    const zeros =
+      w.dtype === 'uint8'
+        ? new Tensor('uint8', new Uint8Array(n), w.shape)
+        : w.dtype === 'float16'
+          ? new Tensor('float16', new Uint16Array(n), w.shape)
+          : Tensor.f32(new Float32Array(n), w.shape);
+    initializers.set(w.name, zeros);
   }
   return { name, bytes, initializers };
 }

@@ -8,6 +8,7 @@
 
 import { VizWizError } from '../errors.js';
 import type { Device } from './device.js';
+import { toFloat16 } from './half.js';
 import type { WeightSpec } from './model.js';
 import { Tensor, type Tensors } from './tensor.js';
 
@@ -17,23 +18,26 @@ export function placementFor(device: Device | undefined, override?: WeightPlacem
   return override ?? ((device ?? 'cpu') === 'cpu' ? 'inputs' : 'initializers');
 }
 
-/** A weight's values: float32, or the uint8 codes of a quantized weight. */
-export type WeightArray = Float32Array | Uint8Array;
+/** A weight's values: float32, float16 bits, or the uint8 codes of a quantized weight. */
+export type WeightArray = Float32Array | Uint16Array | Uint8Array;
 
-/** The weights of `specs` as tensors over the caller's arrays (checked for presence, type and size; no copy). */
+/**
+ * The weights of `specs` as tensors over the caller's arrays (checked for presence, type and size; no copy), except
+ * that a float16 weight given as float32 is converted once here (round to nearest even) into a new half-size array.
+ */
 function weightTensors(specs: readonly WeightSpec[], weights: ReadonlyMap<string, WeightArray>): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   for (const spec of specs) {
     const data = weights.get(spec.name);
     if (!data) throw new VizWizError('INVALID_CHECKPOINT', `weight '${spec.name}' is missing`);
     const dtype = spec.dtype ?? 'float32';
-    const expected = dtype === 'uint8' ? Uint8Array : Float32Array;
+    const expected = dtype === 'uint8' ? Uint8Array : dtype === 'float16' && !(data instanceof Float32Array) ? Uint16Array : Float32Array;
     if (!(data instanceof expected)) throw new VizWizError('INVALID_CHECKPOINT', `weight '${spec.name}' must be ${dtype}, got a ${data.constructor.name}`);
     const n = spec.shape.reduce((a, b) => a * b, 1);
     if (data.length !== n) {
       throw new VizWizError('INVALID_CHECKPOINT', `weight '${spec.name}' has ${data.length} values, expected ${n} ([${spec.shape.join(', ')}])`);
     }
-    out.set(spec.name, new Tensor(dtype, data, spec.shape));
+    out.set(spec.name, new Tensor(dtype, dtype === 'float16' && data instanceof Float32Array ? toFloat16(data) : data, spec.shape));
   }
   return out;
 }

@@ -7,6 +7,7 @@
  */
 import type { QuantSchemeName } from '../engine/block-quantize.js';
 import type { Device } from '../engine/device.js';
+import type { ComputeDType } from '../engine/inference.js';
 import { VizWizError } from '../errors.js';
 import type { HubClient } from '../models/sources/hub-client.js';
 import { resolveModelSource, type ResolvedSource } from '../models/sources/resolve.js';
@@ -36,6 +37,8 @@ export interface EncoderLoadContext {
   readonly threads?: number;
   /** Block-quantized vision weights (encoders with a transformer vision tower only). */
   readonly quantize?: QuantSchemeName;
+  /** Compute dtype (CLIP encoders only; default float32). */
+  readonly dtype?: ComputeDType;
   readonly log?: (line: string) => void;
 }
 
@@ -84,6 +87,7 @@ const BUILTIN_ENCODERS: readonly EncoderSpec[] = [
         device: ctx.device,
         ...(ctx.threads !== undefined ? { threads: ctx.threads } : {}),
         ...(ctx.quantize !== undefined ? { quantize: ctx.quantize } : {}),
+        ...(ctx.dtype !== undefined ? { dtype: ctx.dtype } : {}),
         ...(ctx.log ? { log: ctx.log } : {}),
       });
     },
@@ -147,6 +151,8 @@ export interface LoadEncoderOptions {
   overrides?: Readonly<Record<string, unknown>>;
   /** Block-quantize the vision tower's Linear weights (CLIP encoders; others refuse it). */
   quantize?: QuantSchemeName;
+  /** Compute dtype: float16 for the CLIP encoders (others refuse it); default float32. */
+  dtype?: ComputeDType;
   /** Source resolution: cache folder, offline switch, hub client, log (see resolveModelSource). */
   cacheDir?: string;
   offline?: boolean;
@@ -163,6 +169,9 @@ export async function loadEncoder(id: string, options: LoadEncoderOptions = {}):
   const spec = getEncoderSpec(id);
   if (options.quantize !== undefined && !quantizableEncoder(id)) {
     throw new VizWizError('USAGE', `--quantize applies to the CLIP encoders, not to ${id} (a convolutional or weight-free encoder)`);
+  }
+  if (options.dtype !== undefined && options.dtype !== 'float32' && spec.architecture.family !== 'clip') {
+    throw new VizWizError('USAGE', `--dtype f16 applies to the CLIP encoders, not to ${id} (a convolutional or weight-free encoder)`);
   }
   const sourceText = options.source ?? spec.defaultSource;
   if (options.source !== undefined && spec.defaultSource === undefined) {
@@ -184,6 +193,7 @@ export async function loadEncoder(id: string, options: LoadEncoderOptions = {}):
     device: options.device ?? 'cpu',
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
     ...(options.quantize !== undefined ? { quantize: options.quantize } : {}),
+    ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
     ...(options.log ? { log: options.log } : {}),
   };
   const encoder = await spec.load(resolved, context);

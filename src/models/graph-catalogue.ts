@@ -65,6 +65,12 @@ export function toolkitGraphs(): CatalogueGraph[] {
   return [
     inference('clip-vision', 'extract (clip-vit-l14-336 images)', () => buildInference(clipVisionModel(vision), { outputs: ['image_embeds_normalized'] })),
     inference('clip-text', 'extract (clip-vit-l14-336 questions)', () => buildInference(clipTextModel(text), { outputs: ['text_embeds_normalized'] })),
+    inference('clip-vision-f16', 'extract --dtype f16 (clip-vit-l14-336 images)', () =>
+      buildInference(clipVisionModel(vision), { outputs: ['image_embeds_normalized'], dtype: 'float16' }),
+    ),
+    inference('clip-text-f16', 'extract --dtype f16 (clip-vit-l14-336 questions)', () =>
+      buildInference(clipTextModel(text), { outputs: ['text_embeds_normalized'], dtype: 'float16' }),
+    ),
     inference('resnet50', 'extract (resnet50)', () => buildInference(resnetModel(TINY_RESNET50, { imageSize: 32, foldedBn: true }), { outputs: ['pooled'] }), {
       placement: 'initializers',
     }),

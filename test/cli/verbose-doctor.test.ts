@@ -75,5 +75,5 @@ test('doctor on the CPU: every node of each graph placed on the CPU provider, no
 test('doctor with an unknown graph is a usage error naming the graphs there are', () => {
   const r = runVizwiz(['doctor', '--device', 'cpu', '--graphs', 'nope']);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /unknown graph\(s\) nope: choose from clip-vision, clip-text, resnet50, .*heads-evaluation/);
+  assert.match(r.stderr, /unknown graph\(s\) nope: choose from clip-vision, clip-text, clip-vision-f16, clip-text-f16, resnet50, .*heads-evaluation/);
 });

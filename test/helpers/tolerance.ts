@@ -51,3 +51,15 @@ export function absMax(a: ArrayLike<number>): number {
 export function outputTol(expected: ArrayLike<number>): number {
   return absMax(expected) <= 2 ? TOL.unit : TOL.other;
 }
+
+/**
+ * Half precision (docs/decisions/011-half-precision.md): float16 keeps 11 significant bits (one rounding = 2^-11 =
+ * 4.9e-4 relative), and a graph computing in it rounds every intermediate, so outputs are held to 1e-2 of the largest
+ * |value| of the tensor (about 20 float16 units): measured errors on WebGPU (lavapipe) stay 4x or more below it.
+ */
+export const HALF_RELATIVE = 1e-2;
+
+/** The float16 tolerance of a tensor: HALF_RELATIVE x its largest |golden value| (`scale` overrides that scale). */
+export function halfTol(expected: ArrayLike<number>, scale = absMax(expected)): number {
+  return HALF_RELATIVE * scale;
+}

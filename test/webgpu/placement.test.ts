@@ -36,6 +36,8 @@ before(async () => {
 test('the catalogue has every graph kind the toolkit builds', () => {
   for (const name of [
     'clip-vision',
+    'clip-vision-f16',
+    'clip-text-f16',
     'resnet50',
     'siglip-vision',
     'gemma-cached',

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VizWizError } from '../../errors.js';
 import type { SessionOptions } from '../../engine/graph-session.js';
-import { buildInference } from '../../engine/inference.js';
+import { buildInference, type ComputeDType } from '../../engine/inference.js';
 import { InferenceRunner } from '../../engine/inference-runner.js';
 import { Tensor } from '../../engine/tensor.js';
 import type { RgbImage } from '../../images/rgb.js';
@@ -47,6 +47,11 @@ export interface ClipEncoderOptions extends EncoderLoadOptions {
   optimization?: SessionOptions['optimization'];
   /** Block-quantize the vision tower's Linear weights (int8, int4); the text tower stays float32. */
   quantize?: QuantSchemeName;
+  /**
+   * Compute dtype of both towers (default float32). float16 needs a GPU device in practice (onnxruntime's CPU provider
+   * computes most float16 ops in float32); it does not combine with `quantize`. The feature metadata records it.
+   */
+  dtype?: ComputeDType;
   /** Where quantized weights are cached (default `<checkpoint>/.vizwiz-quantized`). */
   quantizedCacheDir?: string;
   log?: (line: string) => void;
@@ -81,13 +86,17 @@ export async function createClipEncoder(
   if (pre.crop !== vision.imageSize)
     throw new VizWizError('INVALID_ARGUMENT', `preprocessing crops ${pre.crop} pixels but the model takes ${vision.imageSize}`);
   const normalize = o.normalize ?? true;
+  const dtype = o.dtype ?? 'float32';
+  if (dtype !== 'float32' && (o.quantized || o.quantize !== undefined)) {
+    throw new VizWizError('INVALID_ARGUMENT', `a ${dtype} CLIP encoder cannot read block-quantized weights: choose float16 compute or quantization, not both`);
+  }
   const session: SessionOptions = { device: o.device ?? 'cpu', ...(o.threads ? { threads: o.threads } : {}), optimization: o.optimization ?? 'all' };
   const imageOut = normalize ? 'image_embeds_normalized' : 'image_embeds';
   const textOut = normalize ? 'text_embeds_normalized' : 'text_embeds';
   const visionModel = clipVisionModel(vision, o.patchEmbed ? { patchEmbed: o.patchEmbed } : {});
-  const visionRunner = await InferenceRunner.create(buildInference(visionModel, { outputs: [imageOut], quantized: o.quantized }), weights, session);
+  const visionRunner = await InferenceRunner.create(buildInference(visionModel, { outputs: [imageOut], quantized: o.quantized, dtype }), weights, session);
   const textModel = text ? clipTextModel(text) : undefined;
-  const textRunner = textModel ? await InferenceRunner.create(buildInference(textModel, { outputs: [textOut] }), weights, session) : undefined;
+  const textRunner = textModel ? await InferenceRunner.create(buildInference(textModel, { outputs: [textOut], dtype }), weights, session) : undefined;
 
   const pixelsPerImage = vision.channels * vision.imageSize * vision.imageSize;
   const imageBatch = o.imageBatch ?? 8;
@@ -103,6 +112,8 @@ export async function createClipEncoder(
       preprocessing: `short side ${pre.resize} (Pillow-exact bicubic), centre crop ${pre.crop}, mean ${pre.mean.join('/')}, std ${pre.std.join('/')}`,
       ...(text && tokenizer ? { text_max_tokens: String(tokenizer.maxLength) } : {}),
       ...(o.quantized ? { vision_quantized: JSON.stringify(o.quantized.scheme) } : {}),
+      // Only when not float32, so feature files extracted before the option keep their fingerprint.
+      ...(dtype !== 'float32' ? { dtype } : {}),
     },
     preprocess(image: RgbImage, out: Float32Array): void {
       clipPreprocess(image, out, pre);
@@ -144,6 +155,12 @@ export async function loadClipEncoder(dir: string, o: ClipEncoderOptions & { wit
   const visionSpecs = config.vision ? clipVisionModel(config.vision).params : [];
   const specs = [...visionSpecs, ...(withText && config.text ? clipTextModel(config.text).params : [])];
   const tokenizer = withText ? await ClipTokenizer.fromFolder(dir, { maxLength: config.text?.maxPositions ?? 77 }) : null;
+  if (o.quantize !== undefined && (o.dtype ?? 'float32') !== 'float32') {
+    throw new VizWizError(
+      'INVALID_ARGUMENT',
+      `a ${o.dtype} CLIP encoder cannot read block-quantized weights: choose float16 compute or quantization, not both`,
+    );
+  }
   if (o.quantize === undefined) return createClipEncoder(await loadClipWeights(dir, specs), tokenizer, config, o);
   const selection = linearSelection(visionSpecs, QUANT_SCHEMES[o.quantize]);
   const store = await WeightStore.open(dir);

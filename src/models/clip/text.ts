@@ -14,7 +14,7 @@ import type { Value } from '../../engine/graph.js';
 import type { BuildContext, ParamSpec } from '../../engine/model.js';
 import { weightsOf } from '../transformer/weights.js';
 import { add, argMax, cast, concat, equal, gather, gatherND, mul, shapeOf, slice, sliceDynamic, sub, unsqueeze } from '../../engine/ops/index.js';
-import { MASKED } from '../transformer/attention.js';
+import { maskedValue } from '../transformer/attention.js';
 import { applyLayerNorm, dense } from '../transformer/dense.js';
 import { encoder, encoderParams } from '../transformer/encoder.js';
 import { denseParams, INIT_STD, layerNormParams } from '../transformer/params.js';
@@ -40,10 +40,10 @@ export function textProjectionParams(c: ClipTextConfig): ParamSpec[] {
   return denseParams(TEXT_PROJECTION, c.hidden, c.projectionDim, false);
 }
 
-/** (P, P) additive causal mask: 0 on and below the diagonal, MASKED above. */
-function causalTable(positions: number): Float32Array {
+/** (P, P) additive causal mask: 0 on and below the diagonal, `masked` above. */
+function causalTable(positions: number, masked: number): Float32Array {
   const m = new Float32Array(positions * positions);
-  for (let i = 0; i < positions; i++) for (let j = i + 1; j < positions; j++) m[i * positions + j] = MASKED;
+  for (let i = 0; i < positions; i++) for (let j = i + 1; j < positions; j++) m[i * positions + j] = masked;
   return m;
 }
 
@@ -66,9 +66,11 @@ export function clipTextTower(ctx: BuildContext, c: ClipTextConfig, inputIds: Va
   const positions = sliceDynamic(w(`${p}.embeddings.position_embedding.weight`), g.ints([0]), t, [0], [T]); // (T, D)
   const x = add(gather(w(`${p}.embeddings.token_embedding.weight`), inputIds), positions); // (B, T, D)
 
-  const causalAll = g.constant('float32', [c.maxPositions, c.maxPositions], causalTable(c.maxPositions), 'causal_mask');
+  // Masks in the compute dtype (the embeddings'), with a masked value that dtype holds.
+  const masked = maskedValue(x.dtype);
+  const causalAll = g.floats(x.dtype, [c.maxPositions, c.maxPositions], causalTable(c.maxPositions, masked), 'causal_mask');
   const causal = sliceDynamic(causalAll, g.ints([0, 0]), concat([t, t], 0), [0, 1], [T, T]); // (T, T)
-  const padding = unsqueeze(mul(sub(1, cast(attentionMask, 'float32')), MASKED), [1, 2]); // (B, 1, 1, T)
+  const padding = unsqueeze(mul(sub(1, cast(attentionMask, x.dtype)), masked), [1, 2]); // (B, 1, 1, T)
   const mask = add(causal, padding); // (B, 1, T, T)
 
   const hiddenStates = encoder(w, `${p}.encoder`, x, c, mask);

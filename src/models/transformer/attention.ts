@@ -7,6 +7,7 @@
  * number where it is not (a causal mask, padded keys).
  */
 
+import type { DType } from '../../engine/dtype.js';
 import type { Value } from '../../engine/graph.js';
 import type { ParamSpec } from '../../engine/model.js';
 import type { Weights } from './weights.js';
@@ -17,6 +18,17 @@ import { denseParams } from './params.js';
 
 /** The additive value of a masked position: exp() of it minus any real score is exactly 0 in float32. */
 export const MASKED = -1e30;
+
+/**
+ * MASKED in a graph's compute dtype. float16 ends at 65504, so -1e30 would be -inf there (and a fully masked row NaN):
+ * -3e4 instead, whose exp() is still exactly 0, and of which two (a causal and a padding mask added together) stay
+ * finite.
+ */
+export function maskedValue(dtype: DType): number {
+  return dtype === 'float16' ? MASKED_F16 : MASKED;
+}
+
+export const MASKED_F16 = -3e4;
 
 export function attentionParams(prefix: string, hidden: number): ParamSpec[] {
   return ['k_proj', 'v_proj', 'q_proj', 'out_proj'].flatMap((p) => denseParams(`${prefix}.${p}`, hidden, hidden));
