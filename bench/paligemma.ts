@@ -114,6 +114,7 @@ async function runOurs(o: Options): Promise<Record<string, number | string>> {
         lastIndex: [t - 1],
       }),
     );
+    if (pre) gen.decoder.release(pre.cache); // resident on WebGPU
     [visionS, prefillS, pre] = [Math.min(visionS, vs), Math.min(prefillS, ps), res];
     log(`ours: image features ${vs.toFixed(2)} s, prefill of ${t} tokens ${ps.toFixed(2)} s`);
   }
@@ -121,6 +122,7 @@ async function runOurs(o: Options): Promise<Record<string, number | string>> {
   const greedy = { eosTokenIds: [] as number[], padTokenId: c.text.padTokenId };
   await greedyDecode(gen.decoder, start, { ...greedy, maxNewTokens: 2 }); // warm-up
   const [, decodeS] = await timed(() => greedyDecode(gen.decoder, start, { ...greedy, maxNewTokens: o.newTokens }));
+  gen.decoder.release(start.cache);
   const decodeTokS = (o.newTokens - 1) / decodeS;
   log(`ours: decode ${decodeTokS.toFixed(2)} tokens/s (${o.newTokens - 1} cached steps), RSS ${rssMb().toFixed(0)} MB`);
   await gen.dispose();

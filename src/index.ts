@@ -22,7 +22,7 @@ export { readSubmission, writeSubmission } from './eval/submission.js';
 export { ACCURACY_METRICS, type AccuracyMetric } from './eval/accuracy.js';
 
 // The engine: ONNX Runtime behind the toolkit's own tensors, graphs built from model definitions, devices.
-export { Tensor, type Tensors } from './engine/tensor.js';
+export { DeviceTensor, Tensor, type FeedTensor, type Tensors } from './engine/tensor.js';
 export { checkDevice, DEVICES, parseDevice, type Device } from './engine/device.js';
 export { buildInference } from './engine/inference.js';
 export { buildTrainStep } from './engine/train-step.js';

@@ -8,7 +8,7 @@
 import { VizWizError } from '../errors.js';
 import type { Dim } from './graph.js';
 import type { InputSpec } from './model.js';
-import type { Tensors } from './tensor.js';
+import type { Feeds } from './tensor.js';
 
 export type DimBindings = ReadonlyMap<string, number>;
 
@@ -16,7 +16,7 @@ export type DimBindings = ReadonlyMap<string, number>;
  * Checks the fed tensors against `specs` (presence, dtype, rank, static sizes, one size per symbolic name) and returns
  * the bindings. With `stack` > 0 every input carries a leading axis of that many steps (loop graphs).
  */
-export function bindBatchDims(specs: readonly InputSpec[], batch: Readonly<Tensors>, stack = 0): Map<string, number> {
+export function bindBatchDims(specs: readonly InputSpec[], batch: Readonly<Feeds>, stack = 0): Map<string, number> {
   const bound = new Map<string, number>();
   const boundBy = new Map<string, string>();
   const lead = stack > 0 ? 1 : 0;

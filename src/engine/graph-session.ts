@@ -14,8 +14,10 @@ import { VizWizError } from '../errors.js';
 import { deviceFailure, executionProviders, type Device } from './device.js';
 import { bindInitializers } from './external-data.js';
 import { releaseFreedBuffers } from './release-memory.js';
-import { fromOrtResults, toOrt, toOrtFeeds } from './ort-bridge.js';
-import type { Tensor, Tensors } from './tensor.js';
+import { Graph } from './graph.js';
+import { fromOrtResident, fromOrtResults, isResident, toOrt, toOrtFeeds } from './ort-bridge.js';
+import { DeviceTensor, tensorBytes, type Feeds, type Tensor, type Tensors } from './tensor.js';
+import type { DType } from './dtype.js';
 import type { WeightPlacement } from './weights.js';
 
 export interface SessionOptions {
@@ -42,6 +44,25 @@ export interface SessionOptions {
    * them: with no other reference to their arrays, JavaScript's copy is gone before the session makes its own.
    */
   releaseInitializers?: boolean;
+  /**
+   * Outputs that stay in the device's memory on WebGPU (returned by `runResident` as DeviceTensors, to be fed back
+   * without a copy); every other output comes to the host. Ignored on the CPU (nothing to copy) and on CUDA (not
+   * supported by onnxruntime-node there: those outputs come to the host).
+   */
+  residentOutputs?: readonly string[];
+}
+
+/** Bytes copied between host and device by a session's runs (host-fed inputs up, host-read outputs down). */
+export interface TransferStats {
+  runs: number;
+  toDevice: number;
+  toHost: number;
+}
+
+/** Results of a run with resident outputs: the host tensors, and the ones left on the device. */
+export interface ResidentResults {
+  host: Tensors;
+  device: Record<string, DeviceTensor>;
 }
 
 /**
@@ -76,7 +97,26 @@ export function defaultVerbose(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.VIZWIZ_VERBOSE === '1';
 }
 
+/** Identity sessions that bring a resident tensor to the host, one per device, dtype and rank (tiny; kept). */
+const copySessions = new Map<string, Promise<ort.InferenceSession>>();
+
+function copySession(device: Device, dtype: DType, rank: number): Promise<ort.InferenceSession> {
+  const key = `${device}:${dtype}:${rank}`;
+  let s = copySessions.get(key);
+  if (!s) {
+    const g = new Graph(`download_${dtype}_${rank}`);
+    const shape = Array.from({ length: rank }, (_, i) => `d${i}`);
+    g.output('out', g.op('Identity', [g.input('in', dtype, shape)], { dtype, shape }));
+    s = ort.InferenceSession.create(g.encode(), { ...ortSessionOptions({ device }), preferredOutputLocation: 'cpu' });
+    s.catch(() => copySessions.delete(key));
+    copySessions.set(key, s);
+  }
+  return s;
+}
+
 export class GraphSession {
+  private readonly stats: TransferStats = { runs: 0, toDevice: 0, toHost: 0 };
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly device: Device,
@@ -95,6 +135,8 @@ export class GraphSession {
         initializers.clear();
         releaseFreedBuffers();
       }
+      const resident = device === 'webgpu' ? (o.residentOutputs ?? []) : [];
+      if (resident.length) options.preferredOutputLocation = Object.fromEntries(resident.map((n) => [n, 'gpu-buffer' as const]));
       const session = await (bound.kind === 'bytes' ? ort.InferenceSession.create(bound.bytes, options) : ort.InferenceSession.create(bound.path, options));
       return new GraphSession(session, device);
     } catch (e) {
@@ -116,15 +158,71 @@ export class GraphSession {
 
   /**
    * Runs the graph. `fetches`: output names (default all), or names mapped to pre-allocated tensors that onnxruntime
-   * writes into (null = allocate).
+   * writes into (null = allocate). Feeds may be DeviceTensors of this device. Every fetched output must come to the host
+   * (use `runResident` for a session with resident outputs).
    */
-  async run(feeds: Readonly<Tensors>, fetches?: readonly string[] | Readonly<Record<string, Tensor | null>>): Promise<Tensors> {
+  async run(feeds: Readonly<Feeds>, fetches?: readonly string[] | Readonly<Record<string, Tensor | null>>): Promise<Tensors> {
     const ortFeeds = toOrtFeeds(feeds);
-    if (fetches === undefined) return fromOrtResults(await this.session.run(ortFeeds));
-    if (Array.isArray(fetches)) return fromOrtResults(await this.session.run(ortFeeds, [...(fetches as readonly string[])]));
-    const ortFetches: Record<string, ort.Tensor | null> = {};
-    for (const [name, t] of Object.entries(fetches as Readonly<Record<string, Tensor | null>>)) ortFetches[name] = t ? toOrt(t) : null;
-    return fromOrtResults(await this.session.run(ortFeeds, ortFetches));
+    let results: ort.InferenceSession.ReturnType;
+    if (fetches === undefined) results = await this.session.run(ortFeeds);
+    else if (Array.isArray(fetches)) results = await this.session.run(ortFeeds, [...(fetches as readonly string[])]);
+    else {
+      const ortFetches: Record<string, ort.Tensor | null> = {};
+      for (const [name, t] of Object.entries(fetches as Readonly<Record<string, Tensor | null>>)) ortFetches[name] = t ? toOrt(t) : null;
+      results = await this.session.run(ortFeeds, ortFetches);
+    }
+    const { host, device } = this.split(feeds, results);
+    const left = Object.keys(device);
+    if (left.length) {
+      for (const t of Object.values(device)) t.dispose();
+      throw new Error(`GraphSession.run: outputs ${left.join(', ')} are device-resident; use runResident`);
+    }
+    return host;
+  }
+
+  /** Runs the graph (`fetches`: output names, default all); outputs in `residentOutputs` stay on the device (WebGPU). */
+  async runResident(feeds: Readonly<Feeds>, fetches?: readonly string[]): Promise<ResidentResults> {
+    const ortFeeds = toOrtFeeds(feeds);
+    const results = fetches === undefined ? await this.session.run(ortFeeds) : await this.session.run(ortFeeds, [...fetches]);
+    return this.split(feeds, results);
+  }
+
+  private split(feeds: Readonly<Feeds>, results: ort.InferenceSession.ReturnType): ResidentResults {
+    const hostResults: Record<string, ort.Tensor> = {};
+    const device: Record<string, DeviceTensor> = {};
+    for (const [name, t] of Object.entries(results)) {
+      if (isResident(t)) device[name] = fromOrtResident(t);
+      else hostResults[name] = t;
+    }
+    const host = fromOrtResults(hostResults);
+    this.stats.runs++;
+    if (this.device !== 'cpu') {
+      for (const t of Object.values(feeds)) if (!(t instanceof DeviceTensor)) this.stats.toDevice += tensorBytes(t.dtype, t.size);
+      for (const t of Object.values(host)) this.stats.toHost += tensorBytes(t.dtype, t.size);
+    }
+    return { host, device };
+  }
+
+  /**
+   * A resident tensor's values on the host, through a small Identity session on this device (cached per dtype and
+   * rank); the tensor stays resident (dispose it when done). Counted as a copy to the host.
+   */
+  async download(t: DeviceTensor): Promise<Tensor> {
+    const s = await copySession(this.device, t.dtype, t.dims.length);
+    const out = fromOrtResults(await s.run({ in: toOrt(t) }));
+    const host = out.out as Tensor;
+    this.stats.toHost += tensorBytes(host.dtype, host.size);
+    return host;
+  }
+
+  /**
+   * Bytes copied between host and device since creation or the last reset: host tensors fed (weights fed as inputs
+   * included) and outputs read on the host, on a GPU device; zero on the CPU, where nothing is copied.
+   */
+  transfers(o: { reset?: boolean } = {}): TransferStats {
+    const out = { ...this.stats };
+    if (o.reset) Object.assign(this.stats, { runs: 0, toDevice: 0, toHost: 0 });
+    return out;
   }
 
   async dispose(): Promise<void> {

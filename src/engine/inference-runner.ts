@@ -3,10 +3,11 @@
  * CPU, initializers on a GPU): each run takes only the batch, checked against the graph's input shapes.
  */
 
+import type { Device } from './device.js';
 import { bindBatchDims } from './batch-dims.js';
-import { GraphSession, type SessionOptions } from './graph-session.js';
+import { GraphSession, type ResidentResults, type SessionOptions, type TransferStats } from './graph-session.js';
 import type { InferenceGraph } from './inference.js';
-import type { Tensors } from './tensor.js';
+import type { DeviceTensor, Feeds, Tensor, Tensors } from './tensor.js';
 import { placementFor, placeWeights, type WeightArray } from './weights.js';
 
 export class InferenceRunner {
@@ -44,6 +45,29 @@ export class InferenceRunner {
   async run(batch: Readonly<Tensors>, outputs?: readonly string[]): Promise<Tensors> {
     bindBatchDims(this.graph.inputs, batch);
     return this.session.run({ ...batch, ...this.weightFeeds }, outputs ?? this.graph.outputs);
+  }
+
+  /**
+   * Runs the batch (which may hold DeviceTensors of this device); the outputs named in the session's `residentOutputs`
+   * stay on the device (WebGPU), the others come to the host.
+   */
+  async runResident(batch: Readonly<Feeds>, outputs?: readonly string[]): Promise<ResidentResults> {
+    bindBatchDims(this.graph.inputs, batch);
+    return this.session.runResident({ ...batch, ...this.weightFeeds }, outputs ?? this.graph.outputs);
+  }
+
+  /** A resident output's values on the host (GraphSession.download). */
+  download(t: DeviceTensor): Promise<Tensor> {
+    return this.session.download(t);
+  }
+
+  /** Bytes copied between host and device by this runner's runs (GraphSession.transfers). */
+  transfers(o: { reset?: boolean } = {}): TransferStats {
+    return this.session.transfers(o);
+  }
+
+  get device(): Device {
+    return this.session.device;
   }
 
   async dispose(): Promise<void> {

@@ -4,6 +4,7 @@
  * same buffer - never a copy. Shapes are checked against the data length at construction.
  */
 
+import { VizWizError } from '../errors.js';
 import type { DType } from './dtype.js';
 
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Int8Array | Uint8Array | Uint16Array;
@@ -67,3 +68,61 @@ export class Tensor {
 
 /** Named tensors: the feeds and results of a run. */
 export type Tensors = Record<string, Tensor>;
+
+/** Bytes of a tensor's element data (what a copy between host and device moves). */
+export function tensorBytes(dtype: DType, size: number): number {
+  return size * BYTES_PER[dtype];
+}
+
+const BYTES_PER: Readonly<Record<DType, number>> = { float32: 4, float64: 8, float16: 2, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1 };
+
+/**
+ * A tensor that stays in a GPU provider's memory (a session output with a device location, graph-session.ts): it can
+ * be fed to further runs on the same device without a copy, but it has no host data. Reading it on the host is a
+ * VizWizError (onnxruntime would end the process); `GraphSession.download` brings it to the host, `dispose` frees it.
+ * Opaque outside src/engine: the handle is onnxruntime's tensor.
+ */
+export class DeviceTensor {
+  readonly dims: readonly number[];
+  private freed = false;
+
+  constructor(
+    readonly dtype: DType,
+    dims: readonly number[],
+    /** Internal to src/engine (ort-bridge.ts): onnxruntime's tensor. */
+    readonly handle: unknown,
+    private readonly free: () => void,
+  ) {
+    this.dims = [...dims];
+    // No host data: a mistaken read (`(t as Tensor).data`, `.floats()`) is a clear error, never onnxruntime's crash.
+    for (const key of ['data', 'floats']) {
+      Object.defineProperty(this, key, {
+        get: (): never => {
+          throw new VizWizError(
+            'INVALID_ARGUMENT',
+            `a device-resident ${this.dtype} tensor [${this.dims.join(', ')}] has no host data: download it first (GraphSession.download / the owner's host copy)`,
+          );
+        },
+      });
+    }
+  }
+
+  get size(): number {
+    return this.dims.reduce((a, b) => a * b, 1);
+  }
+
+  get disposed(): boolean {
+    return this.freed;
+  }
+
+  /** Frees the device memory (once; later calls do nothing). Feeding or downloading it afterwards is an error. */
+  dispose(): void {
+    if (this.freed) return;
+    this.freed = true;
+    this.free();
+  }
+}
+
+/** A tensor a run can be fed: on the host, or resident on the session's device. */
+export type FeedTensor = Tensor | DeviceTensor;
+export type Feeds = Record<string, FeedTensor>;

@@ -53,8 +53,14 @@ export async function answerQuestions(
     const images = await pixels.many(qs.map((q) => q.image));
     const batch = proc.encode(qs.map((q, k) => ({ image: images[k] as Float32Array, question: q.question })));
     const start = await gen.prefill(batch);
-    const res = await gen.generateFrom(start, { maxNewTokens: o.maxNewTokens, eosTokenIds: [text.eosTokenId], padTokenId: text.padTokenId });
-    const logP = o.answerability ? await continuationLogProb(gen.decoder, start, unanswerable) : null;
+    let res: Awaited<ReturnType<typeof gen.generateFrom>>;
+    let logP: Float64Array | null;
+    try {
+      res = await gen.generateFrom(start, { maxNewTokens: o.maxNewTokens, eosTokenIds: [text.eosTokenId], padTokenId: text.padTokenId });
+      logP = o.answerability ? await continuationLogProb(gen.decoder, start, unanswerable) : null;
+    } finally {
+      gen.decoder.release(start.cache); // resident on WebGPU
+    }
     qs.forEach((_, r) => {
       const raw = proc.decodeAnswer(Array.from(res.tokens.subarray(r * res.steps, (r + 1) * res.steps), Number));
       const a: GeneratedAnswer = { answer: normalizeAnswer(raw), raw };

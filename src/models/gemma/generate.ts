@@ -19,6 +19,11 @@ export interface GreedyOptions {
   padTokenId: number; // 0
   /** Keep each step's logits (B, V) in `stepLogits`. */
   keepStepLogits?: boolean;
+  /**
+   * Return the last cache in `cache` (on WebGPU resident: the caller then frees it with GemmaKvDecoder.release);
+   * without it, every cache decoding made is freed (the start's is never touched).
+   */
+  keepCache?: boolean;
 }
 
 /** Where decoding starts: after a prefill, or any cache computed elsewhere. */
@@ -36,7 +41,11 @@ export interface GreedyResult {
   tokens: BigInt64Array;
   steps: number;
   stepLogits: Float32Array[]; // per step (B, V), when kept
-  cache: KvCache;
+  /**
+   * The last cache, with `keepCache` (on WebGPU resident: GemmaKvDecoder.hostCache reads it, release frees it; it is
+   * the start's cache when no step ran).
+   */
+  cache?: KvCache;
 }
 
 /** Index of the largest entry of row `r` (the first one on ties, as torch.argmax). */
@@ -79,11 +88,14 @@ export async function greedyDecode(dec: GemmaKvDecoder, start: DecodeStart, o: G
       positions: start.nextPosition.map((p) => p + k),
       bias: stepBias(valid, b, cache.length + 1),
     });
+    if (cache !== start.cache) dec.release(cache); // an intermediate cache (the start's may serve other continuations)
     ({ cache, logits } = res);
   }
   const tokens = new BigInt64Array(b * steps);
   rows.forEach((row, r) => row.forEach((t, i) => (tokens[r * steps + i] = BigInt(t))));
-  return { tokens, steps, stepLogits, cache };
+  if (o.keepCache) return { tokens, steps, stepLogits, cache };
+  if (cache !== start.cache) dec.release(cache);
+  return { tokens, steps, stepLogits };
 }
 
 /** keyValid (B, S) -> (B, S + 1) with the new column set. */
@@ -121,5 +133,10 @@ export async function generateGreedy(dec: GemmaKvDecoder, p: Prompt, o: Generate
   if (real.some((n) => n === 0)) throw new VizWizError('INVALID_ARGUMENT', 'generateGreedy: a prompt row has no real tokens');
   const bias = (o.promptAttention ?? 'causal') === 'causal' ? causalBias(keyValid, b, t) : bidirectionalBias(keyValid, b, t);
   const pre = await dec.prefill({ batch: b, length: t, inputIds: p.inputIds, positionIds: paddedPositions(keyValid, b, t, offset), bias, lastIndex });
-  return greedyDecode(dec, { cache: pre.cache, logits: pre.logits, keyValid, nextPosition: real.map((n) => n + offset) }, o);
+  const res = await greedyDecode(dec, { cache: pre.cache, logits: pre.logits, keyValid, nextPosition: real.map((n) => n + offset) }, o).catch((e: unknown) => {
+    dec.release(pre.cache);
+    throw e;
+  });
+  if (res.cache !== pre.cache) dec.release(pre.cache); // the prefill's cache is this call's own
+  return res;
 }

@@ -3,6 +3,9 @@
  * step a run over one new token per row, in one session - and carries the cache between steps as tensors (per layer
  * (B, KV, S, hd), keys after RoPE), fed back without copying. With token embeddings as input, the step's tokens are
  * looked up on the host (`embedTokens`).
+ * On WebGPU the caches stay in the device's memory between steps (DeviceTensors: fed back without a copy; only the
+ * step's tokens, positions and bias go up and its logits come down); `hostCache` brings a cache to the host and
+ * `release` frees one that is no longer needed. On the CPU they are host tensors, as before.
  */
 
 import type { SessionOptions } from '../../engine/graph-session.js';
@@ -11,7 +14,8 @@ import { InferenceRunner } from '../../engine/inference-runner.js';
 import { selectionFor, type QuantizedSelection } from '../../engine/quantized-weights.js';
 import type { WeightArray } from '../../engine/weights.js';
 import type { ModelAdapters } from '../transformer/weights.js';
-import { Tensor } from '../../engine/tensor.js';
+import { DeviceTensor, Tensor, type FeedTensor } from '../../engine/tensor.js';
+import type { TransferStats } from '../../engine/graph-session.js';
 import { VizWizError } from '../../errors.js';
 import { gemmaCachedModel, LAST_ROW } from './cache-graphs.js';
 import type { GemmaConfig } from './config.js';
@@ -27,13 +31,20 @@ import {
   type TokenInput,
 } from './inputs.js';
 
-export interface KvCache {
+/**
+ * Per-layer keys and values: host tensors, or (on WebGPU) DeviceTensors that have no host data - read the values
+ * through `GemmaKvDecoder.hostCache`.
+ */
+export interface KvCache<T extends FeedTensor = FeedTensor> {
   readonly batch: number;
   /** Cached positions S. */
   readonly length: number;
-  readonly keys: readonly Tensor[]; // per layer (B, KV, S, hd)
-  readonly values: readonly Tensor[]; // per layer (B, KV, S, hd)
+  readonly keys: readonly T[]; // per layer (B, KV, S, hd)
+  readonly values: readonly T[]; // per layer (B, KV, S, hd)
 }
+
+/** A cache whose values are on the host. */
+export type HostKvCache = KvCache<Tensor>;
 
 export interface PrefillRequest {
   batch: number;
@@ -70,10 +81,15 @@ export interface KvDecoderOptions {
   adapters?: ModelAdapters;
   /** The weights bound into the session leave `weights` (a Map) before it loads them (InferenceRunner's `consume`). */
   consume?: boolean;
+  /**
+   * Keep the caches in the device's memory between steps (default true; WebGPU only - on the CPU there is nothing to
+   * copy). false brings every step's cache to the host and sends it back (the former behaviour, for measurements).
+   */
+  residentCache?: boolean;
 }
 
 /** A cache from per-layer arrays (B, KV, S, hd), e.g. one computed elsewhere. */
-export function kvCacheFrom(c: GemmaConfig, batch: number, length: number, keys: readonly Float32Array[], values: readonly Float32Array[]): KvCache {
+export function kvCacheFrom(c: GemmaConfig, batch: number, length: number, keys: readonly Float32Array[], values: readonly Float32Array[]): HostKvCache {
   const dims = [batch, c.kvHeads, length, c.headDim];
   const n = batch * c.kvHeads * length * c.headDim;
   const wrap = (a: Float32Array): Tensor => {
@@ -98,8 +114,10 @@ export class GemmaKvDecoder {
     if (input === 'embeds' && !o.embedTokens)
       throw new VizWizError('INVALID_ARGUMENT', "GemmaKvDecoder: input 'embeds' needs embedTokens for the decode steps");
     const model = gemmaCachedModel(c, { prefix: o.prefix, input, adapters: o.adapters });
+    const resident = Array.from({ length: c.layers }, (_, i) => [presentKeyName(i), presentValueName(i)]).flat();
     const runner = await InferenceRunner.create(buildInference(model, { quantized: selectionFor(model, o.quantized) }), weights, {
       ...o.session,
+      residentOutputs: (o.residentCache ?? true) ? resident : [],
       consume: o.consume ?? false,
     });
     return new GemmaKvDecoder(c, input, runner, o.embedTokens);
@@ -112,10 +130,10 @@ export class GemmaKvDecoder {
     return { batch, length: 0, keys: layers, values: layers.map(empty) };
   }
 
-  private cacheOf(out: Record<string, Tensor>, batch: number, length: number): KvCache {
+  private cacheOf(out: { host: Record<string, Tensor>; device: Record<string, DeviceTensor> }, batch: number, length: number): KvCache {
     const layers = Array.from({ length: this.config.layers }, (_, i) => i);
-    const take = (name: string): Tensor => {
-      const t = out[name];
+    const take = (name: string): FeedTensor => {
+      const t = out.device[name] ?? out.host[name];
       if (!t) throw new Error(`graph output '${name}' is missing`);
       return t;
     };
@@ -125,7 +143,7 @@ export class GemmaKvDecoder {
   async prefill(r: PrefillRequest): Promise<DecodeResult> {
     const { batch: b, length: t } = r;
     if (r.lastIndex.length !== b) throw new VizWizError('INVALID_ARGUMENT', `prefill: lastIndex has ${r.lastIndex.length} entries for ${b} rows`);
-    const feeds: Record<string, Tensor> = {
+    const feeds: Record<string, FeedTensor> = {
       [POSITION_IDS]: Tensor.i64(r.positionIds, [b, t]),
       [ATTENTION_BIAS]: Tensor.f32(r.bias, [b, t, t]),
       [LAST_ROW]: Tensor.i64(
@@ -141,8 +159,8 @@ export class GemmaKvDecoder {
       if (!r.inputsEmbeds) throw new VizWizError('INVALID_ARGUMENT', 'prefill: this decoder takes inputsEmbeds');
       feeds[INPUTS_EMBEDS] = Tensor.f32(r.inputsEmbeds, [b, t, this.config.hidden]);
     }
-    const out = await this.runner.run(feeds);
-    return { logits: out.logits!.floats(), cache: this.cacheOf(out, b, t) };
+    const out = await this.runner.runResident(feeds);
+    return { logits: out.host.logits!.floats(), cache: this.cacheOf(out, b, t) };
   }
 
   /** One token per row on top of `cache`; returns its logits and the cache grown by one position. */
@@ -151,7 +169,7 @@ export class GemmaKvDecoder {
     const s = cache.length + 1;
     if (r.tokens.length !== b || r.positions.length !== b) throw new VizWizError('INVALID_ARGUMENT', `step: expected ${b} tokens and positions`);
     if (r.bias.length !== b * s) throw new VizWizError('INVALID_ARGUMENT', `step: bias has ${r.bias.length} values, expected ${b} x ${s}`);
-    const feeds: Record<string, Tensor> = {
+    const feeds: Record<string, FeedTensor> = {
       [POSITION_IDS]: Tensor.i64(
         BigInt64Array.from({ length: b }, (_, i) => BigInt(r.positions[i] as number)),
         [b, 1],
@@ -169,12 +187,36 @@ export class GemmaKvDecoder {
         BigInt64Array.from({ length: b }, (_, i) => BigInt(r.tokens[i] as number)),
         [b, 1],
       );
-    const out = await this.runner.run(feeds);
-    return { logits: out.logits!.floats(), cache: this.cacheOf(out, b, s) };
+    const out = await this.runner.runResident(feeds);
+    return { logits: out.host.logits!.floats(), cache: this.cacheOf(out, b, s) };
   }
 
-  private cacheFeeds(cache: KvCache): Record<string, Tensor> {
-    const feeds: Record<string, Tensor> = {};
+  /** `cache` with its values on the host (downloaded from the device where resident; the same cache on the CPU). */
+  async hostCache(cache: KvCache): Promise<HostKvCache> {
+    const host = async (t: FeedTensor): Promise<Tensor> => (t instanceof DeviceTensor ? this.runner.download(t) : t);
+    return {
+      batch: cache.batch,
+      length: cache.length,
+      keys: await Promise.all(cache.keys.map(host)),
+      values: await Promise.all(cache.values.map(host)),
+    };
+  }
+
+  /** Frees a cache's device memory (nothing to do on the host); it cannot be fed or downloaded afterwards. */
+  release(cache: KvCache): void {
+    for (const t of [...cache.keys, ...cache.values]) if (t instanceof DeviceTensor) t.dispose();
+  }
+
+  /**
+   * Bytes copied between host and device by this decoder's runs since creation or the last reset (zero on the CPU):
+   * with the cache resident, a decode step moves its tokens, positions, bias and logits only.
+   */
+  transfers(o: { reset?: boolean } = {}): TransferStats {
+    return this.runner.transfers(o);
+  }
+
+  private cacheFeeds(cache: KvCache): Record<string, FeedTensor> {
+    const feeds: Record<string, FeedTensor> = {};
     cache.keys.forEach((k, i) => (feeds[pastKeyName(i)] = k));
     cache.values.forEach((v, i) => (feeds[pastValueName(i)] = v));
     return feeds;

@@ -141,10 +141,19 @@ export class PaliGemmaGenerator {
   }
 
   async generate(r: GenerateRequest, o: GreedyOptions): Promise<PaliGemmaGeneration> {
-    return this.generateFrom(await this.prefill(r), o);
+    const start = await this.prefill(r);
+    const res = await this.generateFrom(start, o).catch((e: unknown) => {
+      this.decoder.release(start.cache);
+      throw e;
+    });
+    if (res.cache !== start.cache) this.decoder.release(start.cache); // this call's own, unless it is the kept result
+    return res;
   }
 
-  /** Greedy decoding from a prefill (prefill() leaves its start untouched, so one start can serve several uses). */
+  /**
+   * Greedy decoding from a prefill (it leaves its start untouched, so one start can serve several uses; on WebGPU the
+   * start's cache is resident: free it with `decoder.release(start.cache)` when done).
+   */
   async generateFrom(start: DecodeStart, o: GreedyOptions): Promise<PaliGemmaGeneration> {
     const res = await greedyDecode(this.decoder, start, o);
     return { ...res, prefillLogits: start.logits };

@@ -40,11 +40,14 @@ export async function continuationLogProb(dec: GemmaKvDecoder, start: DecodeStar
       grown[r * (s + 1) + s] = 1;
     }
     valid = grown;
-    ({ cache, logits } = await dec.step(cache, {
+    const res = await dec.step(cache, {
       tokens: new Array<number>(b).fill(tok),
       positions: start.nextPosition.map((p) => p + k),
       bias: stepBias(valid, b, s + 1),
-    }));
+    });
+    if (cache !== start.cache) dec.release(cache); // the start's cache may serve other continuations
+    ({ cache, logits } = res);
   }
+  if (cache !== start.cache) dec.release(cache);
   return out;
 }

@@ -64,7 +64,7 @@ test('cached greedy decode steps reproduce transformers generate() from its pref
     const res = await greedyDecode(
       dec,
       { cache, logits: sliceTime(stepLogits, b, n, v, 0, 1), keyValid: new Uint8Array(b * p).fill(1), nextPosition: new Array(b).fill(p + 1) },
-      { maxNewTokens: n, eosTokenIds: [config.eosTokenId], padTokenId: config.padTokenId, keepStepLogits: true },
+      { maxNewTokens: n, eosTokenIds: [config.eosTokenId], padTokenId: config.padTokenId, keepStepLogits: true, keepCache: true },
     );
     for (let k = 1; k < n; k++) {
       const golden = sliceTime(stepLogits, b, n, v, k, k + 1);
@@ -74,11 +74,13 @@ test('cached greedy decode steps reproduce transformers generate() from its pref
     let worst = 0;
     for (let k = 1; k < n; k++)
       worst = Math.max(worst, assertClose(`${name} step ${k}`, res.stepLogits[k] as Float32Array, sliceTime(stepLogits, b, n, v, k, k + 1)));
+    const host = await dec.hostCache(res.cache!); // resident on WebGPU
+    dec.release(res.cache!);
     for (const l of layers) {
       const key = tensor(outputs, `${name}.past_key.${l}`);
-      assert.equal(res.cache.length, key.shape[2], `${name} cache length`);
-      assertClose(`${name} key cache ${l}`, res.cache.keys[l]?.data as Float32Array, key.data as Float32Array);
-      assertClose(`${name} value cache ${l}`, res.cache.values[l]?.data as Float32Array, tensor(outputs, `${name}.past_value.${l}`).data as Float32Array);
+      assert.equal(host.length, key.shape[2], `${name} cache length`);
+      assertClose(`${name} key cache ${l}`, host.keys[l]?.data as Float32Array, key.data as Float32Array);
+      assertClose(`${name} value cache ${l}`, host.values[l]?.data as Float32Array, tensor(outputs, `${name}.past_value.${l}`).data as Float32Array);
     }
     console.log(`paligemma_generate ${name}: steps 1..${n - 1} max abs logit diff ${worst}`);
   }

@@ -41,6 +41,7 @@ test('image prefill + cached greedy decoding reproduce generate(): ids, step log
       eosTokenIds: [m.config.text.eosTokenId],
       padTokenId: m.config.text.padTokenId,
       keepStepLogits: true,
+      keepCache: true,
     });
     const steps = tensor(outputs, `${name}.step_logits`).data as Float32Array; // (B, n, V)
     for (let k = 0; k < n; k++) {
@@ -51,13 +52,15 @@ test('image prefill + cached greedy decoding reproduce generate(): ids, step log
     const diffs: number[] = [];
     for (let k = 0; k < n; k++) diffs.push(assertClose(`${name} step ${k}`, res.stepLogits[k] as Float32Array, sliceTime(steps, b, n, v, k, k + 1)));
     let cacheDiff = 0;
+    const cache = await gen.decoder.hostCache(res.cache!); // resident on WebGPU
+    gen.decoder.release(res.cache!);
     for (let l = 0; l < m.config.text.layers; l++) {
       const key = tensor(outputs, `${name}.past_key.${l}`);
-      assert.equal(res.cache.length, key.shape[2], `${name} cache length`);
-      cacheDiff = Math.max(cacheDiff, assertClose(`${name} key cache ${l}`, res.cache.keys[l]?.data as Float32Array, key.data as Float32Array));
+      assert.equal(cache.length, key.shape[2], `${name} cache length`);
+      cacheDiff = Math.max(cacheDiff, assertClose(`${name} key cache ${l}`, cache.keys[l]?.data as Float32Array, key.data as Float32Array));
       cacheDiff = Math.max(
         cacheDiff,
-        assertClose(`${name} value cache ${l}`, res.cache.values[l]?.data as Float32Array, tensor(outputs, `${name}.past_value.${l}`).data as Float32Array),
+        assertClose(`${name} value cache ${l}`, cache.values[l]?.data as Float32Array, tensor(outputs, `${name}.past_value.${l}`).data as Float32Array),
       );
     }
     console.log(`paligemma_generate ${name}: step logits max abs diff ${diffs.map((d) => d.toExponential(2)).join(' ')}; cache ${cacheDiff.toExponential(2)}`);

@@ -1,0 +1,126 @@
+/**
+ * The KV cache between decode steps, and what each step copies between host and device. On WebGPU the caches stay in
+ * the device's memory (resident): a decode step sends up only its token, position, bias and row index, and brings down
+ * only its logits; with `residentCache: false` (the former behaviour) every step also downloads the whole cache and
+ * uploads it again. Both give the same logits and caches (read through `hostCache`, the explicit download), one
+ * prefill start serves several continuations (greedy decoding twice, then teacher-forced scoring), and a released
+ * cache cannot be fed. On the CPU nothing is copied, and the same paths run over host tensors.
+ */
+
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { GemmaConfig } from '../../../src/models/gemma/config.js';
+import { greedyDecode, type DecodeStart } from '../../../src/models/gemma/generate.js';
+import { GemmaKvDecoder, type KvCache } from '../../../src/models/gemma/kv-decoder.js';
+import { arangePositions, causalBias, stepBias } from '../../../src/models/gemma/masks.js';
+import { gemmaParamSpecs } from '../../../src/models/gemma/names.js';
+import { continuationLogProb } from '../../../src/models/paligemma/score.js';
+import { initParams } from '../../../src/engine/init.js';
+import { VizWizError } from '../../../src/errors.js';
+import { TEST_DEVICE, onTestDevice } from '../../helpers/device.js';
+import { TOL } from '../../helpers/tolerance.js';
+import { assertClose, readConfig } from './helpers.js';
+
+let config: GemmaConfig;
+let resident: GemmaKvDecoder;
+let copied: GemmaKvDecoder;
+const B = 2;
+const T = 5;
+const STEPS = 3;
+
+before(async () => {
+  config = await readConfig('gemma');
+  const weights = initParams(gemmaParamSpecs({ ...config, initializerRange: 0.5 }), 11);
+  resident = await GemmaKvDecoder.create(config, weights, { session: onTestDevice() });
+  copied = await GemmaKvDecoder.create(config, weights, { session: onTestDevice(), residentCache: false });
+});
+
+async function start(dec: GemmaKvDecoder): Promise<DecodeStart> {
+  const valid = new Uint8Array(B * T).fill(1);
+  const ids = BigInt64Array.from({ length: B * T }, (_, i) => BigInt(3 + ((i * 7) % (config.vocab - 3))));
+  const pre = await dec.prefill({
+    batch: B,
+    length: T,
+    inputIds: ids,
+    positionIds: arangePositions(B, T),
+    bias: causalBias(valid, B, T),
+    lastIndex: [T - 1, T - 1],
+  });
+  return { cache: pre.cache, logits: pre.logits, keyValid: valid, nextPosition: [T, T] };
+}
+
+/** STEPS decode steps from `s` (feeding fixed tokens): per-step bytes up and down, logits, the last cache. */
+async function steps(dec: GemmaKvDecoder, s: DecodeStart): Promise<{ up: number[]; down: number[]; logits: Float32Array[]; cache: KvCache }> {
+  let cache = s.cache;
+  const up: number[] = [];
+  const down: number[] = [];
+  const logits: Float32Array[] = [];
+  dec.transfers({ reset: true });
+  for (let k = 0; k < STEPS; k++) {
+    const keys = cache.length + 1;
+    const res = await dec.step(cache, { tokens: [5 + k, 9 + k], positions: [T + k, T + k], bias: stepBias(new Uint8Array(B * keys).fill(1), B, keys) });
+    if (cache !== s.cache) dec.release(cache);
+    cache = res.cache;
+    logits.push(res.logits);
+    const t = dec.transfers({ reset: true });
+    up.push(t.toDevice);
+    down.push(t.toHost);
+  }
+  return { up, down, logits, cache };
+}
+
+test('a decode step copies only its inputs and logits when the cache is resident; both ways compute the same', async () => {
+  const [a, b] = [await start(resident), await start(copied)];
+  const r = await steps(resident, a);
+  const c = await steps(copied, b);
+  for (let k = 0; k < STEPS; k++) assertClose(`step ${k} logits`, r.logits[k] as Float32Array, c.logits[k] as Float32Array, TOL.unit);
+  const [rh, ch] = [await resident.hostCache(r.cache), await copied.hostCache(c.cache)];
+  assert.equal(rh.length, T + STEPS);
+  for (let l = 0; l < config.layers; l++) assertClose(`key cache ${l}`, rh.keys[l]!.floats(), ch.keys[l]!.floats(), TOL.unit);
+  for (const [d, x] of [
+    [resident, a],
+    [copied, b],
+  ] as const) {
+    d.release(x.cache);
+  }
+  resident.release(r.cache);
+
+  const perRow = (s: number): number => 8 + 8 + 4 * s + 8; // token id, position, bias over S keys, last_row
+  const cacheBytes = (s: number): number => 2 * config.layers * B * config.kvHeads * s * config.headDim * 4;
+  const logitBytes = B * config.vocab * 4;
+  if (TEST_DEVICE === 'cpu') {
+    assert.deepEqual([...r.up, ...r.down, ...c.up, ...c.down], new Array(4 * STEPS).fill(0), 'nothing is copied on the CPU');
+    return;
+  }
+  for (let k = 0; k < STEPS; k++) {
+    const p = T + k; // cached positions fed to step k
+    assert.equal(r.up[k], B * perRow(p + 1), `resident step ${k}: bytes up`);
+    assert.equal(r.down[k], logitBytes, `resident step ${k}: bytes down`);
+    assert.equal(c.up[k], B * perRow(p + 1) + cacheBytes(p), `host-cache step ${k}: bytes up`);
+    assert.equal(c.down[k], logitBytes + cacheBytes(p + 1), `host-cache step ${k}: bytes down`);
+  }
+  const last = STEPS - 1;
+  console.log(
+    `KV decode step on ${TEST_DEVICE} (B=${B}, P=${T + last}): cache on the host ${c.up[last]! + c.down[last]!} bytes copied, resident ${r.up[last]! + r.down[last]!}`,
+  );
+});
+
+test('one prefill start serves several continuations; a released cache cannot be fed', async () => {
+  const s = await start(resident);
+  const o = { maxNewTokens: 4, eosTokenIds: [], padTokenId: 0, keepStepLogits: true };
+  const first = await greedyDecode(resident, s, o);
+  const again = await greedyDecode(resident, s, o);
+  assert.deepEqual(Array.from(again.tokens), Array.from(first.tokens));
+  const lp = await continuationLogProb(resident, s, [3, 4, 5]);
+  const lp2 = await continuationLogProb(resident, s, [3, 4, 5]);
+  assert.deepEqual(Array.from(lp2), Array.from(lp));
+  assert.ok(Array.from(lp).every((x) => Number.isFinite(x) && x < 0));
+  const host = await resident.hostCache(s.cache);
+  assert.equal(host.keys[0]!.floats().length, B * config.kvHeads * T * config.headDim);
+  resident.release(s.cache);
+  if (TEST_DEVICE === 'webgpu')
+    await assert.rejects(
+      resident.step(s.cache, { tokens: [1, 1], positions: [T, T], bias: stepBias(new Uint8Array(B * (T + 1)).fill(1), B, T + 1) }),
+      (e: unknown) => e instanceof VizWizError && /disposed/.test(e.message),
+    );
+});
