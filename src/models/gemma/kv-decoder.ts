@@ -6,7 +6,7 @@
  */
 
 import type { SessionOptions } from '../../engine/graph-session.js';
-import { buildInference } from '../../engine/inference.js';
+import { buildInference, type ComputeDType } from '../../engine/inference.js';
 import { InferenceRunner } from '../../engine/inference-runner.js';
 import { selectionFor, type QuantizedSelection } from '../../engine/quantized-weights.js';
 import type { WeightArray } from '../../engine/weights.js';
@@ -70,6 +70,11 @@ export interface KvDecoderOptions {
   adapters?: ModelAdapters;
   /** The weights bound into the session leave `weights` (a Map) before it loads them (InferenceRunner's `consume`). */
   consume?: boolean;
+  /**
+   * Compute dtype (default float32; decision 011). The graph's inputs and outputs stay float32 - the cache too: its
+   * float16 values pass the boundary through exact Casts.
+   */
+  dtype?: ComputeDType;
 }
 
 /** A cache from per-layer arrays (B, KV, S, hd), e.g. one computed elsewhere. */
@@ -98,7 +103,7 @@ export class GemmaKvDecoder {
     if (input === 'embeds' && !o.embedTokens)
       throw new VizWizError('INVALID_ARGUMENT', "GemmaKvDecoder: input 'embeds' needs embedTokens for the decode steps");
     const model = gemmaCachedModel(c, { prefix: o.prefix, input, adapters: o.adapters });
-    const runner = await InferenceRunner.create(buildInference(model, { quantized: selectionFor(model, o.quantized) }), weights, {
+    const runner = await InferenceRunner.create(buildInference(model, { quantized: selectionFor(model, o.quantized), dtype: o.dtype }), weights, {
       ...o.session,
       consume: o.consume ?? false,
     });
