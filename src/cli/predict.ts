@@ -3,7 +3,8 @@
  *   --model head (default):  --checkpoint DIR --annotations A --features F --out preds.json     a trained head
  *   --model paligemma:       --base SOURCE [--adapter DIR] --annotations A --images I --out preds.json
  *     PaliGemma zero-shot (any checkpoint: local folder or hf:org/repo[@revision]) or with a LoRA adapter in PEFT
- *     format; answers normalised, answerable = 1 - P("unanswerable") (src/finetune/predict.ts).
+ *     format; answers normalised, answerable = 1 - P("unanswerable") (src/finetune/predict.ts). `--dtype f16`
+ *     computes in half precision (GPU devices only, not with --quantize; docs/decisions/011-half-precision.md).
  *   --endpoint URL --model NAME [--prompt paligemma|lmms-eval|raw] --annotations A --images I --out preds.json
  *     any OpenAI-compatible server (src/endpoint/): answers normalised alike, cached in <out>.responses.jsonl (rerun
  *     to resume), the run described in <out stem>.results.json.
@@ -33,7 +34,7 @@ import { parseShard, shardLabel, type ShardSpec } from '../shards/spec.js';
 import { readsTextFeatures } from '../train/head-registry.js';
 import { headFingerprint, predictHead, readHeadDescription } from '../train/predict.js';
 import { claimOutputFile } from './output.js';
-import { availableDevice, parseChoice, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
+import { availableDevice, computeDtype, DTYPE_OPTION, parseChoice, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
 import type { QuantSchemeName } from '../engine/block-quantize.js';
 
 interface PredictCliOptions {
@@ -61,6 +62,7 @@ interface PredictCliOptions {
   retries?: string;
   quantize?: QuantSchemeName;
   quantizeCache?: string;
+  dtype: string;
 }
 
 const MODELS = ['head', 'paligemma'] as const;
@@ -98,8 +100,14 @@ function refuse(o: PredictCliOptions, flags: readonly (keyof PredictCliOptions)[
 
 const ENDPOINT_ONLY = ['concurrency', 'apiKeyEnv', 'cache', 'timeout', 'retries'] as const;
 
+/** --dtype (default f32) applies to PaliGemma only. */
+function refuseDtype(o: PredictCliOptions, model: string): void {
+  if (o.dtype !== 'f32') throw new VizWizError('USAGE', `--dtype ${o.dtype} does not apply to ${model}`);
+}
+
 async function predictWithHead({ o, shard }: Job): Promise<Answered> {
   refuse(o, ['base', 'adapter', 'images', 'prompt', 'offline', 'quantize', 'quantizeCache', ...ENDPOINT_ONLY], 'head');
+  refuseDtype(o, '--model head');
   const checkpoint = needed(o.checkpoint, '--checkpoint', 'head');
   const featuresFile = needed(o.features, '--features', 'head');
   const description = await readHeadDescription(checkpoint);
@@ -137,6 +145,7 @@ async function predictWithPaligemma({ o, shard }: Job): Promise<Answered> {
   const batchSize = parseWhole(o.batchSize ?? '16', '--batch-size', 1);
   const maxNewTokens = parseWhole(o.maxNewTokens, '--max-new-tokens', 1);
   const device = parseDevice(o.device);
+  const dtype = computeDtype(o.dtype, device, o.quantize);
   const prompt = o.prompt !== undefined ? parseChoice(o.prompt, '--prompt', Object.keys(PROMPT_TEMPLATES)) : undefined;
   const questions = await loadQuestions(o.annotations);
   const resolved = await resolveModelSource(source, o.offline ? { offline: true } : {});
@@ -155,6 +164,7 @@ async function predictWithPaligemma({ o, shard }: Job): Promise<Answered> {
       ...(shard ? { shard } : {}),
       ...(o.quantize !== undefined ? { quantize: o.quantize, log: (line: string) => process.stderr.write(`predict: ${line}\n`) } : {}),
       ...(o.quantizeCache !== undefined ? { quantizedCacheDir: o.quantizeCache } : {}),
+      ...(dtype !== 'float32' ? { dtype } : {}),
     });
     return {
       questions,
@@ -167,6 +177,7 @@ async function predictWithPaligemma({ o, shard }: Job): Promise<Answered> {
           ...(prompt !== undefined ? { prompt } : {}),
           maxNewTokens,
           ...(o.quantize !== undefined ? { quantize: o.quantize } : {}),
+          ...(dtype !== 'float32' ? { dtype } : {}),
         }),
       }),
     };
@@ -184,6 +195,7 @@ function apiKeyFrom(variable: string | undefined): string | undefined {
 
 async function predictWithEndpoint({ o, shard }: Job): Promise<Answered> {
   refuse(o, ['checkpoint', 'features', 'base', 'adapter', 'offline', 'batchSize', 'threads', 'quantize', 'quantizeCache'], '--endpoint');
+  refuseDtype(o, '--endpoint');
   const endpoint = o.endpoint!;
   completionsUrl(endpoint); // a bad URL is a usage error before anything is read
   const imagesPath = needed(o.images, '--images', '--endpoint');
@@ -264,6 +276,7 @@ export function predictCommand(): Command {
     .option('--batch-size <n>', 'inference batch size (head: 256, paligemma: 16)')
     .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
     .option(...QUANTIZE_OPTION)
+    .option(...DTYPE_OPTION)
     .option('--quantize-cache <dir>', 'paligemma: folder of the quantized weights (default <base>/.vizwiz-quantized)')
     .option(...VERBOSE_OPTION)
     .option('--threads <n>', 'intra-op threads (default: one per core)')

@@ -1,6 +1,6 @@
 /**
  * `vizwiz serve [--run DIR | --model paligemma --base SOURCE [--adapter DIR]] [--quality DIR | --no-quality]
- * [--host H] [--port P] [--device cpu|cuda|webgpu] [--threads N] [limits...]`: the question-answering service with
+ * [--host H] [--port P] [--device cpu|cuda|webgpu] [--dtype f32|f16] [--threads N] [limits...]`: the question-answering service with
  * its accessible page and both APIs (src/serve). With no model flag it serves the best model of runs/compare.
  * SIGTERM or SIGINT stops it gracefully: requests in flight are answered first.
  */
@@ -10,7 +10,7 @@ import type { Device } from '../engine/device.js';
 import { DEFAULT_LIMITS, type ServeLimits } from '../serve/limits.js';
 import { chooseServeTarget, DEFAULT_COMPARE_DIR, loadServeModel } from '../serve/serve-target.js';
 import { startService } from '../serve/server.js';
-import { availableDevice, parseChoice, parseNumber, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
+import { availableDevice, computeDtype, DTYPE_OPTION, parseChoice, parseNumber, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
 import type { QuantSchemeName } from '../engine/block-quantize.js';
 
 interface ServeCliOptions {
@@ -19,6 +19,7 @@ interface ServeCliOptions {
   base?: string;
   adapter?: string;
   quantize?: QuantSchemeName;
+  dtype: string;
   quality?: string | false;
   host: string;
   port: string;
@@ -63,6 +64,7 @@ export function serveCommand(): Command {
     .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, 'cpu')
     .option(...VERBOSE_OPTION)
     .option(...QUANTIZE_OPTION)
+    .option(...DTYPE_OPTION)
     .option('--threads <n>', 'CPU threads (default: one per core)')
     .option('--offline', 'never use the network to find model weights')
     .option('--max-batch <n>', 'most requests answered in one model call (1 = no batching)', String(DEFAULT_LIMITS.maxBatch))
@@ -78,6 +80,7 @@ export function serveCommand(): Command {
       const log = (line: string) => process.stderr.write(`vizwiz serve: ${line}\n`);
       const limits = limitsOf(o);
       const device = o.device;
+      const dtype = computeDtype(o.dtype, device, o.quantize);
       const threads = o.threads !== undefined ? parseWhole(o.threads, '--threads', 1) : undefined;
       const port = parseWhole(o.port, '--port', 0, 65535);
       const target = await chooseServeTarget({
@@ -88,6 +91,8 @@ export function serveCommand(): Command {
       });
       if (o.quantize !== undefined && target.kind === 'head')
         throw new VizWizError('USAGE', '--quantize applies to PaliGemma (--model paligemma), not to a trained head');
+      if (dtype !== 'float32' && target.kind === 'head')
+        throw new VizWizError('USAGE', '--dtype f16 applies to PaliGemma (--model paligemma), not to a trained head');
       const service = await startService({
         host: o.host,
         port,
@@ -101,6 +106,7 @@ export function serveCommand(): Command {
             ...(o.offline ? { offline: true } : {}),
             ...(o.quality !== undefined ? { quality: o.quality } : {}),
             ...(o.quantize !== undefined ? { quantize: o.quantize, log } : {}),
+            ...(dtype !== 'float32' ? { dtype } : {}),
           }),
       });
       const stop = () => void service.shutdown();

@@ -17,6 +17,7 @@ import { basename, join } from 'node:path';
 import type { ImageSource } from '../data/image-source.js';
 import type { Prediction, VizWizQuestion } from '../data/types.js';
 import type { Device } from '../engine/device.js';
+import type { ComputeDType } from '../engine/inference.js';
 import { loadAdapter } from '../models/lora/peft-io.js';
 import { mergeAdapters } from '../models/lora/merge.js';
 import { paligemmaLinears } from '../models/lora/targets.js';
@@ -57,6 +58,8 @@ export interface PaligemmaPredictOptions {
   quantizedCacheDir?: string;
   /** One line per notable step (the quantized cache read or written). */
   log?: (line: string) => void;
+  /** Compute dtype of the generator (default float32; float16: GPU devices, not with `quantize`). */
+  dtype?: ComputeDType;
 }
 
 /** The prompt template id a prediction uses: the given one, else the adapter's, else answer-en-v1. */
@@ -71,6 +74,8 @@ export interface PaligemmaIdentity {
   prompt?: string;
   maxNewTokens: number;
   quantize?: QuantSchemeName;
+  /** Only when not float32, so float32 predictions keep their fingerprint. */
+  dtype?: ComputeDType;
 }
 
 /**
@@ -102,6 +107,7 @@ export async function paligemmaFingerprint(o: PaligemmaIdentity): Promise<string
     prompt: [template.id, template.template],
     maxNewTokens: o.maxNewTokens,
     ...(o.quantize ? { quantize: QUANT_SCHEMES[o.quantize] } : {}),
+    ...(o.dtype !== undefined && o.dtype !== 'float32' ? { dtype: o.dtype } : {}),
   });
 }
 
@@ -111,7 +117,7 @@ export async function predictPaligemma(o: PaligemmaPredictOptions): Promise<Pred
   const template = promptTemplate(await predictionPromptId(o.prompt, o.adapter));
   const proc = new PaliGemmaProcessor(base.tokenizer, config, { template });
   const session = { device: o.device ?? 'cpu', ...(o.threads ? { threads: o.threads } : {}) };
-  const generator = await PaliGemmaGenerator.create(config, prefixes, weights, { session, ...options });
+  const generator = await PaliGemmaGenerator.create(config, prefixes, weights, { session, ...options, ...(o.dtype ? { dtype: o.dtype } : {}) });
   try {
     const pixels = new PixelLoader(o.images, config.vision.imageSize, 0);
     const { items: questions } = selectShard(o.questions, o.shard);

@@ -12,6 +12,7 @@ import { answerQuestions } from '../finetune/answers.js';
 import type { BaseInput } from '../finetune/base.js';
 import { paligemmaGeneratorWeights } from '../finetune/generator-weights.js';
 import type { QuantSchemeName } from '../engine/block-quantize.js';
+import type { ComputeDType } from '../engine/inference.js';
 import { PixelLoader } from '../finetune/pixels.js';
 import { readAdapterMeta } from '../finetune/run-folder.js';
 import { PaliGemmaGenerator } from '../models/paligemma/generate.js';
@@ -40,6 +41,8 @@ export interface PaligemmaModelOptions {
   id?: string;
   /** Block-quantized Linear weights (int8, int4), cached beside the checkpoint; an adapter then applies on top. */
   quantize?: QuantSchemeName;
+  /** Compute dtype of the generator (default float32; float16: GPU devices, not with `quantize`). */
+  dtype?: ComputeDType;
   log?: (line: string) => void;
 }
 
@@ -93,7 +96,7 @@ export async function loadPaligemmaModel(o: PaligemmaModelOptions): Promise<Answ
   const template = promptId !== undefined ? promptTemplate(promptId) : ANSWER_EN_V1;
   const proc = new PaliGemmaProcessor(loaded.tokenizer, config, { template });
   const session = { device: o.device, ...(o.threads ? { threads: o.threads } : {}) };
-  const generator = await PaliGemmaGenerator.create(config, prefixes, weights, { session, ...options });
+  const generator = await PaliGemmaGenerator.create(config, prefixes, weights, { session, ...options, ...(o.dtype ? { dtype: o.dtype } : {}) });
   let quality: PhotoQuality | undefined;
   try {
     if (o.quality) quality = await PhotoQuality.load(o.quality, o);
@@ -104,7 +107,7 @@ export async function loadPaligemmaModel(o: PaligemmaModelOptions): Promise<Answ
   const size = config.vision.imageSize;
   return {
     id: o.id ?? (o.adapter !== undefined ? 'paligemma-lora' : 'paligemma'),
-    description: `PaliGemma ${loaded.source}${o.quantize ? ` (${o.quantize})` : ''}${o.adapter !== undefined ? ` with adapter ${o.adapter}` : ' zero-shot'}, prompt ${template.id}${quality ? `, quality head ${quality.dir}` : ', no quality head'}`,
+    description: `PaliGemma ${loaded.source}${o.quantize ? ` (${o.quantize})` : ''}${o.dtype === 'float16' ? ' (float16)' : ''}${o.adapter !== undefined ? ` with adapter ${o.adapter}` : ' zero-shot'}, prompt ${template.id}${quality ? `, quality head ${quality.dir}` : ', no quality head'}`,
     device: o.device,
     hasQuality: quality !== undefined,
     async prepare(photo: RgbImage): Promise<PreparedPhoto> {

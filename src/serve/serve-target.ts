@@ -10,6 +10,7 @@
  * inside a train run; without one, answers carry no quality flags (answerability advice still works).
  */
 import type { QuantSchemeName } from '../engine/block-quantize.js';
+import type { ComputeDType } from '../engine/inference.js';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -153,6 +154,8 @@ export interface LoadServeOptions {
   quality?: string | false;
   /** PaliGemma only: block-quantized Linear weights (int8, int4). */
   quantize?: QuantSchemeName;
+  /** PaliGemma only: the compute dtype (default float32). */
+  dtype?: ComputeDType;
   log?: (line: string) => void;
 }
 
@@ -167,11 +170,14 @@ export async function loadServeModel(target: ServeTarget, o: LoadServeOptions): 
   };
   if (target.kind === 'head') {
     if (o.quantize !== undefined) throw new VizWizError('USAGE', '--quantize applies to PaliGemma (--model paligemma), not to a trained head');
+    if (o.dtype !== undefined && o.dtype !== 'float32')
+      throw new VizWizError('USAGE', '--dtype f16 applies to PaliGemma (--model paligemma), not to a trained head');
     return loadHeadModel(target.dir, { ...common, id: target.id ?? basename(target.dir) });
   }
   return loadPaligemmaModel({
     ...common,
     ...(o.quantize !== undefined ? { quantize: o.quantize } : {}),
+    ...(o.dtype !== undefined && o.dtype !== 'float32' ? { dtype: o.dtype } : {}),
     ...(o.log ? { log: o.log } : {}),
     base: target.base,
     ...(target.adapter !== undefined ? { adapter: target.adapter } : {}),

@@ -1,7 +1,7 @@
 /**
  * `--dtype f32|f16` (docs/decisions/011-half-precision.md): f16 on the CPU and f16 with --quantize are usage errors
  * (exit 2) that name the flags and the way out, raised before any input is read or output written; encoders other
- * than CLIP refuse float16.
+ * than CLIP refuse float16. predict --model paligemma and serve take the same option through the same check.
  */
 
 import { test } from 'node:test';
@@ -46,4 +46,68 @@ test('encoders without a CLIP tower refuse float16', async () => {
     loadEncoder('pixel-projection', { dtype: 'float16' }),
     (e: unknown) => e instanceof VizWizError && e.code === 'USAGE' && /--dtype f16 applies to the CLIP encoders/.test(e.message),
   );
+});
+
+const CPU_REFUSAL =
+  '--dtype f16 needs --device webgpu (or cuda): the CPU provider has no float16 kernels for most ops and would compute them in float32; use --dtype f32 on the CPU';
+const paligemma = (...extra: string[]): Promise<{ status: number; stderr: string }> =>
+  cliInProcess(['predict', '--model', 'paligemma', '--base', 'missing-base', '--annotations', 'missing.json', '--images', 'missing', '--out', out, ...extra]);
+
+test('predict --model paligemma --dtype f16 --device cpu is refused with the extract message, before anything is read', async () => {
+  const r = await paligemma('--dtype', 'f16', '--device', 'cpu');
+  assert.equal(r.status, 2, r.stderr);
+  assert.ok(r.stderr.includes(CPU_REFUSAL), r.stderr);
+  assert.ok(!existsSync(out), 'nothing written');
+});
+
+test('predict --model paligemma --dtype f16 --quantize is refused; --dtype takes f32 or f16; heads and endpoints refuse f16', async () => {
+  const q = await paligemma('--dtype', 'f16', '--device', 'webgpu', '--quantize', 'int4');
+  assert.equal(q.status, 2, q.stderr);
+  assert.match(q.stderr, /--dtype f16 and --quantize int4 do not combine/);
+  const bad = await paligemma('--dtype', 'bf16', '--device', 'webgpu');
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /--dtype must be one of f32, f16, got "bf16"/);
+  const head = await cliInProcess(['predict', '--checkpoint', 'x', '--features', 'y', '--annotations', 'missing.json', '--out', out, '--dtype', 'f16']);
+  assert.equal(head.status, 2, head.stderr);
+  assert.match(head.stderr, /--dtype f16 does not apply to --model head/);
+  const endpoint = await cliInProcess([
+    'predict',
+    '--endpoint',
+    'http://127.0.0.1:9/v1',
+    '--model',
+    'm',
+    '--images',
+    'x',
+    '--annotations',
+    'missing.json',
+    '--out',
+    out,
+    '--dtype',
+    'f16',
+  ]);
+  assert.equal(endpoint.status, 2, endpoint.stderr);
+  assert.match(endpoint.stderr, /--dtype f16 does not apply to --endpoint/);
+});
+
+test('serve --model paligemma --dtype f16 on the CPU is refused with the same message, before loading anything', async () => {
+  const r = await cliInProcess(['serve', '--model', 'paligemma', '--base', 'missing-base', '--port', '0', '--dtype', 'f16']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.ok(r.stderr.includes(CPU_REFUSAL), r.stderr);
+  const q = await cliInProcess([
+    'serve',
+    '--model',
+    'paligemma',
+    '--base',
+    'missing-base',
+    '--port',
+    '0',
+    '--device',
+    'webgpu',
+    '--dtype',
+    'f16',
+    '--quantize',
+    'int8',
+  ]);
+  assert.equal(q.status, 2, q.stderr);
+  assert.match(q.stderr, /--dtype f16 and --quantize int8 do not combine/);
 });

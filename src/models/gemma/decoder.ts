@@ -6,17 +6,20 @@
  *   final = rms(h)
  * plus the embedding lookup and the output head tied to the embedding. Inputs are unscaled embeddings, so token ids
  * and PaliGemma's merged image + text embeddings enter the same way; the additive mask makes the same code serve
- * causal, padded, bidirectional and prefix-LM attention, with or without a KV cache.
+ * causal, padded, bidirectional and prefix-LM attention, with or without a KV cache. In a float16 graph the bias
+ * arrives Cast from float32, where the host's MASKED (float32's lowest) became -inf: it is raised to maskedValue
+ * (-3e4), so a fully masked row (a padded query) softmaxes to a finite row instead of NaN (decision 011).
  */
 
 import type { Value } from '../../engine/graph.js';
-import { add, gather, gemm, matMulNBits, mul, unsqueeze } from '../../engine/ops/index.js';
+import { add, gather, gemm, less, matMulNBits, mul, unsqueeze, where } from '../../engine/ops/index.js';
 import { gemmaAttention, type KvPair } from './attention.js';
 import type { GemmaConfig } from './config.js';
 import { gemmaMlp } from './mlp.js';
 import type { GemmaNames } from './names.js';
 import { gemmaRmsNorm } from './rms-norm.js';
 import { ropeTables } from './rope.js';
+import { maskedValue } from '../transformer/attention.js';
 import { reshapeTo, seqShape } from '../transformer/shapes.js';
 import type { Weights } from '../transformer/weights.js';
 
@@ -37,7 +40,7 @@ export interface DecoderOutput {
 export function gemmaDecoder(w: Weights, c: GemmaConfig, names: GemmaNames, inp: DecoderInput): DecoderOutput {
   const seq = seqShape(inp.positions);
   const rope = ropeTables(inp.positions, c.headDim, c.ropeTheta, inp.embeds.dtype);
-  const bias = unsqueeze(inp.bias, [1]); // (B, 1, T, S)
+  const bias = unsqueeze(halfSafeBias(inp.bias), [1]); // (B, 1, T, S)
   let h = mul(inp.embeds, Math.sqrt(c.hidden)); // (N, D)
   const hidden = [h];
   const present: KvPair[] = [];
@@ -52,6 +55,13 @@ export function gemmaDecoder(w: Weights, c: GemmaConfig, names: GemmaNames, inp:
   const final = gemmaRmsNorm(h, w(names.norm), c.rmsNormEps); // (N, D)
   hidden.push(final);
   return { hidden, final, present };
+}
+
+/** A float16 bias with every value below maskedValue (the host's MASKED, -inf once Cast) raised to it; others as they are. */
+export function halfSafeBias(bias: Value): Value {
+  if (bias.dtype !== 'float16') return bias;
+  const floor = maskedValue('float16');
+  return where(less(bias, floor), floor, bias);
 }
 
 /** Token ids (B, T) -> unscaled embedding rows (N, D). */

@@ -9,7 +9,7 @@
  */
 
 import type { SessionOptions } from '../../engine/graph-session.js';
-import { buildInference } from '../../engine/inference.js';
+import { buildInference, type ComputeDType } from '../../engine/inference.js';
 import { InferenceRunner } from '../../engine/inference-runner.js';
 import { selectionFor, type QuantizedSelection } from '../../engine/quantized-weights.js';
 import type { WeightArray } from '../../engine/weights.js';
@@ -86,6 +86,11 @@ export interface KvDecoderOptions {
    * copy). false brings every step's cache to the host and sends it back (the former behaviour, for measurements).
    */
   residentCache?: boolean;
+  /**
+   * Compute dtype (default float32; decision 011). The graph's inputs and outputs stay float32 - the cache too: its
+   * float16 values pass the boundary through exact Casts.
+   */
+  dtype?: ComputeDType;
 }
 
 /** A cache from per-layer arrays (B, KV, S, hd), e.g. one computed elsewhere. */
@@ -115,7 +120,7 @@ export class GemmaKvDecoder {
       throw new VizWizError('INVALID_ARGUMENT', "GemmaKvDecoder: input 'embeds' needs embedTokens for the decode steps");
     const model = gemmaCachedModel(c, { prefix: o.prefix, input, adapters: o.adapters });
     const resident = Array.from({ length: c.layers }, (_, i) => [presentKeyName(i), presentValueName(i)]).flat();
-    const runner = await InferenceRunner.create(buildInference(model, { quantized: selectionFor(model, o.quantized) }), weights, {
+    const runner = await InferenceRunner.create(buildInference(model, { quantized: selectionFor(model, o.quantized), dtype: o.dtype }), weights, {
       ...o.session,
       residentOutputs: (o.residentCache ?? true) ? resident : [],
       consume: o.consume ?? false,

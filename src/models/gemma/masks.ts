@@ -2,6 +2,8 @@
  * Host-side attention biases and position ids for the Gemma graphs. A bias is additive: 0 where a query may attend
  * to a key, MASKED where not. MASKED is float32's lowest value, which HF fills in too: a fully masked row (a padded
  * query) then softmaxes to a uniform row instead of NaN, and a masked key gets exactly zero weight elsewhere.
+ * The biases stay float32 with this value in float16 graphs too: there the graph raises it to a value float16 holds
+ * (decoder.ts halfSafeBias), so callers feed float32 whatever the compute dtype.
  * Masks of 0/1 (HF's attention_mask) come as any array of numbers or bigints, row-major (B, T).
  */
 

@@ -4,7 +4,9 @@
  *   freqs = position * inv_freq                            (B, T, hd/2)
  *   cos, sin = cos/sin(concat(freqs, freqs))               (B, 1, T, hd)
  *   rope(x) = x * cos + rotate_half(x) * sin,  rotate_half(x) = concat(-x[.., hd/2:], x[.., :hd/2])
- * The tables are computed in-graph once per graph and shared by every layer's queries and keys.
+ * The tables are computed in-graph once per graph and shared by every layer's queries and keys. In a float16 graph
+ * the angles, cos and sin are computed in float32 and the tables Cast to float16, as HF's rotary embedding does
+ * (position x inv_freq in float16 would be off by up to 0.125 rad past position 256: its spacing there is 0.25).
  */
 
 import type { DType } from '../../engine/dtype.js';
@@ -24,12 +26,15 @@ function inverseFrequencies(headDim: number, theta: number, dtype: DType): Float
   return Float32Array.from({ length: half }, (_, i) => f(1 / f(f(theta) ** f((2 * i) / headDim))));
 }
 
+/** The tables in `dtype`, the compute dtype of the graph (float16: computed in float32, then Cast). */
 export function ropeTables(positions: Value, headDim: number, theta: number, dtype: DType): RopeTables {
   const g = positions.graph;
-  const inv = g.constant(dtype, [headDim / 2], inverseFrequencies(headDim, theta, dtype), 'rope_inv_freq'); // (hd/2)
-  const freqs = mul(unsqueeze(cast(positions, dtype), [-1]), inv); // (B, T, hd/2)
+  const at = dtype === 'float16' ? 'float32' : dtype; // the dtype the angles are computed in
+  const inv = g.constant(at, [headDim / 2], inverseFrequencies(headDim, theta, at), 'rope_inv_freq'); // (hd/2)
+  const freqs = mul(unsqueeze(cast(positions, at), [-1]), inv); // (B, T, hd/2)
   const angles = unsqueeze(concat([freqs, freqs], -1), [1]); // (B, 1, T, hd)
-  return { cos: cos(angles), sin: sin(angles) };
+  const table = (v: Value): Value => (at === dtype ? v : cast(v, dtype));
+  return { cos: table(cos(angles)), sin: table(sin(angles)) };
 }
 
 /** Rotates x (B, h, T, hd) by its positions. */

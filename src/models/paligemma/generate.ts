@@ -14,7 +14,7 @@
  */
 
 import type { SessionOptions } from '../../engine/graph-session.js';
-import { buildInference } from '../../engine/inference.js';
+import { buildInference, type ComputeDType } from '../../engine/inference.js';
 import { InferenceRunner } from '../../engine/inference-runner.js';
 import { selectionFor, type QuantizedSelection } from '../../engine/quantized-weights.js';
 import type { WeightArray } from '../../engine/weights.js';
@@ -50,6 +50,12 @@ export interface PaliGemmaGeneratorOptions {
    * plus ORT's pre-packed one). `weights` must be a Map.
    */
   releaseBound?: boolean;
+  /**
+   * Compute dtype of both graphs (default float32): float16 needs a GPU device in practice (the CPU provider computes
+   * most float16 ops in float32) and does not combine with `quantized`. Inputs, outputs and the KV cache between steps
+   * stay float32 (docs/decisions/011-half-precision.md).
+   */
+  dtype?: ComputeDType;
 }
 
 export interface PaliGemmaGeneration extends GreedyResult {
@@ -74,12 +80,18 @@ export class PaliGemmaGenerator {
     o: PaliGemmaGeneratorOptions = {},
   ): Promise<PaliGemmaGenerator> {
     if (o.releaseBound && !(weights instanceof Map)) throw new Error('PaliGemmaGenerator: releaseBound needs the weights as a Map');
+    const dtype = o.dtype ?? 'float32';
+    if (dtype !== 'float32' && o.quantized)
+      throw new VizWizError(
+        'INVALID_ARGUMENT',
+        `a ${dtype} PaliGemma generator cannot read block-quantized weights: choose float16 compute or quantization, not both`,
+      );
     const embedName = `${p.text}embed_tokens.weight`;
     const embed = hostEmbedding(weights, embedName, c.text.vocab, c.text.hidden, o.quantized?.names.has(embedName) ? o.quantized.scheme : undefined);
     const session = o.session ?? {};
     const visionModel = imageFeaturesModel(c, p, undefined, o.adapters);
     const consume = o.releaseBound ?? false;
-    const vision = await InferenceRunner.create(buildInference(visionModel, { quantized: selectionFor(visionModel, o.quantized) }), weights, {
+    const vision = await InferenceRunner.create(buildInference(visionModel, { quantized: selectionFor(visionModel, o.quantized), dtype }), weights, {
       ...session,
       consume,
     });
@@ -91,6 +103,7 @@ export class PaliGemmaGenerator {
       quantized: o.quantized,
       adapters: o.adapters,
       consume,
+      dtype,
     }).catch(async (e: unknown) => {
       await vision.dispose();
       throw e;
