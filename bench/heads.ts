@@ -51,11 +51,13 @@ function macsPerRow(c: ClipLinearConfig): number {
   const d = c.imageDim + c.textDim;
   const { hidden: h, numAnswers: k, numTypes: t, answerableHidden: a } = c;
   const forward = d * h + h * k + h * t + t * k + d * a + a;
-  const inputGrads = h * k + t * k + h * t + a; // the features need no gradient: fc1 and answerable_fc1 skip dX
+  // Every Linear needs its input's gradient: the features need none, but fc1 and answerable_fc1 read LayerNorm outputs
+  // whose weight and bias train, so their dX is computed too (the profile, bench/heads-profile.ts, shows those Gemms).
+  const inputGrads = d * h + h * k + t * k + h * t + d * a + a;
   return 2 * forward + inputGrads;
 }
 
-interface Data {
+export interface Data {
   image: Float32Array; // (N, Di)
   text: Float32Array; // (N, Dt)
   answer: BigInt64Array; // (N)
@@ -63,7 +65,7 @@ interface Data {
   answerable: Float32Array; // (N)
 }
 
-function synthetic(rows: number, c: ClipLinearConfig): Data {
+export function synthetic(rows: number, c: ClipLinearConfig): Data {
   const rng = new Rng(7);
   const image = new Float32Array(rows * c.imageDim);
   const text = new Float32Array(rows * c.textDim);
@@ -79,7 +81,7 @@ function synthetic(rows: number, c: ClipLinearConfig): Data {
 }
 
 /** Copies the rows `order[start..start+s*b)` into fresh tensors stacked as (s, b, ..): s steps of b rows. */
-function gatherSteps(d: Data, c: ClipLinearConfig, order: Int32Array, start: number, s: number, b: number): Record<string, Tensor> {
+export function gatherSteps(d: Data, c: ClipLinearConfig, order: Int32Array, start: number, s: number, b: number): Record<string, Tensor> {
   const n = s * b;
   const image = new Float32Array(n * c.imageDim);
   const text = new Float32Array(n * c.textDim);
@@ -104,7 +106,7 @@ function gatherSteps(d: Data, c: ClipLinearConfig, order: Int32Array, start: num
 }
 
 /** Steps per session.run: about 2,048 rows per run, so the per-run parameter copy-out is amortised. */
-function stepsPerRun(batch: number): number {
+export function stepsPerRun(batch: number): number {
   return Math.max(1, Math.min(64, Math.round(2048 / batch)));
 }
 

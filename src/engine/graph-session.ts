@@ -36,6 +36,11 @@ export interface SessionOptions {
   externalDataThreshold?: number;
   /** Folder for model.onnx + model.onnx.data when external (kept); default a temporary one, removed after creation. */
   modelDir?: string;
+  /**
+   * onnxruntime's profiler: a file prefix; the session writes `<prefix>_<date>.json` (Chrome trace events, one per
+   * node run, subgraph nodes included) when it is disposed. For benchmarks (bench/heads-profile.ts).
+   */
+  profile?: string;
 }
 
 /**
@@ -62,6 +67,7 @@ export function ortSessionOptions(o: SessionOptions): ort.InferenceSession.Sessi
     interOpNumThreads: 1,
     logSeverityLevel: (o.verbose ?? defaultVerbose()) ? 2 : 3,
     ...(threads ? { intraOpNumThreads: threads } : {}),
+    ...(o.profile ? { enableProfiling: true, profileFilePrefix: o.profile } : {}),
   };
 }
 
