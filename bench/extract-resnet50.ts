@@ -7,7 +7,9 @@
  * python can import Pillow (else the peer decodes outside its timing, as it says in its output).
  * `npm run bench -- extract-resnet50 [--images 64] [--batch 8,16] [--threads 2] [--size 640x480]
  *   [--weights-as initializers|inputs] [--no-fold] [--no-peer] [--rounds 3]`
- * Ours and the peer alternate for `--rounds` rounds and the best round of each counts (the machine may be shared).
+ * Ours and the peer alternate for `--rounds` rounds and the best round of each counts (the machine may be shared);
+ * `ratio_round_median` is the median over rounds of ours / peer within a round, which a load change between rounds
+ * skews less than the ratio of two bests.
  * The peer runs with our weights on the same JPEGs and reports the largest difference between its features and ours.
  * Human-readable lines on stderr; the final JSON line on stdout.
  */
@@ -104,6 +106,12 @@ interface PeerResult {
   max_abs_diff?: number;
 }
 
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
 /** A temp folder with the JPEGs and our weights (state-dict tensors back to back, with their names) for the peer. */
 function preparePeerDir(jpegs: readonly Buffer[], weights: ReadonlyMap<string, Float32Array>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'resnet-peer-'));
@@ -169,6 +177,7 @@ export async function run(args: string[]): Promise<void> {
   let peerBest: PeerResult | null = null;
   let maxDiff = 0;
   const perBatch: Record<string, unknown>[] = [];
+  const allRatios: number[] = [];
   try {
     for (const batch of o.batches) {
       const tCreate = performance.now();
@@ -177,11 +186,13 @@ export async function run(args: string[]): Promise<void> {
       await extract(encoder, jpegs.slice(0, batch), batch); // warm-up
       let ours: Timing | null = null;
       let peer: PeerResult | null = null;
+      const ratios: number[] = []; // ours / peer within each round: robust to load that changes between rounds
       for (let r = 0; r < o.rounds; r++) {
         const t = await extract(encoder, jpegs, batch);
         if (!ours || t.seconds < ours.seconds) ours = t;
         const p = py && dir ? await runPeer(py, dir, jpegs, batch, o.threads, t.features) : null;
         if (p && (!peer || p.img_s > peer.img_s)) peer = p;
+        if (p) ratios.push(o.images / t.seconds / p.img_s);
         if (p?.max_abs_diff !== undefined) maxDiff = Math.max(maxDiff, p.max_abs_diff);
         console.error(`  batch ${batch} round ${r + 1}: ours ${(o.images / t.seconds).toFixed(2)} img/s${p ? `, pytorch ${p.img_s.toFixed(2)} img/s` : ''}`);
       }
@@ -206,7 +217,10 @@ export async function run(args: string[]): Promise<void> {
         peer_img_s: peer ? round(peer.img_s) : null,
         ours_infer_img_s: round(inferImgS),
         peer_infer_img_s: peer ? round(peer.infer_img_s) : null,
+        round_ratios: ratios.map((x) => round(x)),
+        ratio_round_median: ratios.length ? round(median(ratios)) : null,
       });
+      allRatios.push(...ratios);
       if (!best || imgS > best.imgS) best = { batch, imgS };
       if (peer && (!peerBest || peer.img_s > peerBest.img_s)) peerBest = peer;
     }
@@ -224,6 +238,7 @@ export async function run(args: string[]): Promise<void> {
       peak_rss_mb: Math.round(rss),
       peer_peak_rss_mb: peerBest ? Math.round(peerBest.peak_rss_mb) : null,
       ratio: best && peerBest ? round(best.imgS / peerBest.img_s) : null,
+      ratio_round_median: allRatios.length ? round(median(allRatios)) : null,
       max_abs_feature_diff: peerBest ? maxDiff : null,
       peer_decode: peerBest ? peerBest.decode : null,
       per_batch: perBatch,

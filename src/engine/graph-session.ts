@@ -45,6 +45,11 @@ export interface SessionOptions {
    */
   releaseInitializers?: boolean;
   /**
+   * onnxruntime's profiler: a file prefix; the session writes `<prefix>_<date>.json` (Chrome trace events, one per
+   * node run, subgraph nodes included) when it is disposed. For benchmarks (bench/heads-profile.ts).
+   */
+  profile?: string;
+  /**
    * Outputs that stay in the device's memory on WebGPU (returned by `runResident` as DeviceTensors, to be fed back
    * without a copy); every other output comes to the host. Ignored on the CPU (nothing to copy) and on CUDA (not
    * supported by onnxruntime-node there: those outputs come to the host).
@@ -89,6 +94,7 @@ export function ortSessionOptions(o: SessionOptions): ort.InferenceSession.Sessi
     interOpNumThreads: 1,
     logSeverityLevel: (o.verbose ?? defaultVerbose()) ? 2 : 3,
     ...(threads ? { intraOpNumThreads: threads } : {}),
+    ...(o.profile ? { enableProfiling: true, profileFilePrefix: o.profile } : {}),
   };
 }
 

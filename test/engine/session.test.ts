@@ -5,6 +5,9 @@
  * float rounding (1e-6: an lr 0.01 step moves parameters by about 1e-2), not bit for bit.
  */
 
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor } from '../../src/engine/tensor.js';
@@ -217,4 +220,24 @@ test('row-sharded parameters train exactly like whole ones (single step and Loop
     'gradients of the whole and the sharded graph',
   );
   for (const s of sessions) await s.dispose();
+});
+
+test("the profile option writes onnxruntime's trace on dispose, with the Loop body's nodes in it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vizwiz-profile-test-'));
+  try {
+    const loop = buildTrainLoop(clipLinearHead(C), clipLinearLoss(C), adam(), { dropout: false });
+    const s = await TrainSession.create(loop, initParams(loop.params, 1), { threads: 1, profile: join(dir, 'p') });
+    await s.step(batches(2)[0] as Record<string, Tensor>, 0.01);
+    await s.dispose();
+    const files = readdirSync(dir).filter((f) => f.startsWith('p') && f.endsWith('.json'));
+    assert.equal(files.length, 1, `trace files: ${readdirSync(dir).join(', ')}`);
+    const events = JSON.parse(readFileSync(join(dir, files[0] as string), 'utf8')) as { cat: string; name: string }[];
+    const bodyKernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.name.includes('_step_kernel_time'));
+    assert.ok(
+      bodyKernels.some((e) => e.name.includes('_Gemm_')),
+      'a Gemm of the Loop body is in the trace',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
