@@ -79,6 +79,12 @@ export function toolkitGraphs(): CatalogueGraph[] {
     inference('gemma-cached', 'PaliGemma generation (prefill and cached decode)', () =>
       buildInference(gemmaCachedModel(pg.text, { prefix: p.text, input: 'embeds' })),
     ),
+    inference('paligemma-image-features-f16', 'predict / serve --dtype f16 (PaliGemma image features)', () =>
+      buildInference(imageFeaturesModel(pg, p), { dtype: 'float16' }),
+    ),
+    inference('gemma-cached-f16', 'predict / serve --dtype f16 (PaliGemma prefill and cached decode)', () =>
+      buildInference(gemmaCachedModel(pg.text, { prefix: p.text, input: 'embeds' }), { dtype: 'float16' }),
+    ),
     {
       name: 'lora-train-step',
       usedBy: 'LoraTrainer (fused forward, backward, AdamW)',

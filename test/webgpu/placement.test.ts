@@ -41,6 +41,8 @@ test('the catalogue has every graph kind the toolkit builds', () => {
     'resnet50',
     'siglip-vision',
     'gemma-cached',
+    'paligemma-image-features-f16',
+    'gemma-cached-f16',
     'lora-train-step',
     'lora-gradients',
     'lora-optimizer-update',
