@@ -83,7 +83,7 @@ export function quantizeScheme(raw: string): QuantSchemeName {
 /** `--quantize` and its cache folder, for the commands that load PaliGemma, SigLIP or CLIP. */
 export const QUANTIZE_OPTION = [
   '--quantize <scheme>',
-  'block-quantize the Linear weights for inference: int8 or int4 (MatMulNBits; computed once, cached beside the checkpoint)',
+  'quantize the Linear weights for inference: int8 (per channel, integer GEMM) or int4 (blocks of 32, MatMulNBits); computed once, cached beside the checkpoint',
   quantizeScheme,
 ] as const;
 

@@ -9,7 +9,7 @@ import { writeReport, type ReportDocument } from '../report/index.js';
 import type { DatasetInfo } from './data.js';
 import type { ModelRun } from './heads.js';
 import type { QualityReportEntry } from '../report/quality-section.js';
-import { QUANT_SCHEMES, type QuantSchemeName } from '../engine/block-quantize.js';
+import { QUANT_SCHEMES, type QuantScheme, type QuantSchemeName } from '../engine/block-quantize.js';
 
 export interface ComparisonInputs {
   dataset: DatasetInfo;
@@ -27,10 +27,12 @@ export interface ComparisonInputs {
 
 /** The report's line on a --quantize comparison: the scheme, what was quantized, what was not. */
 export function quantizationNote(scheme: QuantSchemeName): string {
-  const s = QUANT_SCHEMES[scheme];
+  const s: QuantScheme = QUANT_SCHEMES[scheme];
+  const how = s.channels
+    ? `8-bit symmetric weights per output channel, activations quantized per row at run time (ONNX Runtime's integer GEMM, MatMulInteger)`
+    : `weight-only block quantization (ONNX Runtime MatMulNBits, ${s.bits}-bit ${s.symmetric ? 'symmetric' : 'asymmetric with zero points'}, blocks of ${s.blockSize})`;
   return (
-    `weight-only block quantization (ONNX Runtime MatMulNBits, ${s.bits}-bit ${s.symmetric ? 'symmetric' : 'asymmetric with zero points'}, ` +
-    `blocks of ${s.blockSize}) of PaliGemma's Linear weights, its LoRA adapter applied on top in float32, and of CLIP's vision ` +
+    `${how} of PaliGemma's Linear weights and tied embedding, its LoRA adapter applied on top in float32, and of CLIP's vision ` +
     'tower, whose validation features are extracted again for the heads trained on float32 features (not retrained); ' +
     'n/a: a model without quantizable weights (ResNet-50 convolutions, no image model, a server)'
   );

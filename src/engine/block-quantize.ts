@@ -8,16 +8,24 @@
  *   a whole byte [N * ceil(blocks / 2)]. Symmetric blocks have none: the op then uses z = 2^(bits-1).
  * Asymmetric blocks span [min, max] of the block (0 included), symmetric ones [-absmax, absmax]; either way a value
  * inside the span is reconstructed within scale / 2.
+ * Per-channel schemes (`channels`, the integer-GEMM form) have one block per output channel instead: int8 codes
+ * [K, N] (transposed, stored as their bytes), scales [N], no zero points.
  */
 
 export type QuantBits = 4 | 8;
 
 export interface QuantScheme {
   readonly bits: QuantBits;
-  /** Values per block along K (a power of two >= 16; ORT's default 32). */
+  /** Values per block along K (a power of two >= 16; ORT's default 32). Not used with `channels`. */
   readonly blockSize: number;
   /** Symmetric blocks (no zero points) or asymmetric (min/max, with zero points). */
   readonly symmetric: boolean;
+  /**
+   * One symmetric 8-bit scale per output channel instead of blocks: codes int8 (two's complement bytes) in the
+   * transposed layout [K, N] that an integer GEMM multiplies by, scales [N]; the activations are then quantized per row
+   * at run time (ops/quantized-matmul.ts `matMulInt8Rows`).
+   */
+  readonly channels?: boolean;
 }
 
 /** A quantized [N, K] weight in MatMulNBits layout. */
@@ -32,9 +40,13 @@ export interface QuantizedMatrix {
 
 export const DEFAULT_BLOCK_SIZE = 32;
 
-/** The schemes behind `--quantize`: 8-bit symmetric, 4-bit asymmetric (zero points pay off at 16 levels), block 32. */
+/**
+ * The schemes behind `--quantize`: int8 = 8-bit symmetric per output channel with activations quantized per row (ORT's
+ * integer GEMM: 3-4x float32 at prefill size, where MatMulNBits is 1.7x - bench quant-kernels); int4 = 4-bit
+ * asymmetric blocks of 32 (zero points pay off at 16 levels), MatMulNBits.
+ */
 export const QUANT_SCHEMES = {
-  int8: { bits: 8, blockSize: DEFAULT_BLOCK_SIZE, symmetric: true },
+  int8: { bits: 8, blockSize: DEFAULT_BLOCK_SIZE, symmetric: true, channels: true },
   int4: { bits: 4, blockSize: DEFAULT_BLOCK_SIZE, symmetric: false },
 } as const satisfies Record<string, QuantScheme>;
 
@@ -56,6 +68,10 @@ export function zeroPointRowBytes(s: QuantScheme, k: number): number {
 
 export function checkScheme(s: QuantScheme): void {
   if (s.bits !== 4 && s.bits !== 8) throw new Error(`quantization: bits must be 4 or 8, got ${String(s.bits)}`);
+  if (s.channels) {
+    if (s.bits !== 8 || !s.symmetric) throw new Error('quantization: per-channel scales are 8-bit symmetric');
+    return;
+  }
   if (!Number.isInteger(s.blockSize) || s.blockSize < 16 || (s.blockSize & (s.blockSize - 1)) !== 0) {
     throw new Error(`quantization: block size must be a power of two >= 16, got ${s.blockSize}`);
   }
@@ -89,10 +105,26 @@ function blockParams(s: QuantScheme, lo: number, hi: number): { scale: number; z
   return { scale, zero };
 }
 
+/** Per output channel: scale = absmax / 127, codes round(w / scale) in -127..127, stored transposed [K, N]. */
+function quantizeChannels(w: Float32Array, n: number, k: number, s: QuantScheme): QuantizedMatrix {
+  const codes = new Int8Array(k * n);
+  const scales = new Float32Array(n);
+  for (let row = 0; row < n; row++) {
+    let absmax = 0;
+    for (let i = row * k; i < (row + 1) * k; i++) absmax = Math.max(absmax, Math.abs(w[i]!));
+    const scale = absmax / 127;
+    scales[row] = scale;
+    const inv = scale === 0 ? 0 : 1 / scale;
+    for (let i = 0; i < k; i++) codes[i * n + row] = Math.min(127, Math.max(-127, Math.round(w[row * k + i]! * inv)));
+  }
+  return { scheme: s, n, k, packed: new Uint8Array(codes.buffer), scales, zeroPoints: null };
+}
+
 /** Quantizes W [N, K] (row-major) with scheme `s`. */
 export function quantizeMatrix(w: Float32Array, n: number, k: number, s: QuantScheme): QuantizedMatrix {
   checkScheme(s);
   if (w.length !== n * k) throw new Error(`quantization: a [${n}, ${k}] weight needs ${n * k} values, got ${w.length}`);
+  if (s.channels) return quantizeChannels(w, n, k, s);
   const blocks = blocksPerRow(k, s.blockSize);
   const blob = blobBytes(s);
   const qmax = (1 << s.bits) - 1;
@@ -131,6 +163,14 @@ export function quantizeMatrix(w: Float32Array, n: number, k: number, s: QuantSc
 /** Rows [rowStart, rowEnd) of a quantized matrix back as float32 (rowEnd - rowStart, K): reference and embedding rows. */
 export function dequantizeRows(q: QuantizedMatrix, rowStart = 0, rowEnd = q.n, out = new Float32Array((rowEnd - rowStart) * q.k)): Float32Array {
   const { scheme: s, k } = q;
+  if (s.channels) {
+    const codes = new Int8Array(q.packed.buffer, q.packed.byteOffset, q.packed.length);
+    for (let row = rowStart; row < rowEnd; row++) {
+      const scale = q.scales[row]!;
+      for (let i = 0; i < k; i++) out[(row - rowStart) * k + i] = codes[i * q.n + row]! * scale;
+    }
+    return out;
+  }
   const blocks = blocksPerRow(k, s.blockSize);
   const blob = blobBytes(s);
   const zpRow = zeroPointRowBytes(s, k);

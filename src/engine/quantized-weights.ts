@@ -32,6 +32,12 @@ export function quantizedSpecs(spec: WeightSpec, scheme: QuantScheme): WeightSpe
   if (spec.shape.length !== 2) throw new Error(`quantized weight '${spec.name}' must be 2-D [out, in], got [${spec.shape.join(', ')}]`);
   const [n, k] = spec.shape as [number, number];
   const parts = quantizedPartNames(spec.name);
+  if (scheme.channels) {
+    return [
+      { name: parts.packed, shape: [k, n], dtype: 'int8', bound: true },
+      { name: parts.scales, shape: [n], bound: true },
+    ];
+  }
   const blocks = blocksPerRow(k, scheme.blockSize);
   const specs: WeightSpec[] = [
     { name: parts.packed, shape: [n, blocks, blobBytes(scheme)], dtype: 'uint8', bound: true },

@@ -31,13 +31,20 @@ function weightTensors(specs: readonly WeightSpec[], weights: ReadonlyMap<string
     const data = weights.get(spec.name);
     if (!data) throw new VizWizError('INVALID_CHECKPOINT', `weight '${spec.name}' is missing`);
     const dtype = spec.dtype ?? 'float32';
-    const expected = dtype === 'uint8' ? Uint8Array : dtype === 'float16' && !(data instanceof Float32Array) ? Uint16Array : Float32Array;
+    // int8 codes travel as their bytes (the quantized cache stores bytes): a view, not a copy.
+    const expected = dtype === 'uint8' || dtype === 'int8' ? Uint8Array : dtype === 'float16' && !(data instanceof Float32Array) ? Uint16Array : Float32Array;
     if (!(data instanceof expected)) throw new VizWizError('INVALID_CHECKPOINT', `weight '${spec.name}' must be ${dtype}, got a ${data.constructor.name}`);
     const n = spec.shape.reduce((a, b) => a * b, 1);
     if (data.length !== n) {
       throw new VizWizError('INVALID_CHECKPOINT', `weight '${spec.name}' has ${data.length} values, expected ${n} ([${spec.shape.join(', ')}])`);
     }
-    out.set(spec.name, new Tensor(dtype, dtype === 'float16' && data instanceof Float32Array ? toFloat16(data) : data, spec.shape));
+    const typed =
+      dtype === 'float16' && data instanceof Float32Array
+        ? toFloat16(data)
+        : dtype === 'int8'
+          ? new Int8Array(data.buffer, data.byteOffset, data.length)
+          : data;
+    out.set(spec.name, new Tensor(dtype, typed, spec.shape));
   }
   return out;
 }

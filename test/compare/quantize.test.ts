@@ -109,7 +109,10 @@ describe('vizwiz compare --quantize', () => {
     for (const m of float.results.models) assert.equal('quantized' in m, false, m.id);
     assert.equal(int8.results.questions, 45);
     assert.equal(int8.results.quantization?.scheme, 'int8');
-    assert.match(int8.results.quantization!.description, /^weight-only block quantization \(ONNX Runtime MatMulNBits, 8-bit symmetric, blocks of 32\)/);
+    assert.match(
+      int8.results.quantization!.description,
+      /^8-bit symmetric weights per output channel, activations quantized per row at run time \(ONNX Runtime's integer GEMM, MatMulInteger\)/,
+    );
     for (const m of int8.results.models) {
       const f = modelOf(float, m.id);
       assert.deepEqual(m.accuracy, f.accuracy, `${m.id}: float32 numbers unchanged`);
@@ -144,10 +147,10 @@ describe('vizwiz compare --quantize', () => {
       const m = modelOf(int8, id);
       assert.ok(md.includes(` | ${m.quantized!.accuracy.official.toFixed(2)} | `), `${id} quantized accuracy in report.md`);
     }
-    assert.match(md, /^Quantized \(int8 columns\): weight-only block quantization .*n\/a: a model without quantizable weights/m);
+    assert.match(md, /^Quantized \(int8 columns\): 8-bit symmetric weights per output channel.*n\/a: a model without quantizable weights/m);
     const html = int8.files['report.html'];
     assert.match(html, /<th scope="col">int8, official<\/th><th scope="col">int8 - float32, points<\/th><\/tr>/);
-    assert.match(html, /<p class="note">Quantized \(int8 columns\): weight-only block quantization/);
+    assert.match(html, /<p class="note">Quantized \(int8 columns\): 8-bit symmetric weights per output channel/);
     assert.equal((html.match(/<td class="num">n\/a<\/td>/g) ?? []).length, 2 * NOT_QUANTIZABLE.length);
   });
 

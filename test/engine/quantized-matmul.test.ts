@@ -11,7 +11,7 @@ import { dequantizeRows, quantizeMatrix, type QuantScheme } from '../../src/engi
 import { buildInference } from '../../src/engine/inference.js';
 import { InferenceRunner } from '../../src/engine/inference-runner.js';
 import type { ModelDef } from '../../src/engine/model.js';
-import { matMulNBits } from '../../src/engine/ops/quantized-matmul.js';
+import { matMulNBits, quantizedMatMul } from '../../src/engine/ops/quantized-matmul.js';
 import { quantizedArrays } from '../../src/engine/quantized-weights.js';
 import { Tensor } from '../../src/engine/tensor.js';
 import { Graph } from '../../src/engine/graph.js';
@@ -112,4 +112,40 @@ test('differentiating through MatMulNBits is a clear error', () => {
   const scales = g.input('s', 'float32', [N * 3]);
   const y = matMulNBits(x, { scheme: s, n: N, k: K, packed, scales, zeroPoints: null });
   assert.throws(() => gradients(meanAll(y), [x]), /MatMulNBits .* is inference-only and has no gradient/);
+});
+
+test('per-channel int8: codes within half a channel scale, and the per-row integer product within the activation rounding', async (t) => {
+  const s = { bits: 8, blockSize: 32, symmetric: true, channels: true } as const;
+  const w = randomWeight(4);
+  const q = quantizeMatrix(w, N, K, s);
+  assert.equal(q.scales.length, N);
+  assert.equal(q.packed.length, K * N);
+  const back = dequantizeRows(q);
+  let worst = 0;
+  for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(back[i]! - w[i]!) / q.scales[Math.floor(i / K)]!);
+  assert.ok(worst <= 0.5 + 1e-4, `worst error ${worst} scales`);
+  const rng = new Rng(5);
+  const x = Float32Array.from({ length: 2 * M * K }, () => rng.normal());
+  const graph = buildInference(
+    {
+      name: 'int8_rows',
+      params: [],
+      frozen: [{ name: 'w', shape: [N, K] }],
+      inputs: [{ name: 'x', dtype: 'float32', shape: ['B', M, K] }],
+      forward: (ctx) => ({ y: quantizedMatMul(ctx.input('x'), ctx.quantized!('w')!) }),
+    },
+    { quantized: { scheme: s, names: new Set(['w']) } },
+  );
+  const runner = await InferenceRunner.create(graph, new Map(quantizedArrays('w', q)));
+  try {
+    const y = (await runner.run({ x: Tensor.f32(x, [2, M, K]) })).y!.floats();
+    const ref = reference(x, back, 2 * M);
+    const maxRef = Math.max(...ref.map(Math.abs));
+    // Each row's activations are rounded to within absmax / 127 / 2 (measured: 5.5e-3 of the largest output, as level 4 blocks).
+    const worstRow = Math.max(...Array.from(y, (v, i) => Math.abs(v - ref[i]!))) / maxRef;
+    t.diagnostic(`per-row int8 product vs the dequantized weight: ${worstRow.toExponential(2)} of the largest output`);
+    assert.ok(worstRow <= 2e-2, `${worstRow}`);
+  } finally {
+    await runner.dispose();
+  }
 });

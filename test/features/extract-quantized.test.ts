@@ -66,7 +66,7 @@ test('extract --quantize: cached once, reused, image embeddings close to float32
   assert.match(second.join('\n'), /int8 vision weights read from/);
   assert.equal((await stat(file)).mtimeMs, written);
   assert.deepEqual(again.data, int8.data);
-  assert.equal(int8.metadata.vision_quantized, JSON.stringify({ bits: 8, blockSize: 32, symmetric: true }));
+  assert.equal(int8.metadata.vision_quantized, JSON.stringify({ bits: 8, blockSize: 32, symmetric: true, channels: true }));
   assert.equal(float.metadata.vision_quantized, undefined);
   const int4 = await embeddings('int4');
   const c8 = worstCosine(int8.data, float.data, float.dim);
@@ -76,8 +76,8 @@ test('extract --quantize: cached once, reused, image embeddings close to float32
   assert.ok(c4 > 1 - 3 * MEASURED.int4, `int4 cosine ${c4}`);
 });
 
-/** 1 - worst cosine similarity, measured (AMD EPYC, AVX-512 VNNI): int8 0.99977, int4 0.97918. */
-const MEASURED = { int8: 2.3e-4, int4: 2.1e-2 };
+/** 1 - worst cosine similarity, measured (AMD EPYC, AVX-512 VNNI): int8 0.99972 (per-channel, per-row activations), int4 0.97918. */
+const MEASURED = { int8: 2.8e-4, int4: 2.1e-2 };
 
 test('encoders without a transformer vision tower refuse --quantize', async () => {
   await assert.rejects(loadEncoder('resnet50', { quantize: 'int8', source: model }), /--quantize applies to the CLIP encoders, not to resnet50/);

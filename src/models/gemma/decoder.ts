@@ -12,7 +12,7 @@
  */
 
 import type { Value } from '../../engine/graph.js';
-import { add, gather, gemm, less, matMulNBits, mul, unsqueeze, where } from '../../engine/ops/index.js';
+import { add, gather, gemm, less, mul, quantizedMatMul, unsqueeze, where } from '../../engine/ops/index.js';
 import { gemmaAttention, type KvPair } from './attention.js';
 import type { GemmaConfig } from './config.js';
 import { gemmaMlp } from './mlp.js';
@@ -77,8 +77,8 @@ export function embedRows(embeds: Value): Value {
   return reshapeTo(embeds, [-1, d as number], [n, d as number]); // (N, D)
 }
 
-/** The output head tied to the embedding: rows (M, D) -> logits (M, V); MatMulNBits when the table is read quantized. */
+/** The output head tied to the embedding: rows (M, D) -> logits (M, V); the quantized kernel when the table is read quantized. */
 export function tiedLogits(w: Weights, names: GemmaNames, rows: Value): Value {
   const q = w.quantized?.(names.embed);
-  return q ? matMulNBits(rows, q) : gemm(rows, w(names.embed), null, { transB: true }); // (M, V)
+  return q ? quantizedMatMul(rows, q) : gemm(rows, w(names.embed), null, { transB: true }); // (M, V)
 }

@@ -1,6 +1,7 @@
 /**
  * An embedding table read on the host: rows of token ids copied out of a float32 table, or dequantized out of its
- * block-quantized parts (the tied Gemma table under `--quantize`, where the graph reads it only for the output head).
+ * quantized parts (the tied Gemma table under `--quantize`, where the graph reads it only for the output head): from
+ * blocks, or - per-channel int8, stored transposed - one strided column per token.
  */
 
 import { blocksPerRow, dequantizeRows, zeroPointRowBytes, type QuantizedMatrix, type QuantScheme } from '../../engine/block-quantize.js';
@@ -52,8 +53,8 @@ export function hostEmbedding(weights: ReadonlyMap<string, WeightArray>, name: s
   const packed = weights.get(parts.packed);
   const scales = weights.get(parts.scales);
   const zeroPoints = scheme.symmetric ? null : weights.get(parts.zeroPoints);
-  const blocks = blocksPerRow(width, scheme.blockSize);
-  if (!(packed instanceof Uint8Array) || !(scales instanceof Float32Array) || scales.length !== rows * blocks)
+  const scaleCount = scheme.channels ? rows : rows * blocksPerRow(width, scheme.blockSize);
+  if (!(packed instanceof Uint8Array) || !(scales instanceof Float32Array) || scales.length !== scaleCount)
     throw new VizWizError('INVALID_CHECKPOINT', `no quantized '${name}' [${rows}, ${width}] among the weights`);
   if (!scheme.symmetric && (!(zeroPoints instanceof Uint8Array) || zeroPoints.length !== rows * zeroPointRowBytes(scheme, width)))
     throw new VizWizError('INVALID_CHECKPOINT', `no zero points for the quantized '${name}' among the weights`);

@@ -61,11 +61,11 @@ function withAdapter(weights: ReadonlyMap<string, WeightArray>): Map<string, Wei
 
 /**
  * Measured (AMD EPYC, AVX-512 VNNI) against the merged float32 model, with the tied embedding / head quantized as well: int8
- * max 1.6e-2 (mean 3.9e-3), int4 max 2.1e-1 (mean 4.7e-2); the adapter itself moves the logits by up to 4.9e-1, float32 on
+ * max 2.0e-2 (mean 3.9e-3), int4 max 2.1e-1 (mean 4.7e-2); the adapter itself moves the logits by up to 4.9e-1, float32 on
  * top vs merged 4.2e-7. The quantization error comes from the weights (quantized the same way everywhere); CPUs differ only
- * in how MatMulNBits rounds its int8 activations, which moves it far less than the margins here.
+ * in how the kernels round and sum the int8 activations, which moves it far less than the margins here.
  */
-const BOUNDS: Record<QuantSchemeName, number> = { int8: 5e-2, int4: 4.5e-1 };
+const BOUNDS: Record<QuantSchemeName, number> = { int8: 6e-2, int4: 4.5e-1 };
 
 test('LoRA as a float branch on top equals the merged model, and survives int8 / int4 base weights', async (t) => {
   const merged = await prefillLogits(mergeAdapters(m.weights, adapter.set, adapter.tensors), {});

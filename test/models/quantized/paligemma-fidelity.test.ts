@@ -24,21 +24,21 @@ import { goldenBatch, realRows } from '../paligemma/helpers.js';
 import { logitErrors, tokenAgreement } from './fidelity.js';
 
 /**
- * Measured on AMD EPYC, AVX-512 VNNI, 2 cores: int8 max 2.5e-2, mean 3.3e-3; int4 max 2.4e-1, mean 3.5e-2 (float logits span
- * -1.74..3.65); greedy agreement 1.0 for both over 24 tokens. A token whose lead is small may flip on another CPU, and the rest
+ * Measured on AMD EPYC, AVX-512 VNNI, 2 cores: int8 (per-channel weights, per-row activations) max 3.1e-2, mean 3.6e-3; int4
+ * max 2.4e-1, mean 3.5e-2 (float logits span -1.74..3.65); greedy agreement 1.0 for both over 24 tokens. A token whose lead is small may flip on another CPU, and the rest
  * of its sequence with it, hence the loose agreement floors.
  */
 const BOUNDS: Record<QuantSchemeName, { max: number; mean: number; agreement: number }> = {
-  int8: { max: 7.5e-2, mean: 1e-2, agreement: 0.75 },
+  int8: { max: 9.5e-2, mean: 1.1e-2, agreement: 0.75 },
   int4: { max: 7.5e-1, mean: 1.1e-1, agreement: 0.5 },
 };
 
 /**
  * Generation as predict runs it (the Linears and the tied embedding / output head quantized), prefill logits of the golden
- * prompts against float32 generation. Measured as above: int8 max 1.5e-2, mean 3.9e-3; int4 max 1.9e-1, mean 4.4e-2; 3x margin.
+ * prompts against float32 generation. Measured as above: int8 max 2.0e-2, mean 4.0e-3; int4 max 1.9e-1, mean 4.4e-2; 3x margin.
  */
 const HEAD_BOUNDS: Record<QuantSchemeName, { max: number; mean: number }> = {
-  int8: { max: 5e-2, mean: 1.2e-2 },
+  int8: { max: 6e-2, mean: 1.2e-2 },
   int4: { max: 6e-1, mean: 1.4e-1 },
 };
 
