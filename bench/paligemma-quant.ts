@@ -1,9 +1,10 @@
 /**
- * Weight-only quantization at PaliGemma's real size (google/paligemma-3b-pt-224's config, random weights): the time
+ * Quantization at PaliGemma's real size (google/paligemma-3b-pt-224's config, random weights): the time
  * to answer one VizWiz question - image features (SigLIP + projector), prompt embeddings, prefill over 256 image
  * tokens + bos + text + "\n", and 3 greedy answer tokens - and the process's peak RSS, for float32, int8 and int4
- * (every Linear of SigLIP, the projector and Gemma, and Gemma's tied embedding / output head block-quantized,
- * MatMulNBits; the generator holds one Gemma session and drops its copy of the quantized parts, as predict does). Each dtype
+ * (every Linear of SigLIP, the projector and Gemma, and Gemma's tied embedding / output head quantized: int8 per
+ * channel on the integer GEMM, int4 in blocks with MatMulNBits; the generator holds one Gemma session and drops its
+ * copy of the quantized parts, as predict does). Each dtype
  * runs in its own child process so each peak RSS is its own; quantized weights are made one tensor at a time from
  * the random float tensors, so no float copy of the model is ever held. Time: the best of `--reps` answers after one
  * warm-up answer. `--text-layers N --vision-layers N` shrink the model (faster trial runs; say so when reporting).

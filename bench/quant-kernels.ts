@@ -3,10 +3,10 @@
  * does each one stand at prefill size (M = 271 tokens x Gemma's MLP, K 2048 -> N 16384), SigLIP's (M = 256 patches,
  * 1152 -> 4304) and decode (M = 1)? Weights are constant initializers (so every kernel pre-packs them):
  *   f32            MatMul, float32 weight [K, N]
- *   nbits-int4/8   MatMulNBits, block 32, accuracy level 4 (int8 activations per block) - what `--quantize` uses
+ *   nbits-int4/8   MatMulNBits, block 32, accuracy level 4 (int8 activations per block) - what `--quantize int4` uses
  *   dynamic-int8   DynamicQuantizeMatMul: per-column int8 weights, activations quantized per tensor (uint8)
  *   per-row-int8   per-column int8 weights, activations quantized symmetrically per row (uint8 with zero point 128),
- *                  MatMulInteger, then row and column scales
+ *                  MatMulInteger, then row and column scales - what `--quantize int8` uses (ops/quantized-matmul.ts)
  * Median of 7 runs after 2 warm-ups. `npm run bench -- quant-kernels [--threads 2] [--shapes M,K,N;...]`
  * One JSON line per kernel and shape on stdout: {"name":"quant-kernel","kernel":...,"m":...,"k":...,"n":...,"ms":...,
  * "gops":...,"speedup_vs_f32":...}.
