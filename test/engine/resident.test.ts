@@ -11,7 +11,7 @@ import { Graph } from '../../src/engine/graph.js';
 import { GraphSession } from '../../src/engine/graph-session.js';
 import { DeviceTensor, Tensor } from '../../src/engine/tensor.js';
 import { VizWizError } from '../../src/errors.js';
-import { TEST_DEVICE } from '../helpers/device.js';
+import { onTestDevice, TEST_DEVICE } from '../helpers/device.js';
 
 /** y = 2x + 1 (kept resident), z = x (to the host). */
 function graph(): Uint8Array {
@@ -70,7 +70,7 @@ test(
     assert.equal(gpu.toDevice, X.byteLength);
     assert.equal(gpu.toHost, 4 * X.byteLength + X.byteLength);
 
-    const s = await GraphSession.create(graph(), { device: 'webgpu', residentOutputs: ['y'] });
+    const s = await GraphSession.create(graph(), onTestDevice({ residentOutputs: ['y'] as const })); // webgpu here
     try {
       const { device } = await s.runResident({ x: Tensor.f32(X, [X.length]) });
       const y = device.y as DeviceTensor;
