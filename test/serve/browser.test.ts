@@ -156,6 +156,9 @@ describe('the page in Chromium', { skip: missing ? `${CHROMIUM} is not installed
     const question = 'What is in the photo?';
     const [want] = await model.answer([{ image: await decodeImage(fx.photos.dark, 'x'), question }]);
     await askByKeyboard(page, photoFile, question);
+    // The form page is already at `/`: wait for the answer page the POST returns, not just the URL (a slow answer
+    // would otherwise leave the form page's empty #answer to read).
+    await page.locator('#answer:not(:empty)').waitFor();
     await page.waitForURL(`${service.url}/`);
     await page.waitForLoadState('load');
     assert.equal(await page.locator('#answer').textContent(), spokenReply(want!.answer, want!.answerable, likelyIssues(want!.quality)));
