@@ -20,7 +20,8 @@ import { buildTrainLoop } from '../src/engine/train-loop.js';
 import { clipLinearHead, clipLinearLoss, CLIP_LINEAR_DEFAULTS, type ClipLinearConfig } from '../src/models/heads/clip-linear.js';
 import { Rng } from '../src/random/rng.js';
 import { round } from './_common.js';
-import { gatherSteps, stepsPerRun, synthetic } from './heads.js';
+import { gatherSteps, synthetic } from './heads.js';
+import { stepsPerRun } from '../src/train/steps-per-run.js';
 
 type Phase = 'forward' | 'loss' | 'backward' | 'optimizer' | 'other';
 

@@ -24,6 +24,7 @@ import { TrainSession } from '../src/engine/train-session.js';
 import { buildTrainLoop } from '../src/engine/train-loop.js';
 import { clipLinearHead, clipLinearLoss, CLIP_LINEAR_DEFAULTS, type ClipLinearConfig } from '../src/models/heads/clip-linear.js';
 import { findPython, root, round } from './_common.js';
+import { stepsPerRun } from '../src/train/steps-per-run.js';
 
 interface Options {
   batches: number[];
@@ -105,11 +106,6 @@ export function gatherSteps(d: Data, c: ClipLinearConfig, order: Int32Array, sta
     type_label: Tensor.i64(type, [s, b]),
     answerable: Tensor.f32(answerable, [s, b]),
   };
-}
-
-/** Steps per session.run: about 2,048 rows per run, so the per-run parameter copy-out is amortised. */
-export function stepsPerRun(batch: number): number {
-  return Math.max(1, Math.min(64, Math.round(2048 / batch)));
 }
 
 async function oursEpoch(

@@ -34,6 +34,7 @@ import { encoderRecord, type EncoderRecord } from './encoder-record.js';
 import { scoreQuality, type QualityEvaluation } from './quality-eval.js';
 import { QualityPredictor } from './quality-predictor.js';
 import { runTraining, type EpochRecord } from './run.js';
+import { stepsPerRun } from './steps-per-run.js';
 
 const QUALITY_FORMAT = 'vizwiz-quality/1';
 
@@ -228,7 +229,7 @@ export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityR
         undefined,
         graph.batchInputs.map((i) => i.name),
       );
-      const stepsPerRun = Math.max(1, Math.round(2048 / config.batchSize));
+      const perRun = stepsPerRun(config.batchSize);
       return {
         async epoch(epoch) {
           const started = performance.now();
@@ -238,9 +239,9 @@ export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityR
           let lossSum = 0;
           let firstStepLoss: number | undefined;
           for (let i = 0; i < batches.length;) {
-            // Full batches run stepsPerRun at a time in one loop-graph call; a smaller last batch runs alone.
+            // Full batches run perRun at a time in one loop-graph call; a smaller last batch runs alone.
             const chunk: Int32Array[] = [];
-            while (i < batches.length && chunk.length < stepsPerRun && batches[i]!.length === config.batchSize) chunk.push(batches[i++]!);
+            while (i < batches.length && chunk.length < perRun && batches[i]!.length === config.batchSize) chunk.push(batches[i++]!);
             if (chunk.length === 0) chunk.push(batches[i++]!);
             const totals = (
               await session.steps(

@@ -26,6 +26,7 @@ import { prepareHead } from './prepare.js';
 import { runTraining, type EpochRecord as RunEpoch, type RunResult } from './run.js';
 import { recordsFingerprint } from './run-folder.js';
 import { learningRate } from './schedule.js';
+import { stepsPerRun } from './steps-per-run.js';
 import type { FeatureSet } from '../features/feature-file.js';
 import { provenance } from '../provenance.js';
 
@@ -95,8 +96,7 @@ export async function trainHead(o: TrainRunOptions): Promise<TrainResult> {
         graph.batchInputs.map((i) => i.name),
       );
       const schedule = { kind: config.schedule, lr: config.lr, warmup: config.warmup };
-      // Steps per session.run: about 2,048 rows, so the per-run copy of parameters and state is amortised.
-      const stepsPerRun = Math.max(1, Math.round(2048 / config.batchSize));
+      const perRun = stepsPerRun(config.batchSize);
       return {
         async epoch(epoch) {
           const started = performance.now();
@@ -107,9 +107,9 @@ export async function trainHead(o: TrainRunOptions): Promise<TrainResult> {
           let firstStepLoss: number | undefined;
           const batches = [...batchesOf(order, config.batchSize)];
           for (let i = 0; i < batches.length;) {
-            // Full batches run stepsPerRun at a time in one loop-graph call; a smaller last batch runs alone.
+            // Full batches run perRun at a time in one loop-graph call; a smaller last batch runs alone.
             const chunk: Int32Array[] = [];
-            while (i < batches.length && chunk.length < stepsPerRun && batches[i]!.length === config.batchSize) chunk.push(batches[i++]!);
+            while (i < batches.length && chunk.length < perRun && batches[i]!.length === config.batchSize) chunk.push(batches[i++]!);
             if (chunk.length === 0) chunk.push(batches[i++]!);
             const lrs = chunk.map((_, k) => learningRate(schedule, session.stepsDone + k, totalSteps));
             const { losses } = await session.steps(stackBatches(assembler, chunk), lrs);
