@@ -35,9 +35,24 @@ describe('a burst of 32 concurrent clients', () => {
     assert.equal(r.retryAfter503, r.statuses[503] ?? 0);
     assert.equal(r.bad5xx, 0);
     assert.equal(r.errors, 0);
-    const body = new FormData();
-    body.append('question', 'What is this?');
-    body.append('image', new Blob([fx.photos.clear], { type: 'image/jpeg' }), 'p.jpg');
-    assert.equal((await fetch(`${service.url}/v1/answer`, { method: 'POST', body })).status, 200);
+    // The burst's last requests may still fill the queue when it ends (slowly drained with one thread): a client that
+    // honours Retry-After is answered within a bounded wait.
+    const statuses: number[] = [];
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const body = new FormData();
+      body.append('question', 'What is this?');
+      body.append('image', new Blob([fx.photos.clear], { type: 'image/jpeg' }), 'p.jpg');
+      const res = await fetch(`${service.url}/v1/answer`, { method: 'POST', body });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+      if (res.status !== 503 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, Math.min(1000, 1000 * Number(res.headers.get('retry-after') ?? 1))));
+    }
+    assert.equal(statuses.at(-1), 200, `after the burst: ${statuses.join(', ')}`);
+    assert.ok(
+      statuses.slice(0, -1).every((s) => s === 503),
+      `after the burst: ${statuses.join(', ')}`,
+    );
   });
 });
