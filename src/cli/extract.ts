@@ -16,7 +16,7 @@ import { encoderIds, loadEncoder } from '../features/registry.js';
 import { PIXEL_PROJECTION_DEFAULTS } from '../features/pixel-projection.js';
 import { parseShard, shardLabel } from '../shards/spec.js';
 import { claimOutputFile } from './output.js';
-import { availableDevice, computeDtype, DTYPE_OPTION, parseChoice, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
+import { availableDevice, checkQuantizeDevice, computeDtype, DTYPE_OPTION, parseChoice, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
 import type { QuantSchemeName } from '../engine/block-quantize.js';
 
 interface ExtractCliOptions {
@@ -81,6 +81,7 @@ export function extractCommand(): Command {
       const overrides = overridesFrom(o);
       const device = parseDevice(o.device);
       const dtype = computeDtype(o.dtype, device, o.quantize);
+      checkQuantizeDevice(o.quantize, device);
       const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
       await claimOutputFile(o.out, 'extract', { lock: true });
       const questions = await loadQuestions(o.annotations);

@@ -87,6 +87,20 @@ export const QUANTIZE_OPTION = [
   quantizeScheme,
 ] as const;
 
+/**
+ * `--quantize int8` runs its products on ONNX Runtime's integer GEMM (MatMulInteger), which the WebGPU provider does not
+ * have: every quantized product would fall back to the CPU with copies around it. Refused there (int4's MatMulNBits
+ * and float16 run on WebGPU).
+ */
+export function checkQuantizeDevice(quantize: QuantSchemeName | undefined, device: Device): void {
+  if (quantize === 'int8' && device === 'webgpu') {
+    throw new VizWizError(
+      'USAGE',
+      "--quantize int8 uses onnxruntime's integer GEMM (MatMulInteger), which the WebGPU provider does not have; on --device webgpu use --quantize int4 or --dtype f16",
+    );
+  }
+}
+
 /** `--dtype`: the compute dtype of the inference graphs (docs/decisions/011-half-precision.md). */
 export const DTYPE_OPTION = ['--dtype <dtype>', 'compute precision: f32, or f16 (half precision; --device webgpu or cuda)', 'f32'] as const;
 

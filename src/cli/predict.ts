@@ -34,7 +34,7 @@ import { parseShard, shardLabel, type ShardSpec } from '../shards/spec.js';
 import { readsTextFeatures } from '../train/head-registry.js';
 import { headFingerprint, predictHead, readHeadDescription } from '../train/predict.js';
 import { claimOutputFile } from './output.js';
-import { availableDevice, computeDtype, DTYPE_OPTION, parseChoice, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
+import { availableDevice, checkQuantizeDevice, computeDtype, DTYPE_OPTION, parseChoice, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
 import type { QuantSchemeName } from '../engine/block-quantize.js';
 
 interface PredictCliOptions {
@@ -146,6 +146,7 @@ async function predictWithPaligemma({ o, shard }: Job): Promise<Answered> {
   const maxNewTokens = parseWhole(o.maxNewTokens, '--max-new-tokens', 1);
   const device = parseDevice(o.device);
   const dtype = computeDtype(o.dtype, device, o.quantize);
+  checkQuantizeDevice(o.quantize, device);
   const prompt = o.prompt !== undefined ? parseChoice(o.prompt, '--prompt', Object.keys(PROMPT_TEMPLATES)) : undefined;
   const questions = await loadQuestions(o.annotations);
   const resolved = await resolveModelSource(source, o.offline ? { offline: true } : {});

@@ -10,7 +10,17 @@ import type { Device } from '../engine/device.js';
 import { DEFAULT_LIMITS, type ServeLimits } from '../serve/limits.js';
 import { chooseServeTarget, DEFAULT_COMPARE_DIR, loadServeModel } from '../serve/serve-target.js';
 import { startService } from '../serve/server.js';
-import { availableDevice, computeDtype, DTYPE_OPTION, parseChoice, parseNumber, parseWhole, QUANTIZE_OPTION, VERBOSE_OPTION } from './options.js';
+import {
+  availableDevice,
+  checkQuantizeDevice,
+  computeDtype,
+  DTYPE_OPTION,
+  parseChoice,
+  parseNumber,
+  parseWhole,
+  QUANTIZE_OPTION,
+  VERBOSE_OPTION,
+} from './options.js';
 import type { QuantSchemeName } from '../engine/block-quantize.js';
 
 interface ServeCliOptions {
@@ -81,6 +91,7 @@ export function serveCommand(): Command {
       const limits = limitsOf(o);
       const device = o.device;
       const dtype = computeDtype(o.dtype, device, o.quantize);
+      checkQuantizeDevice(o.quantize, device);
       const threads = o.threads !== undefined ? parseWhole(o.threads, '--threads', 1) : undefined;
       const port = parseWhole(o.port, '--port', 0, 65535);
       const target = await chooseServeTarget({

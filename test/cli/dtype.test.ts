@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { computeDtype } from '../../src/cli/options.js';
+import { checkQuantizeDevice, computeDtype } from '../../src/cli/options.js';
 import { loadEncoder } from '../../src/features/registry.js';
 import { VizWizError } from '../../src/errors.js';
 import { cliInProcess } from '../helpers/cli-in-process.js';
@@ -110,4 +110,22 @@ test('serve --model paligemma --dtype f16 on the CPU is refused with the same me
   ]);
   assert.equal(q.status, 2, q.stderr);
   assert.match(q.stderr, /--dtype f16 and --quantize int8 do not combine/);
+});
+
+test('--quantize int8 is refused on --device webgpu (no integer GEMM there) and says what to use; int4 and other devices pass', () => {
+  assert.throws(
+    () => checkQuantizeDevice('int8', 'webgpu'),
+    (e: unknown) =>
+      e instanceof VizWizError &&
+      e.code === 'USAGE' &&
+      e.message ===
+        "--quantize int8 uses onnxruntime's integer GEMM (MatMulInteger), which the WebGPU provider does not have; on --device webgpu use --quantize int4 or --dtype f16",
+  );
+  for (const [q, d] of [
+    ['int4', 'webgpu'],
+    ['int8', 'cpu'],
+    ['int8', 'cuda'],
+    [undefined, 'webgpu'],
+  ] as const)
+    assert.doesNotThrow(() => checkQuantizeDevice(q, d), `${q} on ${d}`);
 });
