@@ -79,7 +79,6 @@ export class PaliGemmaGenerator {
     weights: ReadonlyMap<string, WeightArray>,
     o: PaliGemmaGeneratorOptions = {},
   ): Promise<PaliGemmaGenerator> {
-    if (o.releaseBound && !(weights instanceof Map)) throw new Error('PaliGemmaGenerator: releaseBound needs the weights as a Map');
     const dtype = o.dtype ?? 'float32';
     if (dtype !== 'float32' && o.quantized)
       throw new VizWizError(

@@ -12,11 +12,11 @@ import { Tensor } from '../../../src/engine/tensor.js';
 import { initParams } from '../../../src/engine/init.js';
 import { InferenceRunner } from '../../../src/engine/inference-runner.js';
 import { buildInference } from '../../../src/engine/inference.js';
-import type { ClipConfig, ClipTextConfig } from '../../../src/models/clip/config.js';
+import type { ClipConfig } from '../../../src/models/clip/config.js';
 import { createClipEncoder, loadClipEncoder } from '../../../src/models/clip/encoder.js';
 import { clipTextModel, clipVisionModel } from '../../../src/models/clip/model.js';
 import { ClipTokenizer } from '../../../src/models/clip/tokenizer.js';
-import { loadGolden, maxAbsDiff, paramsFor } from './golden-helpers.js';
+import { loadGolden, maxAbsDiff, paramsFor, TINY_TEXT } from './golden-helpers.js';
 import { onTestDevice } from '../../helpers/device.js';
 
 const tokenizerDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'clip', 'tokenizer');
@@ -40,26 +40,10 @@ test('image embeddings: golden CLIPModel embeds, normalised or not, in batches o
   }
 });
 
-/** A tiny text tower over the tokenizer fixture's 536-token vocabulary. */
-const TEXT: ClipTextConfig = {
-  hidden: 32,
-  layers: 2,
-  heads: 4,
-  intermediate: 37,
-  eps: 1e-5,
-  activation: 'quick_gelu',
-  vocabSize: 536,
-  maxPositions: 77,
-  projectionDim: 16,
-  bosTokenId: 534,
-  eosTokenId: 535,
-  padTokenId: 535,
-};
-
 test('text embeddings: batch = one by one = max_length padding, unit norm', async () => {
   const g = await loadGolden('clip');
-  const config: ClipConfig = { ...g.config, text: TEXT };
-  const textModel = clipTextModel(TEXT);
+  const config: ClipConfig = { ...g.config, text: TINY_TEXT };
+  const textModel = clipTextModel(TINY_TEXT);
   const weights = new Map([...paramsFor(clipVisionModel(g.config.vision!).params, g.weights), ...initParams(textModel.params, 3)]);
   // Non-trivial LayerNorms and biases, so nothing cancels by accident.
   for (const [name, w] of weights)

@@ -16,10 +16,10 @@ import { createClipEncoder } from '../../../src/models/clip/encoder.js';
 import { clipModelFor, clipTextModel, clipVisionModel } from '../../../src/models/clip/model.js';
 import { ClipTokenizer } from '../../../src/models/clip/tokenizer.js';
 import { initParams } from '../../../src/engine/init.js';
-import type { ClipConfig, ClipTextConfig } from '../../../src/models/clip/config.js';
+import type { ClipConfig } from '../../../src/models/clip/config.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { feeds, loadGolden, maxAbsDiff, paramsFor } from './golden-helpers.js';
+import { feeds, loadGolden, maxAbsDiff, paramsFor, TINY_TEXT } from './golden-helpers.js';
 import { onTestDevice, TEST_DEVICE } from '../../helpers/device.js';
 import { absMax, halfTol } from '../../helpers/tolerance.js';
 
@@ -93,26 +93,10 @@ test('the float16 encoder gives the golden image embeddings (normalised and not)
   }
 });
 
-/** encoder.test.ts's tiny text tower over the tokenizer fixture's 536-token vocabulary. */
-const TEXT: ClipTextConfig = {
-  hidden: 32,
-  layers: 2,
-  heads: 4,
-  intermediate: 37,
-  eps: 1e-5,
-  activation: 'quick_gelu',
-  vocabSize: 536,
-  maxPositions: 77,
-  projectionDim: 16,
-  bosTokenId: 534,
-  eosTokenId: 535,
-  padTokenId: 535,
-};
-
 test('float16 text embeddings of a padded batch equal the float32 ones: the float16 masks keep padding out', { skip }, async () => {
   const g = await loadGolden('clip');
-  const config: ClipConfig = { ...g.config, text: TEXT };
-  const weights = new Map([...paramsFor(clipVisionModel(g.config.vision!).params, g.weights), ...initParams(clipTextModel(TEXT).params, 3)]);
+  const config: ClipConfig = { ...g.config, text: TINY_TEXT };
+  const weights = new Map([...paramsFor(clipVisionModel(g.config.vision!).params, g.weights), ...initParams(clipTextModel(TINY_TEXT).params, 3)]);
   const tokenizer = await ClipTokenizer.fromFolder(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'clip', 'tokenizer'));
   // Lengths from 3 to 77 tokens in one batch: most rows are mostly padding.
   const texts = ['What is this?', 'the', 'what color is this shirt? '.repeat(12), ''];

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Tensor } from '../../../src/engine/tensor.js';
 import { readSafetensors, type TensorData } from '../../../src/engine/safetensors.js';
 import type { ParamSpec } from '../../../src/engine/model.js';
-import { parseClipConfig, type ClipConfig } from '../../../src/models/clip/config.js';
+import { parseClipConfig, type ClipConfig, type ClipTextConfig } from '../../../src/models/clip/config.js';
 import { maxAbsDiff, outputTol as tolerance } from '../../helpers/tolerance.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -70,3 +70,19 @@ export function compareOutputs(expected: Tensors, actual: Record<string, Tensor>
 }
 
 export { maxAbsDiff, outputTol as tolerance } from '../../helpers/tolerance.js';
+
+/** A tiny CLIP text tower over the tokenizer fixture's 536-token vocabulary (the golden has none of its own). */
+export const TINY_TEXT: ClipTextConfig = {
+  hidden: 32,
+  layers: 2,
+  heads: 4,
+  intermediate: 37,
+  eps: 1e-5,
+  activation: 'quick_gelu',
+  vocabSize: 536,
+  maxPositions: 77,
+  projectionDim: 16,
+  bosTokenId: 534,
+  eosTokenId: 535,
+  padTokenId: 535,
+};

@@ -12,6 +12,8 @@ import { Tensor } from '../../../src/engine/tensor.js';
 import { readSafetensors, type TensorData } from '../../../src/engine/safetensors.js';
 import { gemmaConfigFromHf, type GemmaConfig } from '../../../src/models/gemma/config.js';
 import { arangePositions, causalBias } from '../../../src/models/gemma/masks.js';
+import { kvCacheFrom } from '../../../src/models/gemma/kv-decoder.js';
+import type { DecodeStart } from '../../../src/models/gemma/generate.js';
 import { maxAbsDiff, outputTol } from '../../helpers/tolerance.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -74,3 +76,34 @@ export function forwardFeeds(inputs: Tensors): { feeds: Record<string, Tensor>; 
 }
 
 export { absMax, maxAbsDiff, outputTol } from '../../helpers/tolerance.js';
+
+/** Entries [0, len) of a cache tensor (B, KV, S, hd). */
+export function cachePrefix(t: { shape: readonly number[]; data: unknown }, len: number): Float32Array {
+  const [b, kv, s, hd] = t.shape as [number, number, number, number];
+  return sliceTime(t.data as Float32Array, b * kv, s, hd, 0, len);
+}
+
+/**
+ * Where the golden generation `name` (paligemma_generate) starts decoding: transformers' prefill cache (its first P
+ * positions) and its first step logits, every prompt position real. Also the batch's B, n generated tokens and P.
+ */
+export function goldenDecodeStart(
+  config: GemmaConfig,
+  inputs: Tensors,
+  outputs: Tensors,
+  name: string,
+): { start: DecodeStart; b: number; n: number; p: number } {
+  const [b, n] = tensor(outputs, `${name}.generated_ids`).shape as [number, number];
+  const p = tensor(inputs, `${name}.input_ids`).shape[1] as number;
+  const layers = Array.from({ length: config.layers }, (_, l) => l);
+  const cache = kvCacheFrom(
+    config,
+    b,
+    p,
+    layers.map((l) => cachePrefix(tensor(outputs, `${name}.past_key.${l}`), p)),
+    layers.map((l) => cachePrefix(tensor(outputs, `${name}.past_value.${l}`), p)),
+  );
+  const stepLogits = tensor(outputs, `${name}.step_logits`).data as Float32Array; // (B, n, V)
+  const logits = sliceTime(stepLogits, b, n, config.vocab, 0, 1);
+  return { start: { cache, logits, keyValid: new Uint8Array(b * p).fill(1), nextPosition: new Array<number>(b).fill(p + 1) }, b, n, p };
+}

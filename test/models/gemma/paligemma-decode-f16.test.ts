@@ -15,14 +15,14 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GemmaConfig } from '../../../src/models/gemma/config.js';
 import { generateGreedy, greedyDecode } from '../../../src/models/gemma/generate.js';
-import { GemmaKvDecoder, kvCacheFrom } from '../../../src/models/gemma/kv-decoder.js';
+import { GemmaKvDecoder } from '../../../src/models/gemma/kv-decoder.js';
 import { loadGemmaCheckpoint } from '../../../src/models/gemma/weights.js';
 import { gemmaParamSpecs } from '../../../src/models/gemma/names.js';
 import { initParams } from '../../../src/engine/init.js';
 import { topGap } from '../../helpers/margins.js';
 import { onTestDevice, TEST_DEVICE } from '../../helpers/device.js';
 import { absMax, halfTol } from '../../helpers/tolerance.js';
-import { goldenPath, hasGolden, maxAbsDiff, readTensors, sliceTime, tensor, type Tensors } from './helpers.js';
+import { goldenDecodeStart, goldenPath, hasGolden, maxAbsDiff, readTensors, sliceTime, tensor, type Tensors } from './helpers.js';
 
 const skip = TEST_DEVICE === 'cpu' ? 'float16 is checked on WebGPU (npm run test:webgpu): the CPU provider computes most float16 ops in float32' : false;
 
@@ -39,12 +39,6 @@ before(async () => {
   ({ config, weights, prefix } = await loadGemmaCheckpoint(goldenPath('paligemma')));
 });
 
-/** Entries [0, len) of a cache tensor (B, KV, S, hd). */
-function cachePrefix(t: { shape: readonly number[]; data: unknown }, len: number): Float32Array {
-  const [b, kv, s, hd] = t.shape as [number, number, number, number];
-  return sliceTime(t.data as Float32Array, b * kv, s, hd, 0, len);
-}
-
 test('float16 cached decode steps match generate() from its prefill cache: step logits, cache, decisive tokens', { skip }, async (t) => {
   const dec = await GemmaKvDecoder.create(config, weights, { prefix, session: onTestDevice(), dtype: 'float16' });
   const inputs: Tensors = await readTensors('paligemma_generate', 'inputs.safetensors');
@@ -55,22 +49,16 @@ test('float16 cached decode steps match generate() from its prefill cache: step 
   try {
     for (const name of [...outputs.keys()].filter((k) => k.endsWith('.generated_ids')).map((k) => k.slice(0, -'.generated_ids'.length))) {
       const generated = tensor(outputs, `${name}.generated_ids`);
-      const [b, n] = generated.shape as [number, number];
-      const p = tensor(inputs, `${name}.input_ids`).shape[1] as number;
+      const { start, b, n } = goldenDecodeStart(config, inputs, outputs, name);
       const stepLogits = tensor(outputs, `${name}.step_logits`).data as Float32Array; // (B, n, V)
       const layers = Array.from({ length: config.layers }, (_, l) => l);
-      const cache = kvCacheFrom(
-        config,
-        b,
-        p,
-        layers.map((l) => cachePrefix(tensor(outputs, `${name}.past_key.${l}`), p)),
-        layers.map((l) => cachePrefix(tensor(outputs, `${name}.past_value.${l}`), p)),
-      );
-      const res = await greedyDecode(
-        dec,
-        { cache, logits: sliceTime(stepLogits, b, n, v, 0, 1), keyValid: new Uint8Array(b * p).fill(1), nextPosition: new Array(b).fill(p + 1) },
-        { maxNewTokens: n, eosTokenIds: [config.eosTokenId], padTokenId: config.padTokenId, keepStepLogits: true, keepCache: true },
-      );
+      const res = await greedyDecode(dec, start, {
+        maxNewTokens: n,
+        eosTokenIds: [config.eosTokenId],
+        padTokenId: config.padTokenId,
+        keepStepLogits: true,
+        keepCache: true,
+      });
       const goldenIds = Array.from(generated.data as BigInt64Array, Number);
       let same = true;
       for (let k = 0; k < n && same; k++) {

@@ -11,11 +11,11 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GemmaConfig } from '../../../src/models/gemma/config.js';
 import { greedyDecode } from '../../../src/models/gemma/generate.js';
-import { GemmaKvDecoder, kvCacheFrom } from '../../../src/models/gemma/kv-decoder.js';
+import { GemmaKvDecoder } from '../../../src/models/gemma/kv-decoder.js';
 import { loadGemmaCheckpoint } from '../../../src/models/gemma/weights.js';
 import { assertDecisive } from '../../helpers/margins.js';
 import { onTestDevice } from '../../helpers/device.js';
-import { assertClose, goldenPath, hasGolden, outputTol, readTensors, sliceTime, tensor, type Tensors } from './helpers.js';
+import { assertClose, goldenDecodeStart, goldenPath, hasGolden, outputTol, readTensors, sliceTime, tensor, type Tensors } from './helpers.js';
 
 let config: GemmaConfig;
 let dec: GemmaKvDecoder;
@@ -33,39 +33,27 @@ before(async () => {
   outputs = await readTensors('paligemma_generate', 'outputs.safetensors');
 });
 
-/** Entries [0, len) of a cache tensor (B, KV, S, hd). */
-function cachePrefix(t: { shape: readonly number[]; data: unknown }, len: number): Float32Array {
-  const [b, kv, s, hd] = t.shape as [number, number, number, number];
-  return sliceTime(t.data as Float32Array, b * kv, s, hd, 0, len);
-}
-
 test('cached greedy decode steps reproduce transformers generate() from its prefill cache', async () => {
   const batches = [...outputs.keys()].filter((k) => k.endsWith('.generated_ids')).map((k) => k.slice(0, -'.generated_ids'.length));
   assert.ok(batches.length > 0, 'no batches in the golden');
   const v = config.vocab;
   for (const name of batches) {
     const generated = tensor(outputs, `${name}.generated_ids`);
-    const [b, n] = generated.shape as [number, number];
-    const p = tensor(inputs, `${name}.input_ids`).shape[1] as number;
     const mask = tensor(inputs, `${name}.attention_mask`).data as BigInt64Array;
     assert.ok(
       mask.every((x) => x === 1n),
       'the golden prompts are unpadded',
     );
+    const { start, b, n } = goldenDecodeStart(config, inputs, outputs, name);
     const stepLogits = tensor(outputs, `${name}.step_logits`).data as Float32Array; // (B, n, V)
     const layers = Array.from({ length: config.layers }, (_, l) => l);
-    const cache = kvCacheFrom(
-      config,
-      b,
-      p,
-      layers.map((l) => cachePrefix(tensor(outputs, `${name}.past_key.${l}`), p)),
-      layers.map((l) => cachePrefix(tensor(outputs, `${name}.past_value.${l}`), p)),
-    );
-    const res = await greedyDecode(
-      dec,
-      { cache, logits: sliceTime(stepLogits, b, n, v, 0, 1), keyValid: new Uint8Array(b * p).fill(1), nextPosition: new Array(b).fill(p + 1) },
-      { maxNewTokens: n, eosTokenIds: [config.eosTokenId], padTokenId: config.padTokenId, keepStepLogits: true, keepCache: true },
-    );
+    const res = await greedyDecode(dec, start, {
+      maxNewTokens: n,
+      eosTokenIds: [config.eosTokenId],
+      padTokenId: config.padTokenId,
+      keepStepLogits: true,
+      keepCache: true,
+    });
     for (let k = 1; k < n; k++) {
       const golden = sliceTime(stepLogits, b, n, v, k, k + 1);
       assertDecisive(`${name} golden step ${k}`, golden, v, outputTol(golden));

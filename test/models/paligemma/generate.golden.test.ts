@@ -12,7 +12,7 @@ import { PaliGemmaGenerator } from '../../../src/models/paligemma/generate.js';
 import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../../../src/models/paligemma/weights.js';
 import { assertDecisive } from '../../helpers/margins.js';
 import { assertClose, goldenPath, hasGolden, outputTol, readTensors, sliceTime, tensor, type Tensors } from '../gemma/helpers.js';
-import { goldenBatch } from './helpers.js';
+import { goldenBatch, leftPadded } from './helpers.js';
 import { onTestDevice } from '../../helpers/device.js';
 
 let m: LoadedPaliGemma;
@@ -70,18 +70,10 @@ test('image prefill + cached greedy decoding reproduce generate(): ids, step log
 test('a left-padded prompt decodes exactly as it does unpadded', async () => {
   const name = [...outputs.keys()].find((k) => k.endsWith('.generated_ids'))?.slice(0, -'.generated_ids'.length) as string;
   const base = goldenBatch(inputs, `${name}.`);
-  const pad = 3;
-  const t = base.length + pad;
-  const ids = new BigInt64Array(base.batch * t).fill(BigInt(m.config.text.padTokenId));
-  const mask = new BigInt64Array(base.batch * t);
-  for (let r = 0; r < base.batch; r++) {
-    ids.set(base.inputIds.subarray(r * base.length, (r + 1) * base.length), r * t + pad);
-    mask.fill(1n, r * t + pad, (r + 1) * t);
-  }
   const n = tensor(outputs, `${name}.generated_ids`).shape[1] as number;
   const o = { maxNewTokens: n, eosTokenIds: [m.config.text.eosTokenId], padTokenId: m.config.text.padTokenId, keepStepLogits: true };
   const plain = await gen.generate(base, o);
-  const padded = await gen.generate({ ...base, length: t, inputIds: ids, attentionMask: mask }, o);
+  const padded = await gen.generate(leftPadded(base, 3, m.config.text.padTokenId), o);
   for (let k = 0; k < n; k++) {
     const tol = outputTol(plain.stepLogits[k] as Float32Array);
     assertClose(`padded step ${k}`, padded.stepLogits[k] as Float32Array, plain.stepLogits[k] as Float32Array, tol);

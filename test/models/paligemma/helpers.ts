@@ -36,3 +36,15 @@ export function realRows(a: ArrayLike<number>, mask: ArrayLike<number | bigint>,
 export function assertCloseReal(name: string, got: ArrayLike<number>, expected: ArrayLike<number>, mask: ArrayLike<number | bigint>, width: number): number {
   return assertClose(name, realRows(got, mask, width), realRows(expected, mask, width));
 }
+
+/** `base` with `pad` padding tokens before every row (attention mask 0 there): the same prompts, left-padded. */
+export function leftPadded(base: PaliGemmaBatch, pad: number, padTokenId: number): PaliGemmaBatch {
+  const t = base.length + pad;
+  const inputIds = new BigInt64Array(base.batch * t).fill(BigInt(padTokenId));
+  const attentionMask = new BigInt64Array(base.batch * t);
+  for (let r = 0; r < base.batch; r++) {
+    inputIds.set(base.inputIds.subarray(r * base.length, (r + 1) * base.length), r * t + pad);
+    attentionMask.fill(1n, r * t + pad, (r + 1) * t);
+  }
+  return { ...base, length: t, inputIds, attentionMask };
+}
