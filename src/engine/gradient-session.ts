@@ -9,6 +9,7 @@ import { bindBatchDims } from './batch-dims.js';
 import { drawDropoutMasks } from './dropout.js';
 import { GraphSession, type SessionOptions } from './graph-session.js';
 import type { GradientsGraph } from './gradients-graph.js';
+import { GRADS_FINITE, LOSS_SCALE } from './mixed-precision.js';
 import { gradName } from './names.js';
 import type { Rng } from '../random/rng.js';
 import { Tensor, type Tensors } from './tensor.js';
@@ -19,6 +20,8 @@ export interface GradientResult {
   losses: Record<string, number>;
   /** d total loss / d parameter, by parameter name (fresh arrays). */
   grads: Map<string, Float32Array>;
+  /** Whether every gradient is finite (mixed-precision graphs check it at the loss scale; float32 ones: true). */
+  finite: boolean;
 }
 
 export class GradientSession {
@@ -34,8 +37,11 @@ export class GradientSession {
     return new GradientSession(graph, await GraphSession.create(graph.bytes, o, placed.initializers), placed.feeds);
   }
 
-  /** Loss and gradients of `batch` at `params`; with dropout sites, masks come from `rng` (required then). */
-  async compute(batch: Readonly<Tensors>, params: ReadonlyMap<string, Float32Array>, rng?: Rng): Promise<GradientResult> {
+  /**
+   * Loss and gradients of `batch` at `params`; with dropout sites, masks come from `rng` (required then). A
+   * mixed-precision graph takes the loss scale `lossScale` (default 1) and returns unscaled gradients.
+   */
+  async compute(batch: Readonly<Tensors>, params: ReadonlyMap<string, Float32Array>, rng?: Rng, lossScale?: number): Promise<GradientResult> {
     const bindings = bindBatchDims(this.graph.batchInputs, batch);
     const feeds: Tensors = { ...batch, ...this.frozenFeeds };
     for (const spec of this.graph.params) {
@@ -47,12 +53,18 @@ export class GradientSession {
       if (!rng) throw new VizWizError('INVALID_ARGUMENT', 'dropout needs a random stream for its masks');
       Object.assign(feeds, drawDropoutMasks(this.graph.dropoutSites, bindings, rng));
     }
-    const out = await this.session.run(feeds, [...this.graph.lossNames, ...this.graph.params.map((p) => gradName(p.name))]);
+    const fetch = [...this.graph.lossNames, ...this.graph.params.map((p) => gradName(p.name))];
+    if (this.graph.dtype) {
+      feeds[LOSS_SCALE] = Tensor.f32(Float32Array.of(lossScale ?? 1), []);
+      fetch.push(GRADS_FINITE);
+    } else if (lossScale !== undefined)
+      throw new Error('GradientSession.compute: a loss scale needs a mixed-precision graph (buildGradients { dtype: float16 })');
+    const out = await this.session.run(feeds, fetch);
     const losses: Record<string, number> = {};
     for (const name of this.graph.lossNames) losses[name] = out[name]?.floats()[0] as number;
     const grads = new Map<string, Float32Array>();
     for (const spec of this.graph.params) grads.set(spec.name, out[gradName(spec.name)]?.floats() as Float32Array);
-    return { losses, grads };
+    return { losses, grads, finite: !this.graph.dtype || out[GRADS_FINITE]?.floats()[0] === 1 };
   }
 
   async dispose(): Promise<void> {

@@ -49,6 +49,9 @@ class LoopBodyContext extends BlockParamsContext {
 }
 
 export function buildTrainLoop(model: ModelDef, loss: LossDef, optimizer: Optimizer, o: TrainStepOptions = {}): TrainStepGraph {
+  if ((o.dtype ?? 'float32') !== 'float32') {
+    throw new Error(`model ${model.name}: mixed precision (dtype ${o.dtype}) is built for single-step graphs (buildTrainStep) only, not the Loop`);
+  }
   const g = new Graph(`${model.name}_train_loop`);
   const batchInputs: InputSpec[] = [...model.inputs, ...loss.inputs];
   const stacked = new Map(batchInputs.map((spec) => [spec.name, g.input(spec.name, spec.dtype, ['S', ...spec.shape])]));

@@ -11,6 +11,7 @@ import { VizWizError } from '../errors.js';
 import { bindBatchDims, type DimBindings } from './batch-dims.js';
 import { drawDropoutMasks } from './dropout.js';
 import { GraphSession, type SessionOptions } from './graph-session.js';
+import { GRADS_FINITE, LOSS_SCALE } from './mixed-precision.js';
 import { gradName, newName, slotName } from './names.js';
 import { Rng } from '../random/rng.js';
 import { Tensor, type Tensors } from './tensor.js';
@@ -32,6 +33,11 @@ export interface StepResult {
   losses: Record<string, number>;
   /** Exposed forward outputs and `grad.<param>` tensors, when the graph has them. */
   extra: Tensors;
+  /**
+   * Mixed-precision graphs: false when a gradient was not finite at the step's loss scale - the step was skipped
+   * (parameters, optimizer state and the step count unchanged). Always true for float32 graphs.
+   */
+  applied: boolean;
 }
 
 export interface StepsResult {
@@ -108,12 +114,18 @@ export class TrainSession {
     return this.steps_;
   }
 
-  /** Runs one training step on `batch` (tensors by input name) with learning rate `lr`. */
-  async step(batch: Readonly<Tensors>, lr: number, o: { masks?: Readonly<Tensors> } = {}): Promise<StepResult> {
+  /**
+   * Runs one training step on `batch` (tensors by input name) with learning rate `lr`; a mixed-precision graph also
+   * takes the loss scale (`lossScale`, default 1).
+   */
+  async step(batch: Readonly<Tensors>, lr: number, o: { masks?: Readonly<Tensors>; lossScale?: number } = {}): Promise<StepResult> {
     if (this.graph.kind === 'step') {
       const bindings = bindBatchDims(this.fed(), batch);
-      const out = await this.run({ ...batch, ...this.masks(bindings, 0, o.masks), lr: Tensor.f64([lr], []) }, 1);
-      return { losses: firstOf(out.losses), extra: out.extra };
+      const feeds: Tensors = { ...batch, ...this.masks(bindings, 0, o.masks), lr: Tensor.f64([lr], []) };
+      if (this.graph.dtype) feeds[LOSS_SCALE] = Tensor.f32(Float32Array.of(o.lossScale ?? 1), []);
+      else if (o.lossScale !== undefined) throw new Error('TrainSession.step: a loss scale needs a mixed-precision graph (buildTrainStep { dtype: float16 })');
+      const out = await this.run(feeds, 1);
+      return { losses: firstOf(out.losses), extra: out.extra, applied: out.applied };
     }
     // A loop graph runs one step as a stack of one: the same buffers with a leading axis of 1.
     const stacked: Tensors = {};
@@ -123,7 +135,7 @@ export class TrainSession {
     const out = await this.steps(stacked, [lr], { masks });
     const extra: Tensors = {};
     for (const [name, t] of Object.entries(out.extra)) extra[name] = t.reshape(t.dims.slice(1));
-    return { losses: firstOf(out.losses), extra };
+    return { losses: firstOf(out.losses), extra, applied: true };
   }
 
   /**
@@ -148,13 +160,14 @@ export class TrainSession {
     return { ...drawDropoutMasks(sites, bindings, this.rng, stack, this.maskBuffers), ...given };
   }
 
-  private async run(feeds: Tensors, s: number): Promise<StepsResult> {
+  private async run(feeds: Tensors, s: number): Promise<StepsResult & { applied: boolean }> {
     feeds.step = Tensor.f64([this.graph.kind === 'step' ? this.steps_ + 1 : this.steps_], []);
     Object.assign(feeds, this.frozenFeeds);
     const fetches: Record<string, Tensor | null> = {};
     for (const name of this.graph.lossNames) fetches[name] = null;
     for (const name of this.graph.exposedOutputs) fetches[name] = null;
     if (this.graph.exposesGradients) for (const p of this.graph.params) fetches[gradName(p.name)] = null;
+    if (this.graph.dtype) fetches[GRADS_FINITE] = null;
     const cur = this.flip;
     for (const [name, [a, b]] of this.buffers) {
       feeds[name] = cur === 0 ? a : b;
@@ -162,15 +175,17 @@ export class TrainSession {
     }
     const out = await this.session.run(feeds, fetches);
     this.flip = 1 - cur;
-    this.steps_ += s;
+    // A skipped mixed-precision step (gradients not finite) kept every tensor: it does not count as a step either.
+    const applied = !this.graph.dtype || out[GRADS_FINITE]?.floats()[0] === 1;
+    if (applied) this.steps_ += s;
     const losses: Record<string, Float32Array> = {};
     for (const name of this.graph.lossNames) losses[name] = out[name]?.floats() as Float32Array;
     const extra: Tensors = {};
     for (const name of Object.keys(fetches)) {
       const t = out[name];
-      if (!name.startsWith('new.') && !(name in losses) && t) extra[name] = t;
+      if (!name.startsWith('new.') && !(name in losses) && name !== GRADS_FINITE && t) extra[name] = t;
     }
-    return { losses, extra };
+    return { losses, extra, applied };
   }
 
   private current(filter: (name: string) => boolean): Map<string, Float32Array> {

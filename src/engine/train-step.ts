@@ -8,6 +8,8 @@
 
 import { gradients } from './autodiff.js';
 import { GraphContext } from './context.js';
+import { finiteFlag, GRADS_FINITE, halfFrozen, keepUnlessFinite, MixedContext, type TrainDType } from './mixed-precision.js';
+import { cast } from './ops/cast.js';
 import { Graph, type Value } from './graph.js';
 import type { BuildContext, DropoutSite, InputSpec, LossDef, ModelDef, ParamSpec, WeightSpec } from './model.js';
 import { gradName, newName, slotName } from './names.js';
@@ -23,6 +25,12 @@ export interface TrainStepOptions {
   exposeOutputs?: readonly string[];
   /** Feed large parameters as row blocks (default true; a number = the largest block, in elements; see shards.ts). */
   shard?: boolean | number;
+  /**
+   * The compute dtype (default float32). 'float16' = mixed precision (mixed-precision.ts): frozen weights and
+   * activations in float16, parameters, optimizer state and loss in float32, a `loss_scale` input and a
+   * `grads_finite` output; a step whose gradients are not all finite leaves parameters and state unchanged.
+   */
+  dtype?: TrainDType;
 }
 
 /** One graph input of a parameter: the whole parameter or one of its row blocks. */
@@ -57,6 +65,8 @@ export interface TrainStepGraph {
   readonly lossNames: readonly string[];
   readonly exposedOutputs: readonly string[];
   readonly exposesGradients: boolean;
+  /** 'float16': a mixed-precision graph (feed `loss_scale`, read `grads_finite`); absent for float32. */
+  readonly dtype?: 'float16';
 }
 
 /** The values one training step produces, in any graph (a single-step graph or a Loop body). */
@@ -70,6 +80,8 @@ export interface StepValues {
   /** Per parameter (blocks joined): d loss / d parameter. */
   grads: Value[];
   exposed: [string, Value][];
+  /** Mixed precision: whether every gradient is finite (bool scalar); the update was kept only then. */
+  finite?: Value;
 }
 
 /** Emits forward, backward and optimizer update into `ctx.graph`; `state` is per parameter block, per slot. */
@@ -84,32 +96,43 @@ export function emitStep(
   exposeOutputs: readonly string[] = [],
 ): StepValues {
   const outputs = model.forward(ctx);
-  const { total, terms } = loss.build(ctx, outputs);
-  const perParam = model.params.map((p) => ctx.weightBlocks(p.name));
+  const mixed = ctx instanceof MixedContext ? ctx : null;
+  const { total, terms } = mixed ? mixed.buildLoss(loss, outputs) : loss.build(ctx, outputs);
+  const perParam = model.params.map((p) => (mixed ? mixed.masterBlocks(p.name) : ctx.weightBlocks(p.name)));
   const blocks = perParam.flat();
-  const grads = gradients(total, blocks);
+  let grads = gradients(total, blocks, mixed?.lossScale);
+  let finite: Value | undefined;
+  if (mixed) {
+    const u = mixed.unscale(blocks.map((b) => grads.get(b) as Value));
+    grads = new Map(blocks.map((b, i) => [b, u.grads[i] as Value]));
+    finite = u.finite;
+  }
   const scalars = optimizer.prepare(ctx.graph, lr, step);
   const newParams: Value[] = [];
   const newState: Value[][] = [];
   blocks.forEach((p, i) => {
-    const upd = optimizer.update(p, grads.get(p) as Value, state[i] ?? [], scalars);
-    newParams.push(upd.param);
-    newState.push(upd.state);
+    const old = state[i] ?? [];
+    const upd = optimizer.update(p, grads.get(p) as Value, old, scalars);
+    const keep = (next: Value, prev: Value): Value => (finite ? keepUnlessFinite(finite, next, prev) : next);
+    newParams.push(keep(upd.param, p));
+    newState.push(upd.state.map((v, k) => keep(v, old[k] as Value)));
   });
   const gradList = perParam.map((bs) => joinShards(bs.map((b) => grads.get(b) as Value)));
   const exposed = exposeOutputs.map((name): [string, Value] => {
     const v = outputs[name];
     if (!v) throw new Error(`model ${model.name} has no output '${name}'`);
-    return [name, v];
+    return [name, v.dtype === 'float16' ? cast(v, 'float32') : v];
   });
-  return { losses: [[loss.totalName, total], ...Object.entries(terms)], newParams, newState, grads: gradList, exposed };
+  return { losses: [[loss.totalName, total], ...Object.entries(terms)], newParams, newState, grads: gradList, exposed, ...(finite ? { finite } : {}) };
 }
 
 export function buildTrainStep(model: ModelDef, loss: LossDef, optimizer: Optimizer, o: TrainStepOptions = {}): TrainStepGraph {
   const g = new Graph(`${model.name}_train_step`);
   const batchInputs = [...model.inputs, ...loss.inputs];
   const shard = o.shard ?? true;
-  const ctx = new GraphContext(g, batchInputs, model.params, model.frozen ?? [], o.dropout ?? true, shardLimit(shard));
+  const half = (o.dtype ?? 'float32') === 'float16';
+  const Context = half ? MixedContext : GraphContext;
+  const ctx = new Context(g, batchInputs, model.params, model.frozen ?? [], o.dropout ?? true, shardLimit(shard));
   const blocks = paramBlocks(model.params, shard);
   const lr = g.input('lr', 'float64', []);
   const step = g.input('step', 'float64', []);
@@ -123,8 +146,10 @@ export function buildTrainStep(model: ModelDef, loss: LossDef, optimizer: Optimi
     optimizer.slots.forEach((slot, k) => g.output(newName(slotName(slot, b.name)), r.newState[i]?.[k] as Value));
   });
   if (o.exposeGradients) model.params.forEach((spec, i) => g.output(gradName(spec.name), r.grads[i] as Value));
+  if (r.finite) g.output(GRADS_FINITE, finiteFlag(r.finite));
 
-  return stepGraphDescriptor('step', g, model, batchInputs, ctx, blocks, optimizer, r, o);
+  const d = stepGraphDescriptor('step', g, model, batchInputs, ctx, blocks, optimizer, r, o);
+  return half ? { ...d, frozen: halfFrozen(d.frozen), dtype: 'float16' } : d;
 }
 
 /** The description of a built training graph that TrainSession needs to feed and fetch it. */

@@ -2,7 +2,8 @@
  * Every kind of graph the toolkit builds, at a tiny size, for the placement report (`vizwiz doctor --device`,
  * engine/placement.ts): the encoders' inference graphs (CLIP vision and text, ResNet-50, SigLIP), PaliGemma's
  * generation graphs (image features, Gemma prefill on embeddings, cached decode), its LoRA training graphs (the fused
- * train step of LoraTrainer, the gradients graph and AdamW update graph of src/finetune, the validation loss) and the
+ * train step of LoraTrainer, the gradients graph and AdamW update graph of src/finetune, the validation loss; the
+ * first two also in mixed precision, float16) and the
  * heads' graphs (the epoch loop of src/train with dropout, their evaluation graph). Each is built by the same model
  * code and graph builder, with the same options, as the runner that uses it; which provider runs a node depends on
  * its op type, dtypes and constants, not on the sizes, so tiny configs place like real ones.
@@ -99,6 +100,22 @@ export function toolkitGraphs(): CatalogueGraph[] {
       probe: (device) => {
         const g = buildGradients(lora, loss, { dropout: false });
         return placementProbe('lora-gradients', g.bytes, g.frozen, device);
+      },
+    },
+    {
+      name: 'lora-train-step-f16',
+      usedBy: 'LoraTrainer { dtype: float16 } (mixed precision, loss scaling)',
+      probe: (device) => {
+        const g = buildTrainStep(lora, loss, adamw({ weightDecay: 1e-6 }), { exposeGradients: false, dropout: false, dtype: 'float16' });
+        return placementProbe('lora-train-step-f16', g.bytes, g.frozen, device);
+      },
+    },
+    {
+      name: 'lora-gradients-f16',
+      usedBy: 'finetune --dtype f16 (micro-batch gradients, mixed precision)',
+      probe: (device) => {
+        const g = buildGradients(lora, loss, { dropout: false, dtype: 'float16' });
+        return placementProbe('lora-gradients-f16', g.bytes, g.frozen, device);
       },
     },
     {

@@ -45,6 +45,8 @@ test('the catalogue has every graph kind the toolkit builds', () => {
     'gemma-cached-f16',
     'lora-train-step',
     'lora-gradients',
+    'lora-train-step-f16',
+    'lora-gradients-f16',
     'lora-optimizer-update',
     'heads-epoch-loop',
   ]) {

@@ -1,11 +1,12 @@
 /**
  * Gradient rules of the layout ops: Reshape, Transpose, Squeeze/Unsqueeze, Expand, Concat (a Split of the gradient),
  * Split (a Concat, zeros for outputs without gradient), Slice (zero padding back to the input's extent; static sizes
- * on the sliced axes), Gather along axis 0 (a ScatterND with reduction 'add' into zeros).
+ * on the sliced axes), Gather along axis 0 (a ScatterND with reduction 'add' into zeros; float16 gradients are summed
+ * in float32 - neither the CPU nor the WebGPU provider has a float16 ScatterND 'add', WGSL having no float16 atomics).
  */
 
 import { cast, shapeOf } from '../ops/cast.js';
-import { concat, split, squeeze, unsqueeze } from '../ops/shape.js';
+import { concat, expand, split, squeeze, unsqueeze } from '../ops/shape.js';
 import { constInts, dy0, input, intAttr, type GradRule } from './types.js';
 import { unbroadcast, zerosLike } from './unbroadcast.js';
 
@@ -79,17 +80,19 @@ const gatherRule: GradRule = (ctx) => {
   if (intAttr(ctx, 'axis', 0) !== 0) throw new Error('Gather gradient: only axis 0 is supported');
   const data = input(ctx, 0); // (V, ..)
   const indices = input(ctx, 1); // (..)
-  const g = dy0(ctx); // (.., ..)
+  const half = data.dtype === 'float16';
+  const g = half ? cast(dy0(ctx), 'float32') : dy0(ctx); // (.., ..)
   const idx = cast(unsqueeze(indices, [-1]), 'int64'); // (.., 1) int64, as ScatterND requires (Gather takes int32 too)
+  const zeros = half ? expand(data.graph.scalar(0, 'float32'), shapeOf(data), data.shape) : zerosLike(data);
   const dx = data.graph.op(
     'ScatterND',
-    [zerosLike(data), idx, g],
-    { dtype: data.dtype, shape: data.shape },
+    [zeros, idx, g],
+    { dtype: g.dtype, shape: data.shape },
     {
       reduction: { kind: 'string', value: 'add' },
     },
   );
-  return [dx, null];
+  return [half ? cast(dx, 'float16') : dx, null];
 };
 
 export const shapeRules: Readonly<Record<string, GradRule>> = {
