@@ -3,6 +3,7 @@
  *  --val-images I2 --out DIR [options]`: LoRA fine-tuning of PaliGemma (src/finetune/), resumable by rerunning the same
  * command. SOURCE is a local checkpoint folder or hf:org/repo[@revision] (downloaded once into the cache; --offline
  * never touches the network). Prints the best epoch's accuracy; the adapter is in DIR/best/ (PEFT format).
+ * `--dtype f16` trains in mixed precision with dynamic loss scaling (GPU devices only; decision 011).
  */
 import { Command } from 'commander';
 import { ANSWER_SELECTIONS, SELECTION_DESCRIPTIONS } from '../data/answer-selection.js';
@@ -15,7 +16,7 @@ import { resolveModelSource } from '../models/sources/resolve.js';
 import { PROMPT_TEMPLATES } from '../models/paligemma/prompt.js';
 import { SCHEDULES } from '../train/schedule.js';
 import { claimOutputFolder } from './output.js';
-import { availableDevice, parseChoice, parseNumber, parseWhole, VERBOSE_OPTION } from './options.js';
+import { availableDevice, computeDtype, DTYPE_OPTION, parseChoice, parseNumber, parseWhole, VERBOSE_OPTION } from './options.js';
 
 interface FinetuneCliOptions {
   model: string;
@@ -45,6 +46,7 @@ interface FinetuneCliOptions {
   evalBatchSize: string;
   zeroShot: boolean;
   device: string;
+  dtype: string;
   threads?: string;
   offline?: boolean;
 }
@@ -98,11 +100,14 @@ export function finetuneCommand(): Command {
     .option('--eval-batch-size <n>', 'validation batch size', String(D.evalBatchSize))
     .option('--no-zero-shot', 'skip validating the base model before training')
     .option('--device <name>', 'cpu, cuda or webgpu', availableDevice, D.device)
+    .option(DTYPE_OPTION[0], `${DTYPE_OPTION[1]}; f16 = mixed precision: float32 adapters, AdamW and loss, dynamic loss scaling`, DTYPE_OPTION[2])
     .option(...VERBOSE_OPTION)
     .option('--threads <n>', 'intra-op threads (default: one per core)')
     .option('--offline', 'never use the network: the base must be local or cached (also VIZWIZ_OFFLINE=1)')
     .action(async (o: FinetuneCliOptions) => {
       parseChoice(o.model, '--model', ['paligemma'] as const);
+      const device = parseDevice(o.device);
+      const dtype = computeDtype(o.dtype, device, undefined);
       const config = finetuneConfig({
         lora: {
           r: parseWhole(o.loraR, '--lora-r', 1),
@@ -125,7 +130,8 @@ export function finetuneCommand(): Command {
         maxNewTokens: parseWhole(o.maxNewTokens, '--max-new-tokens', 1),
         evalBatchSize: parseWhole(o.evalBatchSize, '--eval-batch-size', 1),
         zeroShot: o.zeroShot,
-        device: parseDevice(o.device),
+        device,
+        ...(dtype !== 'float32' ? { dtype } : {}),
         ...(o.threads !== undefined ? { threads: parseWhole(o.threads, '--threads', 1) } : {}),
       });
       await claimOutputFolder(o.out, 'finetune');

@@ -11,6 +11,9 @@
  *   greedy answers of at most 8 new tokens, eos stop; prompt answer-en-v1
  * One optimizer update consumes `gradAccum` micro-batches of `batchSize` examples and equals one update on the
  * concatenated batch (token-weighted mean loss). `clip` 0 turns clipping off.
+ * `dtype: 'float16'` trains in mixed precision (float16 base weights and activations, float32 adapters, AdamW state and
+ * loss, dynamic loss scaling; docs/decisions/011-half-precision.md); float32 (the default) leaves the field out, so
+ * float32 runs keep their run fingerprint. Validation runs in float32 either way.
  */
 
 import { DEFAULT_TARGET_MODULES, validateLoraConfig } from '../models/lora/config.js';
@@ -18,6 +21,7 @@ import { promptTemplate } from '../models/paligemma/prompt.js';
 import { checkSchedule, SCHEDULES, type ScheduleKind } from '../train/schedule.js';
 import { ANSWER_SELECTIONS, type AnswerSelection } from '../data/answer-selection.js';
 import { DEVICES, type Device } from '../engine/device.js';
+import type { TrainDType } from '../engine/mixed-precision.js';
 import { VizWizError } from '../errors.js';
 
 export const TARGET_MODES = ['most-common', 'random'] as const;
@@ -60,6 +64,8 @@ export interface FinetuneConfig {
   zeroShot: boolean;
   device: Device;
   threads?: number;
+  /** Training compute dtype; absent = float32 (see above). */
+  dtype?: TrainDType;
 }
 
 export const FINETUNE_DEFAULTS: FinetuneConfig = {
@@ -97,6 +103,8 @@ export function finetuneConfig(o: FinetuneConfigInput = {}): FinetuneConfig {
   const d = FINETUNE_DEFAULTS;
   const c: FinetuneConfig = { ...d, ...o, lora: { ...d.lora, ...o.lora } };
   if (c.threads === undefined) delete c.threads;
+  if (c.dtype !== undefined && c.dtype !== 'float32' && c.dtype !== 'float16') throw bad(`dtype must be float32 or float16, got "${String(c.dtype)}"`);
+  if (c.dtype === undefined || c.dtype === 'float32') delete c.dtype;
   validateLoraConfig({ ...c.lora, useRslora: false });
   positiveInt(c.epochs, 'epochs');
   positiveInt(c.batchSize, 'batchSize');

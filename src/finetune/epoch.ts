@@ -34,8 +34,10 @@ export interface EpochSummary {
   /** Learning rate of the last update. */
   lr: number;
   updates: number;
-  /** Mean global gradient norm before clipping. */
+  /** Mean global gradient norm before clipping (over the applied updates). */
   gradNorm: number;
+  /** float16: updates skipped because a gradient overflowed at the loss scale (0 in float32). */
+  skipped: number;
 }
 
 /** Consecutive slices of `items` of at most `size` each. */
@@ -57,7 +59,7 @@ export async function trainEpoch(x: EpochContext, epoch: number): Promise<EpochS
   const dropout = new Rng(epochSeed(c.seed, epoch, STREAMS.dropout));
   const schedule: ScheduleConfig = { kind: c.schedule, lr: c.lr, warmup: c.warmup };
   const updates = chunks(order, c.batchSize * c.gradAccum);
-  let [lossSum, tokens, normSum, lr] = [0, 0, 0, 0];
+  let [lossSum, tokens, normSum, lr, skipped] = [0, 0, 0, 0, 0];
   let firstLoss = Number.NaN;
   for (const [u, rows] of updates.entries()) {
     for (const micro of chunks(rows, c.batchSize)) {
@@ -73,9 +75,13 @@ export async function trainEpoch(x: EpochContext, epoch: number): Promise<EpochS
     if (u === 0) firstLoss = r.loss;
     lossSum += r.loss * r.tokens;
     tokens += r.tokens;
-    normSum += r.gradNorm;
+    if (r.applied) normSum += r.gradNorm;
+    else {
+      skipped++;
+      x.log(`epoch ${epoch}: update ${u + 1} skipped: a gradient overflowed float16 at loss scale ${r.lossScale} (now ${stepper.scaler?.scale})`);
+    }
     if (updates.length >= 20 && (u + 1) % Math.ceil(updates.length / 10) === 0)
       x.log(`epoch ${epoch}: update ${u + 1}/${updates.length}, loss ${r.loss.toFixed(4)}`);
   }
-  return { trainLoss: lossSum / tokens, firstLoss, lr, updates: updates.length, gradNorm: normSum / updates.length };
+  return { trainLoss: lossSum / tokens, firstLoss, lr, updates: updates.length, gradNorm: normSum / (updates.length - skipped), skipped };
 }

@@ -16,6 +16,7 @@ import type { ImageSource } from '../data/image-source.js';
 import type { VizWizRecord } from '../data/types.js';
 import { VizWizError } from '../errors.js';
 import { writeSubmission } from '../eval/submission.js';
+import type { LossScaleState } from '../engine/loss-scale.js';
 import { loraParamSpecs } from '../models/lora/adapters.js';
 import { loraConfig } from '../models/lora/config.js';
 import { initAdapters, paligemmaLoraSet } from '../models/lora/paligemma-lora.js';
@@ -108,8 +109,9 @@ export async function finetunePaligemma(o: FinetuneOptions): Promise<FinetuneRes
         {
           adapters: checkpoint?.params ?? initAdapters(set, config.seed),
           ...(checkpoint ? { optimizer: checkpoint.optimizer, steps: checkpoint.state.steps } : {}),
+          ...(checkpoint?.state.extra?.lossScale ? { lossScale: checkpoint.state.extra.lossScale as LossScaleState } : {}),
         },
-        { weightDecay: config.weightDecay, clip: config.clip, session },
+        { weightDecay: config.weightDecay, clip: config.clip, session, ...(config.dtype ? { dtype: config.dtype } : {}) },
       );
       let validator: Validator;
       try {
@@ -168,6 +170,7 @@ export async function finetunePaligemma(o: FinetuneOptions): Promise<FinetuneRes
             updates: trained.updates,
             gradNorm: trained.gradNorm,
             seconds: (performance.now() - started) / 1000,
+            ...(stepper.scaler ? { skippedUpdates: trained.skipped, lossScale: stepper.scaler.scale } : {}),
           };
           return { record, firstStepLoss: trained.firstLoss };
         },
@@ -178,7 +181,13 @@ export async function finetunePaligemma(o: FinetuneOptions): Promise<FinetuneRes
             o.val.records.map((r, i) => ({ image: r.image, answer: answers[i]?.answer ?? '' })),
           );
         },
-        state: () => ({ params: stepper.adapters(), optimizer: stepper.optimizerState(), steps: stepper.steps, shapeOf }),
+        state: () => ({
+          params: stepper.adapters(),
+          optimizer: stepper.optimizerState(),
+          steps: stepper.steps,
+          shapeOf,
+          ...(stepper.scaler ? { extra: { lossScale: stepper.scaler.state } } : {}),
+        }),
         describe: (r, improved) =>
           `epoch ${r.epoch}/${config.epochs}: train loss ${r.trainLoss?.toFixed(4)}, val loss ${r.valLoss.toFixed(4)}, ` +
           `val accuracy ${r.valAccuracy.toFixed(2)}${improved ? ' (best)' : ''}, ${r.seconds.toFixed(1)} s`,

@@ -27,6 +27,9 @@ export interface FinetuneEpoch extends EpochRecord {
   /** Mean global gradient norm before clipping (null for epoch 0). */
   gradNorm: number | null;
   seconds: number;
+  /** float16 runs only: updates skipped for overflowing gradients, and the loss scale at the epoch's end. */
+  skippedUpdates?: number;
+  lossScale?: number;
 }
 
 export interface BestAdapterMeta {

@@ -27,6 +27,8 @@ export interface TrainState {
   /** Folder under checkpoints/ holding this state's tensors. */
   checkpoint: string;
   best: BestEpoch | null;
+  /** Trainer-specific state beside the tensors (a fine-tune's loss scale); absent when the trainer has none. */
+  extra?: Readonly<Record<string, unknown>>;
 }
 
 export interface Checkpoint {

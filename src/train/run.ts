@@ -35,6 +35,8 @@ export interface TrainerState {
   optimizer: ReadonlyMap<string, Float32Array>;
   steps: number;
   shapeOf: (name: string) => readonly number[];
+  /** Trainer-specific JSON state (state.json `extra`; e.g. a float16 fine-tune's loss scale), when it has any. */
+  extra?: Readonly<Record<string, unknown>>;
 }
 
 export interface Trainer<E extends EpochRecord> {
@@ -121,7 +123,7 @@ export async function runTraining<E extends EpochRecord>(o: RunOptions<E>): Prom
       await writeHistory(out, history);
       await o.afterHistoryWrite?.(epoch);
       const s = trainer.state();
-      await saveCheckpoint(out, { epoch, steps: s.steps, best }, s.params, s.optimizer, s.shapeOf);
+      await saveCheckpoint(out, { epoch, steps: s.steps, best, ...(s.extra ? { extra: s.extra } : {}) }, s.params, s.optimizer, s.shapeOf);
       log(trainer.describe(record, improved));
     }
   } finally {

@@ -1,7 +1,7 @@
 /**
  * `--dtype f32|f16` (docs/decisions/011-half-precision.md): f16 on the CPU and f16 with --quantize are usage errors
  * (exit 2) that name the flags and the way out, raised before any input is read or output written; encoders other
- * than CLIP refuse float16. predict --model paligemma and serve take the same option through the same check.
+ * than CLIP refuse float16. predict --model paligemma, serve and finetune take the same option through the same check.
  */
 
 import { test } from 'node:test';
@@ -128,4 +128,13 @@ test('--quantize int8 is refused on --device webgpu (no integer GEMM there) and 
     [undefined, 'webgpu'],
   ] as const)
     assert.doesNotThrow(() => checkQuantizeDevice(q, d), `${q} on ${d}`);
+});
+
+test('finetune --dtype f16 on the CPU is a usage error, raised before anything is read or written', async () => {
+  const dir = join(tmpdir(), `vizwiz-dtype-finetune-${process.pid}`);
+  const args = ['--train-annotations', 'missing.json', '--train-images', 'missing', '--val-annotations', 'missing.json', '--val-images', 'missing'];
+  const r = await cliInProcess(['finetune', '--model', 'paligemma', '--base', 'missing', ...args, '--out', dir, '--dtype', 'f16']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--dtype f16 needs --device webgpu \(or cuda\)/);
+  assert.ok(!existsSync(dir), 'no run folder');
 });

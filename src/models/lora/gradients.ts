@@ -3,12 +3,15 @@
  * gradients-only graph of the LoRA model) - one run gives the mean token loss of a batch, the number of scored tokens
  * and d loss / d every adapter tensor. Fine-tuning loops that accumulate gradients over micro-batches or clip them by
  * their global norm before the update (src/finetune/) use it instead of the fused step of trainer.ts. The base
- * weights are frozen weights placed once by the engine; the adapters are fed with every run.
+ * weights are frozen weights placed once by the engine; the adapters are fed with every run. With `dtype: 'float16'`
+ * the graph is mixed precision (engine/mixed-precision.ts): each run takes a loss scale and returns unscaled float32
+ * gradients and whether they are all finite.
  */
 
 import { buildGradients } from '../../engine/gradients-graph.js';
 import { GradientSession } from '../../engine/gradient-session.js';
 import type { SessionOptions } from '../../engine/graph-session.js';
+import type { TrainDType } from '../../engine/mixed-precision.js';
 import type { ParamSpec } from '../../engine/model.js';
 import type { Rng } from '../../random/rng.js';
 import { VizWizError } from '../../errors.js';
@@ -25,8 +28,10 @@ export interface LoraGradientResult {
   loss: number;
   /** Scored (suffix) tokens in the batch: the loss's denominator. */
   tokens: number;
-  /** d loss / d adapter tensor, by PEFT name (fresh arrays). */
+  /** d loss / d adapter tensor, by PEFT name (fresh arrays; unscaled). */
   grads: Map<string, Float32Array>;
+  /** Whether every gradient is finite (float16: at the loss scale of the run; float32: always true). */
+  finite: boolean;
 }
 
 export class LoraGradients {
@@ -42,9 +47,13 @@ export class LoraGradients {
     p: PaliGemmaPrefixes,
     weights: ReadonlyMap<string, Float32Array>,
     set: LoraSet,
-    o: { session?: SessionOptions } = {},
+    o: { session?: SessionOptions; dtype?: TrainDType } = {},
   ): Promise<LoraGradients> {
-    const graph = buildGradients(paligemmaLoraModel(c, p, set), selectedRowsLoss(), { dropout: set.config.dropout > 0 });
+    const dtype = o.dtype ?? 'float32';
+    const graph = buildGradients(paligemmaLoraModel(c, p, set), selectedRowsLoss(), {
+      dropout: set.config.dropout > 0,
+      ...(dtype === 'float16' ? { dtype } : {}),
+    });
     return new LoraGradients(c, set, await GradientSession.create(graph, weights, o.session));
   }
 
@@ -54,13 +63,13 @@ export class LoraGradients {
 
   /**
    * Loss and adapter gradients of a training batch (processor.encode(.., { train: true })) at `adapters`. With LoRA
-   * dropout, masks are drawn from `rng` (required then).
+   * dropout, masks are drawn from `rng` (required then). A float16 graph takes `lossScale` (default 1).
    */
-  async compute(batch: PaliGemmaBatch, adapters: ReadonlyMap<string, Float32Array>, rng?: Rng): Promise<LoraGradientResult> {
+  async compute(batch: PaliGemmaBatch, adapters: ReadonlyMap<string, Float32Array>, rng?: Rng, lossScale?: number): Promise<LoraGradientResult> {
     if (!batch.labels || !batch.tokenTypeIds) throw new VizWizError('INVALID_ARGUMENT', 'a LoRA training batch needs token_type_ids and labels');
     const feeds = paligemmaFeeds(this.config, batch);
-    const { losses, grads } = await this.session.compute(feeds, adapters, rng);
-    return { loss: losses.loss as number, tokens: feeds[LOSS_ROWS]?.dims[0] ?? 0, grads };
+    const { losses, grads, finite } = await this.session.compute(feeds, adapters, rng, lossScale);
+    return { loss: losses.loss as number, tokens: feeds[LOSS_ROWS]?.dims[0] ?? 0, grads, finite };
   }
 
   async dispose(): Promise<void> {
