@@ -28,6 +28,8 @@ export { buildInference } from './engine/inference.js';
 export { buildTrainStep } from './engine/train-step.js';
 export { buildTrainLoop } from './engine/train-loop.js';
 export { buildGradients } from './engine/gradients-graph.js';
+export { GRADS_FINITE, LOSS_SCALE, type TrainDType } from './engine/mixed-precision.js';
+export { LOSS_SCALE_DEFAULTS, LossScaler, type LossScaleConfig, type LossScaleState } from './engine/loss-scale.js';
 export { buildOptimizerUpdate } from './engine/optimizer-graph.js';
 export { InferenceRunner } from './engine/inference-runner.js';
 export { TrainSession } from './engine/train-session.js';
