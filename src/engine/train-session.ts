@@ -5,6 +5,9 @@
  * onnxruntime-node 1.30 still copies every fetched output into a fresh JS array, which is why loop graphs, S steps per
  * run, are the fast path. Frozen weights are placed once (weights.ts); dropout masks are drawn here from a seeded
  * stream, sized from the batch's dims. Views returned by `parameters()`/`optimizerState()` are valid until the next run.
+ * With `residentState` on WebGPU, parameters and optimizer state stay in the device's memory between runs instead: each
+ * run's `new.*` outputs are kept there and fed to the next run, so only the batch, the scalars and the losses cross;
+ * `pull()` brings them to the host buffers when they are needed there (evaluation, checkpoints).
  */
 
 import { VizWizError } from '../errors.js';
@@ -14,7 +17,7 @@ import { GraphSession, type SessionOptions } from './graph-session.js';
 import { GRADS_FINITE, LOSS_SCALE } from './mixed-precision.js';
 import { gradName, newName, slotName } from './names.js';
 import { Rng } from '../random/rng.js';
-import { Tensor, type Tensors } from './tensor.js';
+import { DeviceTensor, Tensor, type Feeds, type Tensors } from './tensor.js';
 import type { TrainStepGraph } from './train-step.js';
 import { placementFor, placeWeights } from './weights.js';
 
@@ -26,6 +29,11 @@ export interface TrainSessionOptions extends SessionOptions {
   stepsDone?: number;
   /** Seed of the dropout-mask stream. */
   seed?: number;
+  /**
+   * Keep parameters and optimizer state on the device between runs (WebGPU only; ignored elsewhere): call `pull()`
+   * before reading `parameters()` / `optimizerState()`.
+   */
+  residentState?: boolean;
 }
 
 export interface StepResult {
@@ -55,6 +63,10 @@ export class TrainSession {
   private readonly buffers = new Map<string, [Tensor, Tensor]>();
   /** Parameters and `<slot>.<param>` state by name -> [whole buffer A, whole buffer B]; the block tensors view these. */
   private readonly whole = new Map<string, [Float32Array, Float32Array]>();
+  /** Resident state: the current value of each buffer input on the device (empty before the first run). */
+  private readonly onDevice = new Map<string, DeviceTensor>();
+  /** Whether the host buffers hold the current values (false after a resident run, until `pull`). */
+  private hostCurrent = true;
 
   private constructor(
     readonly graph: TrainStepGraph,
@@ -62,14 +74,17 @@ export class TrainSession {
     private readonly frozenFeeds: Readonly<Tensors>,
     private steps_: number,
     seed: number,
+    private readonly resident: boolean,
   ) {
     this.rng = new Rng(seed);
   }
 
   static async create(graph: TrainStepGraph, params: ReadonlyMap<string, Float32Array>, o: TrainSessionOptions = {}): Promise<TrainSession> {
     const placed = placeWeights(graph.frozen, o.frozen ?? new Map(), placementFor(o.device, o.placement));
-    const session = await GraphSession.create(graph.bytes, o, placed.initializers);
-    const ts = new TrainSession(graph, session, placed.feeds, o.stepsDone ?? 0, o.seed ?? 0);
+    const resident = (o.residentState ?? false) && o.device === 'webgpu';
+    const stateOutputs = graph.blocks.flatMap((b) => [b.name, ...graph.optimizer.slots.map((s) => slotName(s, b.name))]).map(newName);
+    const session = await GraphSession.create(graph.bytes, resident ? { ...o, residentOutputs: stateOutputs } : o, placed.initializers);
+    const ts = new TrainSession(graph, session, placed.feeds, o.stepsDone ?? 0, o.seed ?? 0, resident);
     for (const spec of graph.params) {
       const n = spec.shape.reduce((a, b) => a * b, 1);
       const init = params.get(spec.name);
@@ -168,13 +183,17 @@ export class TrainSession {
     for (const name of this.graph.exposedOutputs) fetches[name] = null;
     if (this.graph.exposesGradients) for (const p of this.graph.params) fetches[gradName(p.name)] = null;
     if (this.graph.dtype) fetches[GRADS_FINITE] = null;
-    const cur = this.flip;
-    for (const [name, [a, b]] of this.buffers) {
-      feeds[name] = cur === 0 ? a : b;
-      fetches[newName(name)] = cur === 0 ? b : a;
+    let out: Tensors;
+    if (this.resident) out = await this.runResident(feeds, Object.keys(fetches));
+    else {
+      const cur = this.flip;
+      for (const [name, [a, b]] of this.buffers) {
+        feeds[name] = cur === 0 ? a : b;
+        fetches[newName(name)] = cur === 0 ? b : a;
+      }
+      out = await this.session.run(feeds, fetches);
+      this.flip = 1 - cur;
     }
-    const out = await this.session.run(feeds, fetches);
-    this.flip = 1 - cur;
     // A skipped mixed-precision step (gradients not finite) kept every tensor: it does not count as a step either.
     const applied = !this.graph.dtype || out[GRADS_FINITE]?.floats()[0] === 1;
     if (applied) this.steps_ += s;
@@ -188,7 +207,41 @@ export class TrainSession {
     return { losses, extra, applied };
   }
 
+  /**
+   * A run with the state on the device: each buffer input is fed its resident value (the host buffer before the first
+   * run), and the run's `new.*` outputs stay on the device as the next run's inputs. Returns the host outputs.
+   */
+  private async runResident(feeds: Tensors, hostOutputs: readonly string[]): Promise<Tensors> {
+    const all: Feeds = { ...feeds };
+    for (const [name, [a, b]] of this.buffers) all[name] = this.onDevice.get(name) ?? (this.flip === 0 ? a : b);
+    const r = await this.session.runResident(all, [...hostOutputs, ...[...this.buffers.keys()].map(newName)]);
+    for (const name of this.buffers.keys()) {
+      const t = r.device[newName(name)];
+      if (!t) throw new Error(`TrainSession: output '${newName(name)}' did not stay on the device`);
+      this.onDevice.get(name)?.dispose();
+      this.onDevice.set(name, t);
+    }
+    this.hostCurrent = false;
+    return r.host;
+  }
+
+  /** Resident state: copies the current parameters and optimizer state into the host buffers (no-op when current). */
+  async pull(): Promise<void> {
+    if (this.hostCurrent) return;
+    for (const [name, pair] of this.buffers) {
+      const host = await this.session.download(this.onDevice.get(name) as DeviceTensor);
+      pair[this.flip]?.floats().set(host.floats());
+    }
+    this.hostCurrent = true;
+  }
+
+  /** Bytes copied between host and device (GraphSession.transfers): what resident state saves shows here. */
+  transfers(o: { reset?: boolean } = {}): ReturnType<GraphSession['transfers']> {
+    return this.session.transfers(o);
+  }
+
   private current(filter: (name: string) => boolean): Map<string, Float32Array> {
+    if (!this.hostCurrent) throw new Error('TrainSession: the parameters and optimizer state are on the device since the last run; await pull() first');
     const m = new Map<string, Float32Array>();
     for (const [name, [a, b]] of this.whole) if (filter(name)) m.set(name, this.flip === 0 ? a : b);
     return m;
@@ -207,6 +260,8 @@ export class TrainSession {
   }
 
   async dispose(): Promise<void> {
+    for (const t of this.onDevice.values()) t.dispose();
+    this.onDevice.clear();
     await this.session.dispose();
   }
 }

@@ -216,6 +216,7 @@ export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityR
       const params = checkpoint?.params ?? initParams(model.params, config.seed);
       const session = await TrainSession.create(graph, params, {
         ...sessionOptions,
+        residentState: true, // on WebGPU: parameters and Adam's state stay on the device between runs
         seed: config.seed,
         ...(checkpoint ? { state: checkpoint.optimizer, stepsDone: checkpoint.state.steps } : {}),
       });
@@ -252,6 +253,7 @@ export async function trainQualityHead(o: QualityTrainOptions): Promise<QualityR
             firstStepLoss ??= totals[0];
             chunk.forEach((rows, k) => (lossSum += totals[k]! * rows.length));
           }
+          await session.pull(); // the epoch's parameters to the host: evaluation, the best checkpoint, the resume state
           predictor.setParams(session.parameters());
           const evaluation = scoreQuality(valLabels, await predictor.predict(o.val.features.image.data, o.val.images.length), config.threshold);
           const valMeanAP = evaluation.mean_average_precision;

@@ -85,6 +85,7 @@ export async function trainHead(o: TrainRunOptions): Promise<TrainResult> {
       const params = checkpoint?.params ?? initParams(model.params, config.seed);
       const session = await TrainSession.create(graph, params, {
         ...sessionOptions,
+        residentState: true, // on WebGPU: parameters and Adam's state stay on the device between runs
         ...(checkpoint ? { state: checkpoint.optimizer, stepsDone: checkpoint.state.steps } : {}),
       });
       const evaluator = await HeadEvaluator.create(model, loss, prepared.vocab.size, params, sessionOptions);
@@ -121,6 +122,7 @@ export async function trainHead(o: TrainRunOptions): Promise<TrainResult> {
             lr = lrs[lrs.length - 1]!;
           }
           const trainLoss = lossSum / trainRows.length;
+          await session.pull(); // the epoch's parameters to the host: evaluation, the best checkpoint, the resume state
           evaluator.setParams(session.parameters());
           const valOut = await evaluator.run(prepared.val.inputs, o.val.records.length, prepared.val.labels, config.batchSize);
           const answers = decodeAnswers(valOut.answerLogits, prepared.vocab);

@@ -40,6 +40,11 @@ export interface LoraTrainerOptions {
   /** float16 only: the loss scale (default dynamic from 2^16, loss-scale.ts) and where it resumes from. */
   lossScale?: Partial<LossScaleConfig>;
   lossScaleState?: LossScaleState;
+  /**
+   * WebGPU: keep the adapters and AdamW's state on the device between steps (only the batch and the loss cross); call
+   * `pull()` before `adapters()` / `optimizerState()`. Ignored on other devices.
+   */
+  residentState?: boolean;
 }
 
 export interface LoraStepResult {
@@ -80,7 +85,17 @@ export class LoraTrainer {
       ...(dtype === 'float16' ? { dtype } : {}),
     });
     const scaler = dtype === 'float16' ? new LossScaler(o.lossScale, o.lossScaleState) : undefined;
-    return new LoraTrainer(c, set, await TrainSession.create(graph, adapters, { ...o.session, frozen: weights, seed: o.seed ?? 0 }), scaler);
+    return new LoraTrainer(
+      c,
+      set,
+      await TrainSession.create(graph, adapters, {
+        ...o.session,
+        frozen: weights,
+        seed: o.seed ?? 0,
+        residentState: o.residentState ?? false,
+      }),
+      scaler,
+    );
   }
 
   /** One optimizer step on a training batch (processor.encode(.., { train: true })) at learning rate `lr`. */
@@ -97,6 +112,16 @@ export class LoraTrainer {
   /** Current optimizer state by `<slot>.<param>` (copies). */
   optimizerState(): Map<string, Float32Array> {
     return new Map([...this.session.optimizerState()].map(([k, v]) => [k, v.slice()]));
+  }
+
+  /** With `residentState`: brings the adapters and optimizer state to the host (before `adapters()`). */
+  pull(): Promise<void> {
+    return this.session.pull();
+  }
+
+  /** Bytes copied between host and device so far (WebGPU; GraphSession.transfers). */
+  transfers(o: { reset?: boolean } = {}): ReturnType<TrainSession['transfers']> {
+    return this.session.transfers(o);
   }
 
   /** Current adapter tensors (copies). */
