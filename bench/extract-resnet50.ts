@@ -11,6 +11,9 @@
  * `ratio_round_median` is the median over rounds of ours / peer within a round, which a load change between rounds
  * skews less than the ratio of two bests.
  * The peer runs with our weights on the same JPEGs and reports the largest difference between its features and ours.
+ * Roofline: each round also measures ORT's float32 GEMM peak (_gemm-peak.ts) right before and after, and each side's
+ * inference alone is reported in GFLOP/s (8.17 GFLOP per 224 x 224 image, _resnet-flops.ts) and as the median over rounds
+ * of its fraction of that round's peak: how far from the machine's float32 limit each engine runs.
  * Human-readable lines on stderr; the final JSON line on stdout.
  */
 
@@ -27,6 +30,8 @@ import { createResnetEncoder, type ResnetEncoder } from '../src/models/resnet/en
 import { manifestShapes, randomResnetWeights, type ShapeManifest } from '../src/models/resnet/random.js';
 import { resnetStateShapes, RESNET50 } from '../src/models/resnet/config.js';
 import { decodeJpeg, findPython, root, round, syntheticJpegs } from './_common.js';
+import { gemmPeak } from './_gemm-peak.js';
+import { resnetFlops } from './_resnet-flops.js';
 
 interface Options {
   images: number;
@@ -183,18 +188,30 @@ export async function run(args: string[]): Promise<void> {
       const tCreate = performance.now();
       const encoder = await createResnetEncoder(weights, { threads: o.threads, batchSize: batch, weightsAs: o.weightsAs, foldBn: o.fold });
       const createS = (performance.now() - tCreate) / 1000;
+      const gflopsPerImage = resnetFlops(RESNET50, Math.round(Math.sqrt(encoder.pixelsPerImage / 3))) / 1e9;
       await extract(encoder, jpegs.slice(0, batch), batch); // warm-up
       let ours: Timing | null = null;
       let peer: PeerResult | null = null;
       const ratios: number[] = []; // ours / peer within each round: robust to load that changes between rounds
+      const fractions: { ours: number; peer: number | null }[] = []; // of the round's GEMM peak, inference alone
+      let peakMax = 0;
       for (let r = 0; r < o.rounds; r++) {
+        const peakBefore = await gemmPeak(o.threads);
         const t = await extract(encoder, jpegs, batch);
         if (!ours || t.seconds < ours.seconds) ours = t;
         const p = py && dir ? await runPeer(py, dir, jpegs, batch, o.threads, t.features) : null;
         if (p && (!peer || p.img_s > peer.img_s)) peer = p;
         if (p) ratios.push(o.images / t.seconds / p.img_s);
         if (p?.max_abs_diff !== undefined) maxDiff = Math.max(maxDiff, p.max_abs_diff);
-        console.error(`  batch ${batch} round ${r + 1}: ours ${(o.images / t.seconds).toFixed(2)} img/s${p ? `, pytorch ${p.img_s.toFixed(2)} img/s` : ''}`);
+        const peak = Math.max(peakBefore, await gemmPeak(o.threads));
+        peakMax = Math.max(peakMax, peak);
+        const oursGflops = (o.images / (t.inferMs / 1000)) * gflopsPerImage;
+        const peerGflops = p ? p.infer_img_s * gflopsPerImage : null;
+        fractions.push({ ours: oursGflops / peak, peer: peerGflops === null ? null : peerGflops / peak });
+        console.error(
+          `  batch ${batch} round ${r + 1}: ours ${(o.images / t.seconds).toFixed(2)} img/s${p ? `, pytorch ${p.img_s.toFixed(2)} img/s` : ''}; ` +
+            `inference alone ours ${oursGflops.toFixed(1)}${peerGflops === null ? '' : `, pytorch ${peerGflops.toFixed(1)}`} GFLOP/s, GEMM peak ${peak.toFixed(1)}`,
+        );
       }
       await encoder.dispose();
       const t = ours as Timing;
@@ -219,6 +236,11 @@ export async function run(args: string[]): Promise<void> {
         peer_infer_img_s: peer ? round(peer.infer_img_s) : null,
         round_ratios: ratios.map((x) => round(x)),
         ratio_round_median: ratios.length ? round(median(ratios)) : null,
+        ours_infer_gflops: round(inferImgS * gflopsPerImage, 1),
+        peer_infer_gflops: peer ? round(peer.infer_img_s * gflopsPerImage, 1) : null,
+        gemm_peak_gflops: round(peakMax, 1),
+        ours_infer_peak_fraction: round(median(fractions.map((f) => f.ours)), 3),
+        peer_infer_peak_fraction: peer ? round(median(fractions.flatMap((f) => (f.peer === null ? [] : [f.peer]))), 3) : null,
       });
       allRatios.push(...ratios);
       if (!best || imgS > best.imgS) best = { batch, imgS };

@@ -14,16 +14,14 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Tensor } from '../src/engine/tensor.js';
-import { Graph } from '../src/engine/graph.js';
 import { initParams } from '../src/engine/init.js';
-import { matmul } from '../src/engine/ops/matmul.js';
 import { adam } from '../src/engine/optim.js';
 import { Rng } from '../src/random/rng.js';
-import { GraphSession } from '../src/engine/graph-session.js';
 import { TrainSession } from '../src/engine/train-session.js';
 import { buildTrainLoop } from '../src/engine/train-loop.js';
 import { clipLinearHead, clipLinearLoss, CLIP_LINEAR_DEFAULTS, type ClipLinearConfig } from '../src/models/heads/clip-linear.js';
 import { findPython, root, round } from './_common.js';
+import { gemmPeak } from './_gemm-peak.js';
 import { stepsPerRun } from '../src/train/steps-per-run.js';
 
 interface Options {
@@ -138,31 +136,6 @@ async function oursEpoch(
   const seconds = (performance.now() - t0) / 1000;
   await session.dispose();
   return { seconds, loss, perRun };
-}
-
-/** GFLOP/s of one 4096 x 1536 x 1024 MatMul in ORT (best of several runs). */
-async function gemmPeak(threads: number): Promise<number> {
-  const [m, k, n] = [4096, 1536, 1024];
-  const g = new Graph('gemm_peak');
-  g.output('y', matmul(g.input('a', 'float32', [m, k]), g.input('b', 'float32', [k, n])));
-  const session = await GraphSession.create(g.encode(), { threads });
-  const rng = new Rng(5);
-  const a = Tensor.f32(
-    Float32Array.from({ length: m * k }, () => rng.normal()),
-    [m, k],
-  );
-  const b = Tensor.f32(
-    Float32Array.from({ length: k * n }, () => rng.normal()),
-    [k, n],
-  );
-  let best = Infinity;
-  for (let i = 0; i < 8; i++) {
-    const t0 = performance.now();
-    await session.run({ a, b });
-    best = Math.min(best, performance.now() - t0);
-  }
-  await session.dispose();
-  return (2 * m * k * n) / (best / 1000) / 1e9;
 }
 
 function peerEpoch(py: string, c: ClipLinearConfig, rows: number, batch: number, threads: number): { version: string; seconds: number; rssMb: number } | null {

@@ -9,8 +9,12 @@
  * the random float tensors, so no float copy of the model is ever held. Time: the best of `--reps` answers after one
  * warm-up answer. `--text-layers N --vision-layers N` shrink the model (faster trial runs; say so when reporting).
  * `npm run bench -- paligemma-quant [--dtypes f32,int8,int4] [--threads 2] [--reps 2] [--text-layers N] [--vision-layers N]`
+ * Roofline: each child also measures ORT's float32 GEMM peak (_gemm-peak.ts) before building its sessions and after its
+ * answers, and the answer's FLOPs (_paligemma-flops.ts, ~1.3 TFLOP at real size) give `gflops_per_s` and its fraction of
+ * that peak: how close float32 is to the machine's limit, and how much faster than it a quantized kernel must run.
  * Human-readable lines on stderr; one JSON line per dtype on stdout:
- *   {"name":"paligemma-answer","dtype":...,"seconds":...,"rss_mb":...,"ratio_to_f32":...}
+ *   {"name":"paligemma-answer","dtype":...,"seconds":...,"rss_mb":...,"ratio_to_f32":...,"gflops_per_s":...,
+ *    "gemm_peak_gflops":...,"peak_fraction":...}
  */
 
 import { spawnSync } from 'node:child_process';
@@ -27,6 +31,8 @@ import { quantizeLinearWeights } from '../src/models/quantized/linear-weights.js
 import { paligemmaQuantizedSelection } from '../src/models/paligemma/quantized-weights.js';
 import type { QuantizedSelection } from '../src/engine/quantized-weights.js';
 import { root, round } from './_common.js';
+import { gemmPeak } from './_gemm-peak.js';
+import { paligemmaAnswerFlops } from './_paligemma-flops.js';
 
 type DType = 'f32' | QuantSchemeName;
 
@@ -91,6 +97,10 @@ function weightsFor(c: PaliGemmaConfig, dtype: DType): { weights: Map<string, We
   return selection ? { weights, selection } : { weights };
 }
 
+/** The prompt answerOnce asks: the image tokens, bos, `text` question tokens and "\n". */
+const promptLength = (c: PaliGemmaConfig, text: number): number => c.numImageTokens + text + 2;
+const ANSWER_TOKENS = 3;
+
 async function answerOnce(gen: PaliGemmaGenerator, c: PaliGemmaConfig, text: number): Promise<number> {
   const ids = [...new Array<number>(c.numImageTokens).fill(c.imageTokenIndex), 2, ...Array.from({ length: text }, (_, i) => 3 + ((i * 7919) % 997)), 108];
   const t = ids.length;
@@ -99,13 +109,14 @@ async function answerOnce(gen: PaliGemmaGenerator, c: PaliGemmaConfig, text: num
   const t0 = performance.now();
   await gen.generate(
     { batch: 1, length: t, inputIds: BigInt64Array.from(ids, BigInt), attentionMask: new Uint8Array(t).fill(1), pixelValues: pixels },
-    { maxNewTokens: 3, eosTokenIds: [], padTokenId: c.text.padTokenId },
+    { maxNewTokens: ANSWER_TOKENS, eosTokenIds: [], padTokenId: c.text.padTokenId },
   );
   return (performance.now() - t0) / 1000;
 }
 
 async function runPart(o: Options, dtype: DType): Promise<Record<string, number | string>> {
   const c = configOf(o);
+  const peakBefore = await gemmPeak(o.threads);
   const t0 = performance.now();
   const { weights, selection } = weightsFor(c, dtype);
   log(`${dtype}: weights ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${rssMb().toFixed(0)} MB`);
@@ -126,7 +137,20 @@ async function runPart(o: Options, dtype: DType): Promise<Record<string, number 
     best = Math.min(best, s);
   }
   await gen.dispose();
-  return { dtype, seconds: best, rss_mb: rssMb(), build_s: buildS, text_layers: c.text.layers, vision_layers: c.vision.layers };
+  const rss = rssMb(); // before the peak's own buffers
+  const peak = Math.max(peakBefore, await gemmPeak(o.threads));
+  const gflops = paligemmaAnswerFlops(c, promptLength(c, o.text), ANSWER_TOKENS) / 1e9;
+  log(`${dtype}: ${(gflops / best).toFixed(1)} GFLOP/s = ${((100 * gflops) / best / peak).toFixed(0)}% of the float32 GEMM peak ${peak.toFixed(1)} GFLOP/s`);
+  return {
+    dtype,
+    seconds: best,
+    rss_mb: rss,
+    build_s: buildS,
+    text_layers: c.text.layers,
+    vision_layers: c.vision.layers,
+    gflop: gflops,
+    gemm_peak_gflops: peak,
+  };
 }
 
 function lastJson(stdout: string): Record<string, number | string> | null {
@@ -165,6 +189,9 @@ export async function run(args: string[]): Promise<void> {
       seconds: round(r.seconds as number, 3),
       rss_mb: Math.round(r.rss_mb as number),
       ratio_to_f32: ratio,
+      gflops_per_s: round((r.gflop as number) / (r.seconds as number), 1),
+      gemm_peak_gflops: round(r.gemm_peak_gflops as number, 1),
+      peak_fraction: round((r.gflop as number) / (r.seconds as number) / (r.gemm_peak_gflops as number), 3),
       text_layers: r.text_layers,
       vision_layers: r.vision_layers,
       threads: o.threads,
