@@ -52,7 +52,7 @@ export async function answerQuestions(
     const qs = questions.slice(i, i + o.batchSize);
     const images = await pixels.many(qs.map((q) => q.image));
     const batch = proc.encode(qs.map((q, k) => ({ image: images[k] as Float32Array, question: q.question })));
-    const start = await gen.prefill(batch);
+    const start = await gen.prefill(batch, { logits: o.answerability ?? false }); // scoring reads the prefill's logits
     let res: Awaited<ReturnType<typeof gen.generateFrom>>;
     let logP: Float64Array | null;
     try {

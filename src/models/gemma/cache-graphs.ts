@@ -5,14 +5,17 @@
  *   (B, T, P+T) over the cached keys and the new ones, the caches `past_key.i` / `past_value.i` (B, KV, P, hd) per
  *   layer - P = 0 for a prefill - and `last_row`, int64 (B): the flat row b*T + t whose logits to return (left and
  *   right padding both work; a step feeds b);
- * - outputs: `logits` (B, V) and the caches `present_key.i` / `present_value.i` grown to (B, KV, P+T, hd).
+ * - outputs: `logits` (B, V), `next_token` int64 (B) - ArgMax of each row's logits, the first maximum on ties (as
+ *   torch.argmax and the host's argmaxRow), so greedy decoding on a GPU fetches 8 bytes per row instead of the row of
+ *   V floats (kv-decoder.ts chooses the fetches per run) - and the caches `present_key.i` / `present_value.i` grown to
+ *   (B, KV, P+T, hd).
  * The output head is tied to the embedding; when the graph reads that table block-quantized (MatMulNBits), token rows
  * must come in as embeddings (the host looks them up), since a quantized table cannot be gathered in the graph.
  */
 
 import type { InputSpec, ModelDef } from '../../engine/model.js';
 import type { Value } from '../../engine/graph.js';
-import { gather } from '../../engine/ops/index.js';
+import { argMax, gather } from '../../engine/ops/index.js';
 import type { KvPair } from './attention.js';
 import type { GemmaConfig } from './config.js';
 import { gemmaDecoder, tiedLogits } from './decoder.js';
@@ -31,6 +34,9 @@ import { DEFAULT_GEMMA_PREFIX, gemmaNames, gemmaParamSpecs } from './names.js';
 import { weightsOf, type ModelAdapters } from '../transformer/weights.js';
 
 export const LAST_ROW = 'last_row';
+export const LOGITS = 'logits';
+/** The greedy choice of each row: ArgMax of its logits (in the compute dtype: float16 -> float32 is exact and monotone). */
+export const NEXT_TOKEN = 'next_token';
 
 export interface CacheGraphOptions {
   prefix?: string; // 'model.'
@@ -73,7 +79,8 @@ export function gemmaCachedModel(c: GemmaConfig, o: CacheGraphOptions = {}): Mod
         past: cache,
       });
       const last = gather(out.final, ctx.input(LAST_ROW)); // (B, D)
-      return cacheOutputs(out.present, { logits: tiedLogits(w, names, last) }); // (B, V)
+      const logits = tiedLogits(w, names, last); // (B, V)
+      return cacheOutputs(out.present, { [LOGITS]: logits, [NEXT_TOKEN]: argMax(logits, 1) });
     },
   };
 }

@@ -24,10 +24,12 @@ export function logSoftmaxAt(logits: Float32Array, r: number, vocab: number, tok
 /** Per row, log P(tokens | prompt) under teacher forcing, starting from `start` (not modified). (B). */
 export async function continuationLogProb(dec: GemmaKvDecoder, start: DecodeStart, tokens: readonly number[]): Promise<Float64Array> {
   if (tokens.length === 0) throw new VizWizError('INVALID_ARGUMENT', 'continuationLogProb: no tokens to score');
+  if (!start.logits) throw new VizWizError('INVALID_ARGUMENT', 'continuationLogProb: the start has no logits (prefill with { logits: true })');
   const b = start.cache.batch;
   const vocab = dec.config.vocab;
   const out = new Float64Array(b);
-  let { cache, logits } = start;
+  let cache = start.cache;
+  let logits: Float32Array = start.logits;
   let valid = start.keyValid;
   for (let k = 0; k < tokens.length; k++) {
     const tok = tokens[k] as number;
