@@ -36,6 +36,8 @@ export interface DecodeStart {
   logits?: Float32Array;
   /** Per row, the first greedy choice (the prefill's `argmax`); else taken from `logits` on the host. */
   argmax?: readonly number[];
+  /** The prefill's `scoreLogProb` of the tokens it was asked to score (PrefillRequest.scoreTokens), per row. */
+  scored?: { tokens: readonly number[]; logProb: Float32Array };
   /** (B, S) 1 where a cached key is real, 0 for padding. */
   keyValid: Uint8Array;
   /** Per row, the position id of the first generated token. */

@@ -6,9 +6,10 @@
  * On WebGPU the caches stay in the device's memory between steps (DeviceTensors: fed back without a copy; only the
  * step's tokens, positions and bias go up and its logits come down); `hostCache` brings a cache to the host and
  * `release` frees one that is no longer needed. On the CPU they are host tensors, as before.
- * Every run returns the graph's greedy choice per row (`argmax`, computed on the device); on WebGPU the (B, V) logits
- * stay on the device and come down only when asked for (`{ logits: false }` frees them there: greedy decoding needs
- * only the token ids, 8 bytes per row instead of 4 V).
+ * Every run returns the graph's greedy choice per row (`argmax`) and the log-probability of the token the request
+ * names for scoring (`scoreLogProb`), both computed on the device; on WebGPU the (B, V) logits stay on the device and
+ * come down only when asked for (`{ logits: false }` frees them there: greedy decoding and teacher-forced scoring need
+ * 12 bytes per row instead of 4 V).
  */
 
 import type { SessionOptions } from '../../engine/graph-session.js';
@@ -20,7 +21,8 @@ import type { ModelAdapters } from '../transformer/weights.js';
 import { DeviceTensor, Tensor, type FeedTensor } from '../../engine/tensor.js';
 import type { TransferStats } from '../../engine/graph-session.js';
 import { VizWizError } from '../../errors.js';
-import { gemmaCachedModel, LAST_ROW, LOGITS, NEXT_TOKEN } from './cache-graphs.js';
+import { gemmaCachedModel, LAST_ROW, LOGITS } from './cache-graphs.js';
+import { NEXT_TOKEN, SCORE_LOGPROB, SCORE_TOKEN } from './decode-head.js';
 import type { GemmaConfig } from './config.js';
 import {
   ATTENTION_BIAS,
@@ -58,12 +60,16 @@ export interface PrefillRequest {
   bias: Float32Array; // (B, T, T)
   /** Per row, the position t whose logits to return (the last real token). */
   lastIndex: readonly number[];
+  /** Per row, a token whose log-probability after the prompt to return in `scoreLogProb` (default 0). */
+  scoreTokens?: ArrayLike<number>;
 }
 
 export interface StepRequest {
   tokens: ArrayLike<number>; // (B) the token fed at this step
   positions: ArrayLike<number>; // (B) its position ids
   bias: Float32Array; // (B, 1, S + 1) over the cached positions and itself
+  /** Per row, a token whose log-probability after this step's token to return in `scoreLogProb` (default 0). */
+  scoreTokens?: ArrayLike<number>;
 }
 
 /** What a run fetches besides the greedy choice and the cache. */
@@ -75,6 +81,8 @@ export interface FetchOptions {
 export interface TokenResult {
   /** Per row, the index of the largest logit (the first one on ties, as torch.argmax), computed in the graph. */
   argmax: readonly number[];
+  /** Per row, log softmax(logits)[scoreTokens[row]] (float32, computed in the graph). */
+  scoreLogProb: Float32Array;
   logits?: Float32Array; // (B, V), when fetched
   cache: KvCache;
 }
@@ -106,6 +114,15 @@ export interface KvDecoderOptions {
    * float16 values pass the boundary through exact Casts.
    */
   dtype?: ComputeDType;
+}
+
+/** The `score_token` feed (B, 1): the requested tokens, else 0 (any id will do when nobody reads the score). */
+function scoreFeed(tokens: ArrayLike<number> | undefined, b: number): Tensor {
+  if (tokens && tokens.length !== b) throw new VizWizError('INVALID_ARGUMENT', `scoreTokens has ${tokens.length} entries for ${b} rows`);
+  return Tensor.i64(
+    BigInt64Array.from({ length: b }, (_, i) => BigInt(tokens ? (tokens[i] as number) : 0)),
+    [b, 1],
+  );
 }
 
 /** A cache from per-layer arrays (B, KV, S, hd), e.g. one computed elsewhere. */
@@ -175,6 +192,7 @@ export class GemmaKvDecoder {
         BigInt64Array.from(r.lastIndex, (k, row) => BigInt(row * t + k)),
         [b],
       ),
+      [SCORE_TOKEN]: scoreFeed(r.scoreTokens, b),
       ...this.cacheFeeds(this.emptyCache(b)),
     };
     if (this.input === 'ids') {
@@ -208,6 +226,7 @@ export class GemmaKvDecoder {
         BigInt64Array.from({ length: b }, (_, i) => BigInt(i)),
         [b],
       ),
+      [SCORE_TOKEN]: scoreFeed(r.scoreTokens, b),
       ...this.cacheFeeds(cache),
     };
     if (this.input === 'embeds') feeds[INPUTS_EMBEDS] = Tensor.f32(this.embedTokens!(r.tokens), [b, 1, this.config.hidden]);
@@ -223,6 +242,7 @@ export class GemmaKvDecoder {
   private async run(feeds: Record<string, FeedTensor>, batch: number, length: number, o: FetchOptions): Promise<TokenResult> {
     const out = await this.runner.runResident(feeds);
     const argmax = Array.from(out.host[NEXT_TOKEN]!.data as BigInt64Array, Number);
+    const scoreLogProb = out.host[SCORE_LOGPROB]!.floats();
     const cache = this.cacheOf(out, batch, length);
     const onDevice = out.device[LOGITS];
     let logits: Float32Array | undefined;
@@ -234,7 +254,7 @@ export class GemmaKvDecoder {
     } finally {
       onDevice?.dispose();
     }
-    return { argmax, ...(logits ? { logits } : {}), cache };
+    return { argmax, scoreLogProb, ...(logits ? { logits } : {}), cache };
   }
 
   /** `cache` with its values on the host (downloaded from the device where resident; the same cache on the CPU). */
@@ -255,8 +275,8 @@ export class GemmaKvDecoder {
 
   /**
    * Bytes copied between host and device by this decoder's runs since creation or the last reset (zero on the CPU):
-   * with the cache resident, a decode step moves its tokens, positions, bias and row index up and its greedy choices
-   * (8 bytes a row) down, plus its (B, V) logits when fetched.
+   * with the cache resident, a decode step moves its tokens, positions, bias, row index and score token up and its
+   * greedy choices and scores (12 bytes a row) down, plus its (B, V) logits when fetched.
    */
   transfers(o: { reset?: boolean } = {}): TransferStats {
     return this.runner.transfers(o);

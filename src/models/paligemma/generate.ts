@@ -24,6 +24,11 @@ import { Tensor } from '../../engine/tensor.js';
 import { VizWizError } from '../../errors.js';
 import { greedyDecode, type DecodeStart, type GreedyOptions, type GreedyResult } from '../gemma/generate.js';
 import { GemmaKvDecoder, type FetchOptions } from '../gemma/kv-decoder.js';
+
+/** What a prefill fetches: its logits (default true), and the log-probability of a first token to score per row. */
+export interface PrefillOptions extends FetchOptions {
+  scoreTokens?: readonly number[];
+}
 import type { PaliGemmaConfig } from './config.js';
 import { checkImageTokens, type PaliGemmaBatch } from './feeds.js';
 import { imageFeaturesModel } from './features-model.js';
@@ -138,11 +143,12 @@ export class PaliGemmaGenerator {
 
   /**
    * Image features, prompt embeddings and the prefill: where greedy decoding or teacher-forced scoring starts. Its
-   * logits come to the host unless `{ logits: false }` (greedy decoding needs only the start's `argmax`).
+   * logits come to the host unless `{ logits: false }`: greedy decoding needs only the start's `argmax`, and scoring
+   * only the log-probability of its first token, which `scoreTokens` asks for (`scored`).
    */
   prefill(r: GenerateRequest): Promise<StartWithLogits>;
-  prefill(r: GenerateRequest, o: FetchOptions): Promise<DecodeStart>;
-  async prefill(r: GenerateRequest, o: FetchOptions = {}): Promise<DecodeStart> {
+  prefill(r: GenerateRequest, o: PrefillOptions): Promise<DecodeStart>;
+  async prefill(r: GenerateRequest, o: PrefillOptions = {}): Promise<DecodeStart> {
     checkImageTokens(this.config, r);
     const { batch: b, length: t } = r;
     const embeds = this.promptEmbeddings(r, await this.imageFeatures(r.pixelValues, b));
@@ -157,11 +163,19 @@ export class PaliGemmaGenerator {
         positionIds: paligemmaPositions(keyValid, b, t),
         bias: fullPrefixBias(keyValid, b, t),
         lastIndex: rows.map((m) => m.lastIndexOf(1)),
+        ...(o.scoreTokens ? { scoreTokens: o.scoreTokens } : {}),
       },
-      o,
+      { logits: o.logits ?? true },
     );
     const real = rows.map((m) => m.reduce((a, x) => a + x, 0));
-    return { cache: pre.cache, argmax: pre.argmax, ...(pre.logits ? { logits: pre.logits } : {}), keyValid, nextPosition: real.map((n) => n + 1) };
+    return {
+      cache: pre.cache,
+      argmax: pre.argmax,
+      ...(pre.logits ? { logits: pre.logits } : {}),
+      ...(o.scoreTokens ? { scored: { tokens: o.scoreTokens, logProb: pre.scoreLogProb } } : {}),
+      keyValid,
+      nextPosition: real.map((n) => n + 1),
+    };
   }
 
   /** Prefill (its logits fetched: `prefillLogits`) and greedy decoding. */
