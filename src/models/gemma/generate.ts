@@ -6,9 +6,9 @@
  * cache ends at prompt + maxNewTokens - 1 positions.
  * Padding: left or right. Padded keys stay masked; each row's positions count its real tokens only, and its new tokens
  * go to the common end of the cache - so every row decodes exactly as it would alone.
- * The tokens are the graph's own ArgMax (cache-graphs.ts `next_token`; first maximum on ties, as `argmaxRow` here and
- * torch.argmax): a step fetches its logits only with `keepStepLogits`, so on a GPU a step brings down 8 bytes per row
- * instead of V floats.
+ * The tokens are the graph's own ArgMax (decode-head.ts `next_token`; first maximum on ties, as `argmaxRow` here and
+ * torch.argmax): a step fetches its logits only with `keepStepLogits`, so on a GPU a step brings down 12 bytes per
+ * row (its choice and an unused score) instead of V floats.
  */
 
 import { VizWizError } from '../../errors.js';
