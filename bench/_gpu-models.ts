@@ -234,7 +234,7 @@ export async function paligemmaDecode(ctx: PartContext): Promise<void> {
   const perToken = decodeS / (n - 1);
   log(`ours: ${n - 1} decode steps in ${decodeS.toFixed(2)} s: ${(1 / perToken).toFixed(2)} tokens/s`);
   metric('decode_s_per_token', perToken, { tokens_per_s: sig(1 / perToken), decode_steps: n - 1, prompt_tokens: t });
-  // Host<->device copies of a decode step (zero on the CPU): with the KV cache resident, its inputs and logits only.
+  // Host<->device copies of a decode step (zero on the CPU): with the KV cache resident, its inputs and greedy choices only.
   const perStep = (moved.toDevice + moved.toHost) / Math.max(1, moved.runs);
   log(`ours: ${perStep.toFixed(0)} bytes copied between host and device per decode step`);
   metric('decode_bytes_per_step', perStep, { to_device: moved.toDevice / Math.max(1, moved.runs), to_host: moved.toHost / Math.max(1, moved.runs) });

@@ -102,15 +102,25 @@ export function checkQuantizeDevice(quantize: QuantSchemeName | undefined, devic
 }
 
 /** `--dtype`: the compute dtype of the inference graphs (docs/decisions/011-half-precision.md). */
-export const DTYPE_OPTION = ['--dtype <dtype>', 'compute precision: f32, or f16 (half precision; --device webgpu or cuda)', 'f32'] as const;
+export const DTYPE_OPTION = ['--dtype <dtype>', 'compute precision: f32, or f16 (half precision; --device webgpu or cuda); no bf16', 'f32'] as const;
+
+/**
+ * Why `--dtype bf16` is refused (decision 011): onnxruntime 1.30's WebGPU provider registers its kernels for float32,
+ * float16 and integers only - a bfloat16 MatMul, Gemm, Add, Mul or Softmax finds no provider (the CPU provider has none
+ * either) and a session cannot start.
+ */
+export const BF16_REFUSAL =
+  "--dtype bf16 is not supported: onnxruntime's WebGPU provider has no bfloat16 kernels (MatMul, Gemm, Add, Mul and Softmax in bfloat16 find no provider, on the CPU neither), so vizwiz builds no bfloat16 graphs; use --dtype f16 (--device webgpu or cuda) or --dtype f32";
 
 /**
  * The `--dtype` value as the engine's compute dtype, checked against the other options: f16 needs a GPU device
  * (onnxruntime's CPU provider has no float16 kernel for most ops and computes them in float32 behind inserted Casts:
  * slower than f32 and no longer the f16 numerics) and does not combine with --quantize (the block-quantized products
- * are float32 here, and quantizing already shrinks the weights further than f16 does).
+ * are float32 here, and quantizing already shrinks the weights further than f16 does). bf16 is refused on every device
+ * (BF16_REFUSAL).
  */
 export function computeDtype(raw: string, device: Device, quantize: QuantSchemeName | undefined): ComputeDType {
+  if (raw === 'bf16') throw new VizWizError('USAGE', BF16_REFUSAL);
   const dtype = parseChoice(raw, '--dtype', ['f32', 'f16']) === 'f16' ? 'float16' : 'float32';
   if (dtype === 'float32') return dtype;
   if (device === 'cpu') {

@@ -126,6 +126,8 @@ export class GraphSession {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly device: Device,
+    /** Whether some outputs stay on the device (WebGPU `residentOutputs`). */
+    private readonly resident = false,
   ) {}
 
   /** A session over `bytes`, with `initializers` (graph inputs by name) bound into the model first. */
@@ -144,7 +146,7 @@ export class GraphSession {
       const resident = device === 'webgpu' ? (o.residentOutputs ?? []) : [];
       if (resident.length) options.preferredOutputLocation = Object.fromEntries(resident.map((n) => [n, 'gpu-buffer' as const]));
       const session = await (bound.kind === 'bytes' ? ort.InferenceSession.create(bound.bytes, options) : ort.InferenceSession.create(bound.path, options));
-      return new GraphSession(session, device);
+      return new GraphSession(session, device, resident.length > 0);
     } catch (e) {
       if (device !== 'cpu') throw deviceFailure(device, e);
       throw e;
@@ -186,8 +188,15 @@ export class GraphSession {
     return host;
   }
 
-  /** Runs the graph (`fetches`: output names, default all); outputs in `residentOutputs` stay on the device (WebGPU). */
+  /**
+   * Runs the graph (`fetches`: output names, default all); outputs in `residentOutputs` stay on the device (WebGPU).
+   * With resident outputs, every output must be fetched: onnxruntime-node 1.30 binds one location per output of the
+   * session and answers a subset with "Output count mismatch." (checked on WebGPU) - leave an unwanted output on the
+   * device and dispose it instead.
+   */
   async runResident(feeds: Readonly<Feeds>, fetches?: readonly string[]): Promise<ResidentResults> {
+    if (this.resident && fetches && this.session.outputNames.some((n) => !fetches.includes(n)))
+      throw new Error(`GraphSession.runResident: a session with resident outputs fetches all its outputs (got ${fetches.join(', ')})`);
     const ortFeeds = toOrtFeeds(feeds);
     const results = fetches === undefined ? await this.session.run(ortFeeds) : await this.session.run(ortFeeds, [...fetches]);
     return this.split(feeds, results);

@@ -52,7 +52,8 @@ export async function answerQuestions(
     const qs = questions.slice(i, i + o.batchSize);
     const images = await pixels.many(qs.map((q) => q.image));
     const batch = proc.encode(qs.map((q, k) => ({ image: images[k] as Float32Array, question: q.question })));
-    const start = await gen.prefill(batch);
+    // Only token ids come down: the greedy choices, and the score of the first token of "unanswerable".
+    const start = await gen.prefill(batch, { logits: false, ...(o.answerability ? { scoreTokens: qs.map(() => unanswerable[0] as number) } : {}) });
     let res: Awaited<ReturnType<typeof gen.generateFrom>>;
     let logP: Float64Array | null;
     try {

@@ -81,6 +81,11 @@ test(
           (e: unknown) => e instanceof VizWizError && /device-resident float32 tensor \[1000\] has no host data: download it/.test(e.message),
         );
       await assert.rejects(s.run({ x: Tensor.f32(X, [X.length]) }), /device-resident; use runResident/);
+      // onnxruntime-node 1.30 answers a subset of outputs with "Output count mismatch." once some are resident.
+      await assert.rejects(
+        s.runResident({ x: Tensor.f32(X, [X.length]) }, ['z']),
+        /^Error: GraphSession.runResident: a session with resident outputs fetches all its outputs \(got z\)$/,
+      );
       y.dispose();
       y.dispose(); // once
       await assert.rejects(s.runResident({ x: y }), (e: unknown) => e instanceof VizWizError && /was disposed/.test(e.message));

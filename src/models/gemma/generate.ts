@@ -6,10 +6,13 @@
  * cache ends at prompt + maxNewTokens - 1 positions.
  * Padding: left or right. Padded keys stay masked; each row's positions count its real tokens only, and its new tokens
  * go to the common end of the cache - so every row decodes exactly as it would alone.
+ * The tokens are the graph's own ArgMax (decode-head.ts `next_token`; first maximum on ties, as `argmaxRow` here and
+ * torch.argmax): a step fetches its logits only with `keepStepLogits`, so on a GPU a step brings down 12 bytes per
+ * row (its choice and an unused score) instead of V floats.
  */
 
 import { VizWizError } from '../../errors.js';
-import type { DecodeResult, GemmaKvDecoder, KvCache } from './kv-decoder.js';
+import type { GemmaKvDecoder, KvCache } from './kv-decoder.js';
 import { bidirectionalBias, causalBias, paddedPositions, stepBias } from './masks.js';
 
 export interface GreedyOptions {
@@ -29,7 +32,12 @@ export interface GreedyOptions {
 /** Where decoding starts: after a prefill, or any cache computed elsewhere. */
 export interface DecodeStart {
   cache: KvCache;
-  logits: Float32Array; // (B, V) at each row's last prompt token
+  /** (B, V) at each row's last prompt token: what scoring reads, and the first choice when `argmax` is absent. */
+  logits?: Float32Array;
+  /** Per row, the first greedy choice (the prefill's `argmax`); else taken from `logits` on the host. */
+  argmax?: readonly number[];
+  /** The prefill's `scoreLogProb` of the tokens it was asked to score (PrefillRequest.scoreTokens), per row. */
+  scored?: { tokens: readonly number[]; logProb: Float32Array };
   /** (B, S) 1 where a cached key is real, 0 for padding. */
   keyValid: Uint8Array;
   /** Per row, the position id of the first generated token. */
@@ -69,13 +77,18 @@ export async function greedyDecode(dec: GemmaKvDecoder, start: DecodeStart, o: G
   const done = new Array<boolean>(b).fill(false);
   const rows: number[][] = Array.from({ length: b }, () => []);
   const stepLogits: Float32Array[] = [];
-  let { cache, logits } = start as { cache: KvCache; logits: Float32Array };
+  if (!start.argmax && !start.logits) throw new VizWizError('INVALID_ARGUMENT', 'greedyDecode: the start has neither argmax nor logits');
+  if (o.keepStepLogits && !start.logits) throw new VizWizError('INVALID_ARGUMENT', 'greedyDecode: keepStepLogits needs the start with its logits');
+  if (start.argmax && start.argmax.length !== b) throw new VizWizError('INVALID_ARGUMENT', `argmax has ${start.argmax.length} entries, expected ${b}`);
+  let cache = start.cache;
+  let logits = start.logits;
+  let choice: readonly number[] = start.argmax ?? rows.map((_, r) => argmaxRow(logits!, r, vocab));
   let valid = start.keyValid;
   let steps = 0;
   for (let k = 0; k < o.maxNewTokens; k++) {
-    if (o.keepStepLogits) stepLogits.push(logits.slice());
+    if (o.keepStepLogits) stepLogits.push(logits!.slice());
     const next = rows.map((row, r) => {
-      const tok = done[r] ? o.padTokenId : argmaxRow(logits, r, vocab);
+      const tok = done[r] ? o.padTokenId : (choice[r] as number);
       row.push(tok);
       if (eos.has(tok)) done[r] = true;
       return tok;
@@ -83,13 +96,13 @@ export async function greedyDecode(dec: GemmaKvDecoder, start: DecodeStart, o: G
     steps++;
     if (k === o.maxNewTokens - 1 || done.every(Boolean)) break;
     valid = appendColumn(valid, b, cache.length);
-    const res: DecodeResult = await dec.step(cache, {
-      tokens: next,
-      positions: start.nextPosition.map((p) => p + k),
-      bias: stepBias(valid, b, cache.length + 1),
-    });
+    const res = await dec.step(
+      cache,
+      { tokens: next, positions: start.nextPosition.map((p) => p + k), bias: stepBias(valid, b, cache.length + 1) },
+      { logits: o.keepStepLogits ?? false },
+    );
     if (cache !== start.cache) dec.release(cache); // an intermediate cache (the start's may serve other continuations)
-    ({ cache, logits } = res);
+    ({ cache, logits, argmax: choice } = res);
   }
   const tokens = new BigInt64Array(b * steps);
   rows.forEach((row, r) => row.forEach((t, i) => (tokens[r * steps + i] = BigInt(t))));
@@ -132,8 +145,18 @@ export async function generateGreedy(dec: GemmaKvDecoder, p: Prompt, o: Generate
   const lastIndex = Array.from({ length: b }, (_, r) => keyValid.subarray(r * t, (r + 1) * t).lastIndexOf(1));
   if (real.some((n) => n === 0)) throw new VizWizError('INVALID_ARGUMENT', 'generateGreedy: a prompt row has no real tokens');
   const bias = (o.promptAttention ?? 'causal') === 'causal' ? causalBias(keyValid, b, t) : bidirectionalBias(keyValid, b, t);
-  const pre = await dec.prefill({ batch: b, length: t, inputIds: p.inputIds, positionIds: paddedPositions(keyValid, b, t, offset), bias, lastIndex });
-  const res = await greedyDecode(dec, { cache: pre.cache, logits: pre.logits, keyValid, nextPosition: real.map((n) => n + offset) }, o).catch((e: unknown) => {
+  const pre = await dec.prefill(
+    { batch: b, length: t, inputIds: p.inputIds, positionIds: paddedPositions(keyValid, b, t, offset), bias, lastIndex },
+    { logits: o.keepStepLogits ?? false },
+  );
+  const start: DecodeStart = {
+    cache: pre.cache,
+    argmax: pre.argmax,
+    ...(pre.logits ? { logits: pre.logits } : {}),
+    keyValid,
+    nextPosition: real.map((n) => n + offset),
+  };
+  const res = await greedyDecode(dec, start, o).catch((e: unknown) => {
     dec.release(pre.cache);
     throw e;
   });

@@ -6,6 +6,10 @@
  * On WebGPU the caches stay in the device's memory between steps (DeviceTensors: fed back without a copy; only the
  * step's tokens, positions and bias go up and its logits come down); `hostCache` brings a cache to the host and
  * `release` frees one that is no longer needed. On the CPU they are host tensors, as before.
+ * Every run returns the graph's greedy choice per row (`argmax`) and the log-probability of the token the request
+ * names for scoring (`scoreLogProb`), both computed on the device; on WebGPU the (B, V) logits stay on the device and
+ * come down only when asked for (`{ logits: false }` frees them there: greedy decoding and teacher-forced scoring need
+ * 12 bytes per row instead of 4 V).
  */
 
 import type { SessionOptions } from '../../engine/graph-session.js';
@@ -17,7 +21,8 @@ import type { ModelAdapters } from '../transformer/weights.js';
 import { DeviceTensor, Tensor, type FeedTensor } from '../../engine/tensor.js';
 import type { TransferStats } from '../../engine/graph-session.js';
 import { VizWizError } from '../../errors.js';
-import { gemmaCachedModel, LAST_ROW } from './cache-graphs.js';
+import { gemmaCachedModel, LAST_ROW, LOGITS } from './cache-graphs.js';
+import { NEXT_TOKEN, SCORE_LOGPROB, SCORE_TOKEN } from './decode-head.js';
 import type { GemmaConfig } from './config.js';
 import {
   ATTENTION_BIAS,
@@ -55,17 +60,35 @@ export interface PrefillRequest {
   bias: Float32Array; // (B, T, T)
   /** Per row, the position t whose logits to return (the last real token). */
   lastIndex: readonly number[];
+  /** Per row, a token whose log-probability after the prompt to return in `scoreLogProb` (default 0). */
+  scoreTokens?: ArrayLike<number>;
 }
 
 export interface StepRequest {
   tokens: ArrayLike<number>; // (B) the token fed at this step
   positions: ArrayLike<number>; // (B) its position ids
   bias: Float32Array; // (B, 1, S + 1) over the cached positions and itself
+  /** Per row, a token whose log-probability after this step's token to return in `scoreLogProb` (default 0). */
+  scoreTokens?: ArrayLike<number>;
 }
 
-export interface DecodeResult {
-  logits: Float32Array; // (B, V)
+/** What a run fetches besides the greedy choice and the cache. */
+export interface FetchOptions {
+  /** Bring the (B, V) logits to the host (default true; false: only `argmax` comes down). */
+  logits?: boolean;
+}
+
+export interface TokenResult {
+  /** Per row, the index of the largest logit (the first one on ties, as torch.argmax), computed in the graph. */
+  argmax: readonly number[];
+  /** Per row, log softmax(logits)[scoreTokens[row]] (float32, computed in the graph). */
+  scoreLogProb: Float32Array;
+  logits?: Float32Array; // (B, V), when fetched
   cache: KvCache;
+}
+
+export interface DecodeResult extends TokenResult {
+  logits: Float32Array; // (B, V)
 }
 
 export interface KvDecoderOptions {
@@ -91,6 +114,15 @@ export interface KvDecoderOptions {
    * float16 values pass the boundary through exact Casts.
    */
   dtype?: ComputeDType;
+}
+
+/** The `score_token` feed (B, 1): the requested tokens, else 0 (any id will do when nobody reads the score). */
+function scoreFeed(tokens: ArrayLike<number> | undefined, b: number): Tensor {
+  if (tokens && tokens.length !== b) throw new VizWizError('INVALID_ARGUMENT', `scoreTokens has ${tokens.length} entries for ${b} rows`);
+  return Tensor.i64(
+    BigInt64Array.from({ length: b }, (_, i) => BigInt(tokens ? (tokens[i] as number) : 0)),
+    [b, 1],
+  );
 }
 
 /** A cache from per-layer arrays (B, KV, S, hd), e.g. one computed elsewhere. */
@@ -119,10 +151,12 @@ export class GemmaKvDecoder {
     if (input === 'embeds' && !o.embedTokens)
       throw new VizWizError('INVALID_ARGUMENT', "GemmaKvDecoder: input 'embeds' needs embedTokens for the decode steps");
     const model = gemmaCachedModel(c, { prefix: o.prefix, input, adapters: o.adapters });
-    const resident = Array.from({ length: c.layers }, (_, i) => [presentKeyName(i), presentValueName(i)]).flat();
+    const cache = Array.from({ length: c.layers }, (_, i) => [presentKeyName(i), presentValueName(i)]).flat();
     const runner = await InferenceRunner.create(buildInference(model, { quantized: selectionFor(model, o.quantized), dtype: o.dtype }), weights, {
       ...o.session,
-      residentOutputs: (o.residentCache ?? true) ? resident : [],
+      // The logits stay on the device too, downloaded only when asked for: onnxruntime-node 1.30 cannot fetch a subset
+      // of the outputs once some are resident (graph-session.ts), so every run fetches all and leaves the logits there.
+      residentOutputs: [...((o.residentCache ?? true) ? cache : []), LOGITS],
       consume: o.consume ?? false,
     });
     return new GemmaKvDecoder(c, input, runner, o.embedTokens);
@@ -145,7 +179,10 @@ export class GemmaKvDecoder {
     return { batch, length, keys: layers.map((i) => take(presentKeyName(i))), values: layers.map((i) => take(presentValueName(i))) };
   }
 
-  async prefill(r: PrefillRequest): Promise<DecodeResult> {
+  /** The prompt's run over an empty cache: its greedy choices, logits (unless `{ logits: false }`) and cache. */
+  prefill(r: PrefillRequest): Promise<DecodeResult>;
+  prefill(r: PrefillRequest, o: FetchOptions): Promise<TokenResult>;
+  async prefill(r: PrefillRequest, o: FetchOptions = {}): Promise<TokenResult> {
     const { batch: b, length: t } = r;
     if (r.lastIndex.length !== b) throw new VizWizError('INVALID_ARGUMENT', `prefill: lastIndex has ${r.lastIndex.length} entries for ${b} rows`);
     const feeds: Record<string, FeedTensor> = {
@@ -155,6 +192,7 @@ export class GemmaKvDecoder {
         BigInt64Array.from(r.lastIndex, (k, row) => BigInt(row * t + k)),
         [b],
       ),
+      [SCORE_TOKEN]: scoreFeed(r.scoreTokens, b),
       ...this.cacheFeeds(this.emptyCache(b)),
     };
     if (this.input === 'ids') {
@@ -164,12 +202,16 @@ export class GemmaKvDecoder {
       if (!r.inputsEmbeds) throw new VizWizError('INVALID_ARGUMENT', 'prefill: this decoder takes inputsEmbeds');
       feeds[INPUTS_EMBEDS] = Tensor.f32(r.inputsEmbeds, [b, t, this.config.hidden]);
     }
-    const out = await this.runner.runResident(feeds);
-    return { logits: out.host.logits!.floats(), cache: this.cacheOf(out, b, t) };
+    return this.run(feeds, b, t, o);
   }
 
-  /** One token per row on top of `cache`; returns its logits and the cache grown by one position. */
-  async step(cache: KvCache, r: StepRequest): Promise<DecodeResult> {
+  /**
+   * One token per row on top of `cache`; returns the greedy choices, the logits (unless `{ logits: false }`) and the
+   * cache grown by one position.
+   */
+  step(cache: KvCache, r: StepRequest): Promise<DecodeResult>;
+  step(cache: KvCache, r: StepRequest, o: FetchOptions): Promise<TokenResult>;
+  async step(cache: KvCache, r: StepRequest, o: FetchOptions = {}): Promise<TokenResult> {
     const b = cache.batch;
     const s = cache.length + 1;
     if (r.tokens.length !== b || r.positions.length !== b) throw new VizWizError('INVALID_ARGUMENT', `step: expected ${b} tokens and positions`);
@@ -184,6 +226,7 @@ export class GemmaKvDecoder {
         BigInt64Array.from({ length: b }, (_, i) => BigInt(i)),
         [b],
       ),
+      [SCORE_TOKEN]: scoreFeed(r.scoreTokens, b),
       ...this.cacheFeeds(cache),
     };
     if (this.input === 'embeds') feeds[INPUTS_EMBEDS] = Tensor.f32(this.embedTokens!(r.tokens), [b, 1, this.config.hidden]);
@@ -192,8 +235,26 @@ export class GemmaKvDecoder {
         BigInt64Array.from({ length: b }, (_, i) => BigInt(r.tokens[i] as number)),
         [b, 1],
       );
+    return this.run(feeds, b, s, o);
+  }
+
+  /** Runs the graph, fetching the greedy choices, the caches and (when asked) the logits. */
+  private async run(feeds: Record<string, FeedTensor>, batch: number, length: number, o: FetchOptions): Promise<TokenResult> {
     const out = await this.runner.runResident(feeds);
-    return { logits: out.host.logits!.floats(), cache: this.cacheOf(out, b, s) };
+    const argmax = Array.from(out.host[NEXT_TOKEN]!.data as BigInt64Array, Number);
+    const scoreLogProb = out.host[SCORE_LOGPROB]!.floats();
+    const cache = this.cacheOf(out, batch, length);
+    const onDevice = out.device[LOGITS];
+    let logits: Float32Array | undefined;
+    try {
+      if (o.logits ?? true) logits = (onDevice ? await this.runner.download(onDevice) : out.host[LOGITS]!).floats();
+    } catch (e) {
+      this.release(cache);
+      throw e;
+    } finally {
+      onDevice?.dispose();
+    }
+    return { argmax, scoreLogProb, ...(logits ? { logits } : {}), cache };
   }
 
   /** `cache` with its values on the host (downloaded from the device where resident; the same cache on the CPU). */
@@ -214,7 +275,8 @@ export class GemmaKvDecoder {
 
   /**
    * Bytes copied between host and device by this decoder's runs since creation or the last reset (zero on the CPU):
-   * with the cache resident, a decode step moves its tokens, positions, bias and logits only.
+   * with the cache resident, a decode step moves its tokens, positions, bias, row index and score token up and its
+   * greedy choices and scores (12 bytes a row) down, plus its (B, V) logits when fetched.
    */
   transfers(o: { reset?: boolean } = {}): TransferStats {
     return this.runner.transfers(o);

@@ -10,7 +10,8 @@
  * decodes as it would alone). All graphs read one shared weight map. Quantized, the tied embedding table is read
  * block-quantized too: dequantized row by row on the host, MatMulNBits for the output head.
  * `prefill` (steps 1-3) and `generateFrom` (step 4) are also separate, so one prefill can serve greedy decoding and
- * teacher-forced scoring of a fixed answer (score.ts).
+ * teacher-forced scoring of a fixed answer (score.ts). Greedy choices are the graph's ArgMax; logits come to the host
+ * only where asked for (the prefill's by default - scoring reads them - and every step's with `keepStepLogits`).
  */
 
 import type { SessionOptions } from '../../engine/graph-session.js';
@@ -22,7 +23,12 @@ import type { ModelAdapters } from '../transformer/weights.js';
 import { Tensor } from '../../engine/tensor.js';
 import { VizWizError } from '../../errors.js';
 import { greedyDecode, type DecodeStart, type GreedyOptions, type GreedyResult } from '../gemma/generate.js';
-import { GemmaKvDecoder } from '../gemma/kv-decoder.js';
+import { GemmaKvDecoder, type FetchOptions } from '../gemma/kv-decoder.js';
+
+/** What a prefill fetches: its logits (default true), and the log-probability of a first token to score per row. */
+export interface PrefillOptions extends FetchOptions {
+  scoreTokens?: readonly number[];
+}
 import type { PaliGemmaConfig } from './config.js';
 import { checkImageTokens, type PaliGemmaBatch } from './feeds.js';
 import { imageFeaturesModel } from './features-model.js';
@@ -62,6 +68,9 @@ export interface PaliGemmaGeneration extends GreedyResult {
   /** Prefill logits at each row's last real prompt token (B, V) = stepLogits[0] when kept. */
   prefillLogits: Float32Array;
 }
+
+/** A start whose prefill logits came to the host. */
+export type StartWithLogits = DecodeStart & { logits: Float32Array };
 
 export type GenerateRequest = Omit<PaliGemmaBatch, 'tokenTypeIds' | 'labels'>;
 
@@ -132,26 +141,44 @@ export class PaliGemmaGenerator {
     return out;
   }
 
-  /** Image features, prompt embeddings and the prefill: where greedy decoding or teacher-forced scoring starts. */
-  async prefill(r: GenerateRequest): Promise<DecodeStart> {
+  /**
+   * Image features, prompt embeddings and the prefill: where greedy decoding or teacher-forced scoring starts. Its
+   * logits come to the host unless `{ logits: false }`: greedy decoding needs only the start's `argmax`, and scoring
+   * only the log-probability of its first token, which `scoreTokens` asks for (`scored`).
+   */
+  prefill(r: GenerateRequest): Promise<StartWithLogits>;
+  prefill(r: GenerateRequest, o: PrefillOptions): Promise<DecodeStart>;
+  async prefill(r: GenerateRequest, o: PrefillOptions = {}): Promise<DecodeStart> {
     checkImageTokens(this.config, r);
     const { batch: b, length: t } = r;
     const embeds = this.promptEmbeddings(r, await this.imageFeatures(r.pixelValues, b));
     const keyValid = Uint8Array.from({ length: b * t }, (_, i) => (Number(r.attentionMask[i]) !== 0 ? 1 : 0));
     const rows = Array.from({ length: b }, (_, row) => keyValid.subarray(row * t, (row + 1) * t));
     if (rows.some((m) => m.every((x) => x === 0))) throw new VizWizError('INVALID_ARGUMENT', 'generate: a prompt row has no real tokens');
-    const pre = await this.decoder.prefill({
-      batch: b,
-      length: t,
-      inputsEmbeds: embeds,
-      positionIds: paligemmaPositions(keyValid, b, t),
-      bias: fullPrefixBias(keyValid, b, t),
-      lastIndex: rows.map((m) => m.lastIndexOf(1)),
-    });
+    const pre = await this.decoder.prefill(
+      {
+        batch: b,
+        length: t,
+        inputsEmbeds: embeds,
+        positionIds: paligemmaPositions(keyValid, b, t),
+        bias: fullPrefixBias(keyValid, b, t),
+        lastIndex: rows.map((m) => m.lastIndexOf(1)),
+        ...(o.scoreTokens ? { scoreTokens: o.scoreTokens } : {}),
+      },
+      { logits: o.logits ?? true },
+    );
     const real = rows.map((m) => m.reduce((a, x) => a + x, 0));
-    return { cache: pre.cache, logits: pre.logits, keyValid, nextPosition: real.map((n) => n + 1) };
+    return {
+      cache: pre.cache,
+      argmax: pre.argmax,
+      ...(pre.logits ? { logits: pre.logits } : {}),
+      ...(o.scoreTokens ? { scored: { tokens: o.scoreTokens, logProb: pre.scoreLogProb } } : {}),
+      keyValid,
+      nextPosition: real.map((n) => n + 1),
+    };
   }
 
+  /** Prefill (its logits fetched: `prefillLogits`) and greedy decoding. */
   async generate(r: GenerateRequest, o: GreedyOptions): Promise<PaliGemmaGeneration> {
     const start = await this.prefill(r);
     const res = await this.generateFrom(start, o).catch((e: unknown) => {
@@ -159,16 +186,17 @@ export class PaliGemmaGenerator {
       throw e;
     });
     if (res.cache !== start.cache) this.decoder.release(start.cache); // this call's own, unless it is the kept result
-    return res;
+    return { ...res, prefillLogits: start.logits };
   }
 
   /**
    * Greedy decoding from a prefill (it leaves its start untouched, so one start can serve several uses; on WebGPU the
-   * start's cache is resident: free it with `decoder.release(start.cache)` when done).
+   * start's cache is resident: free it with `decoder.release(start.cache)` when done); `prefillLogits` are the
+   * start's logits when it has them.
    */
-  async generateFrom(start: DecodeStart, o: GreedyOptions): Promise<PaliGemmaGeneration> {
+  async generateFrom(start: DecodeStart, o: GreedyOptions): Promise<GreedyResult & { prefillLogits?: Float32Array }> {
     const res = await greedyDecode(this.decoder, start, o);
-    return { ...res, prefillLogits: start.logits };
+    return { ...res, ...(start.logits ? { prefillLogits: start.logits } : {}) };
   }
 
   async dispose(): Promise<void> {
