@@ -5,6 +5,7 @@
  */
 
 import { GraphContext } from './context.js';
+import type { Device } from './device.js';
 import type { DType } from './dtype.js';
 import { Graph, type Value } from './graph.js';
 import type { InputSpec, LossDef, ModelDef, WeightSpec } from './model.js';
@@ -72,7 +73,7 @@ export interface InferenceOptions {
 }
 
 /** Whether inference graphs for `device` use the fused kernels: on WebGPU only (decision 012). */
-export function fusedFor(device: string): boolean {
+export function fusedFor(device: Device): boolean {
   return device === 'webgpu';
 }
 

@@ -9,7 +9,7 @@
  */
 
 import type { SessionOptions } from '../../engine/graph-session.js';
-import { buildInference, type ComputeDType } from '../../engine/inference.js';
+import { buildInference, fusedFor, type ComputeDType } from '../../engine/inference.js';
 import { InferenceRunner } from '../../engine/inference-runner.js';
 import { selectionFor, type QuantizedSelection } from '../../engine/quantized-weights.js';
 import type { WeightArray } from '../../engine/weights.js';
@@ -91,6 +91,8 @@ export interface KvDecoderOptions {
    * float16 values pass the boundary through exact Casts.
    */
   dtype?: ComputeDType;
+  /** ONNX Runtime's fused kernels (buildInference `fused`; default: on WebGPU only, `fusedFor`; decision 012). */
+  fused?: boolean;
 }
 
 /** A cache from per-layer arrays (B, KV, S, hd), e.g. one computed elsewhere. */
@@ -120,11 +122,15 @@ export class GemmaKvDecoder {
       throw new VizWizError('INVALID_ARGUMENT', "GemmaKvDecoder: input 'embeds' needs embedTokens for the decode steps");
     const model = gemmaCachedModel(c, { prefix: o.prefix, input, adapters: o.adapters });
     const resident = Array.from({ length: c.layers }, (_, i) => [presentKeyName(i), presentValueName(i)]).flat();
-    const runner = await InferenceRunner.create(buildInference(model, { quantized: selectionFor(model, o.quantized), dtype: o.dtype }), weights, {
-      ...o.session,
-      residentOutputs: (o.residentCache ?? true) ? resident : [],
-      consume: o.consume ?? false,
-    });
+    const runner = await InferenceRunner.create(
+      buildInference(model, { quantized: selectionFor(model, o.quantized), dtype: o.dtype, fused: o.fused ?? fusedFor(o.session?.device ?? 'cpu') }),
+      weights,
+      {
+        ...o.session,
+        residentOutputs: (o.residentCache ?? true) ? resident : [],
+        consume: o.consume ?? false,
+      },
+    );
     return new GemmaKvDecoder(c, input, runner, o.embedTokens);
   }
 
