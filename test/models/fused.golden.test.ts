@@ -14,7 +14,9 @@ import type { ModelDef } from '../../src/engine/model.js';
 import { Tensor } from '../../src/engine/tensor.js';
 import type { WeightArray } from '../../src/engine/weights.js';
 import { clipModelFor } from '../../src/models/clip/model.js';
+import { GemmaKvDecoder } from '../../src/models/gemma/kv-decoder.js';
 import { gemmaModel } from '../../src/models/gemma/model.js';
+import { ROPE_CACHE_POSITIONS } from '../../src/models/gemma/rope-cache.js';
 import { loadGemmaCheckpoint } from '../../src/models/gemma/weights.js';
 import { siglipVisionModel } from '../../src/models/siglip/model.js';
 import { loadSiglipCheckpoint } from '../../src/models/siglip/weights.js';
@@ -112,3 +114,18 @@ test('Gemma, fused: logits and hidden states match transformers', async (t) => c
 test('CLIPModel, fused, float16', { skip: skipHalf }, async (t) => check(t, await clipCase(), 'float16'));
 test('SigLIP vision tower, fused, float16', { skip: skipHalf }, async (t) => check(t, await siglipCase(), 'float16'));
 test('Gemma, fused, float16', { skip: skipHalf }, async (t) => check(t, await gemmaCase(), 'float16'));
+
+test('a fused KV decoder refuses positions past its rotary caches (the kernel would read outside them)', async () => {
+  const { config, weights, prefix } = await loadGemmaCheckpoint(goldenPath('gemma'));
+  const dec = await GemmaKvDecoder.create(config, weights, { prefix, session: onTestDevice(), fused: true });
+  try {
+    const prefill = (p: number) =>
+      dec.prefill({ batch: 1, length: 1, inputIds: BigInt64Array.of(2n), positionIds: BigInt64Array.of(BigInt(p)), bias: new Float32Array(1), lastIndex: [0] });
+    await assert.rejects(prefill(ROPE_CACHE_POSITIONS), /position 8192 is outside \[0, 8192\)/);
+    const ok = await prefill(ROPE_CACHE_POSITIONS - 1);
+    await assert.rejects(dec.step(ok.cache, { tokens: [3], positions: [ROPE_CACHE_POSITIONS], bias: new Float32Array(2) }), /step: position 8192/);
+    dec.release(ok.cache);
+  } finally {
+    await dec.dispose();
+  }
+});
