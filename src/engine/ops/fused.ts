@@ -5,11 +5,10 @@
  * - SkipSimplifiedLayerNormalization / SkipLayerNormalization (com.microsoft): the residual sum s = x + skip and its
  *   RMS or Layer norm in one kernel, returning both;
  * - RotaryEmbedding (com.microsoft): rotate-half RoPE (interleaved = 0) of (B, N, S, H) by position ids, reading
- *   cos/sin caches of (max positions, H/2);
- * - MultiHeadAttention (com.microsoft): softmax(q k^T * scale + bias) v per head, q in (B, S, N*H), keys and values
- *   in (B, L, N*H) or already split (B, N, L, H).
- * Statistics of the norms are accumulated in float32 whatever the input type. None of these ops has a gradient rule:
- * inference graphs only (autodiff stops at them: no gradient rule).
+ *   cos/sin caches of (max positions, H/2).
+ * (MultiHeadAttention is not here: its WebGPU kernel is wrong on lavapipe from 32 queries on; decision 012.)
+ * Statistics of the norms are accumulated in float32 whatever the input type. Inference graphs only: none of these ops
+ * has a gradient rule (autodiff refuses them, naming the op).
  */
 
 import type { Dim, Value } from '../graph.js';
@@ -80,37 +79,4 @@ export function rotaryEmbedding(x: Value, positions: Value, cos: Value, sin: Val
     throw new Error(`rotaryEmbedding: cos cache ${cos.toString()} does not fit ${x.toString()}`);
   const [y] = x.graph.addNode('RotaryEmbedding', [x, positions, cos, sin], [{ dtype: x.dtype, shape: x.shape }], { interleaved: INT(0) }, MICROSOFT_DOMAIN);
   return y as Value;
-}
-
-export interface MhaOptions {
-  heads: number;
-  /** Multiplies q k^T (default 1/sqrt(head size)). */
-  scale?: number;
-  /** Additive, broadcastable as (B or 1, N or 1, S, L). */
-  bias?: Value | null;
-}
-
-/**
- * Multi-head attention: q (B, S, N*H); k, v (B, L, N*H), or (B, N, L, H) already split into heads; -> (B, S, N*Hv),
- * heads merged as (B, S, N, Hv).
- */
-export function multiHeadAttention(q: Value, k: Value, v: Value, o: MhaOptions): Value {
-  if (q.rank !== 3) throw new Error(`multiHeadAttention: expected q (B, S, N*H), got ${showShape(q.shape)}`);
-  const vHidden: Dim = v.rank === 4 ? (typeof v.shape[3] === 'number' ? v.shape[3] * o.heads : `${o.heads}*${String(v.shape[3])}`) : (v.shape[2] as Dim);
-  const inputs = [q, k, v, null, null, o.bias ?? null];
-  const attrs = { num_heads: INT(o.heads), ...(o.scale !== undefined ? { scale: FLOAT(o.scale) } : {}) };
-  const [y] = q.graph.addNode(
-    'MultiHeadAttention',
-    trimNulls(inputs),
-    [{ dtype: q.dtype, shape: [q.shape[0] as Dim, q.shape[1] as Dim, vHidden] }],
-    attrs,
-    MICROSOFT_DOMAIN,
-  );
-  return y as Value;
-}
-
-function trimNulls(xs: (Value | null)[]): (Value | null)[] {
-  let end = xs.length;
-  while (end > 0 && xs[end - 1] === null) end--;
-  return xs.slice(0, end);
 }
