@@ -5,6 +5,7 @@
  */
 
 import { GraphContext } from './context.js';
+import type { Device } from './device.js';
 import type { DType } from './dtype.js';
 import { Graph, type Value } from './graph.js';
 import type { InputSpec, LossDef, ModelDef, WeightSpec } from './model.js';
@@ -32,6 +33,7 @@ export type ComputeDType = 'float32' | 'float16';
 class ComputeContext extends GraphContext {
   private readonly casts = new Map<string, Value>();
   computeDtype: DType = 'float32';
+  fused = false;
 
   override input(name: string): Value {
     const v = super.input(name);
@@ -61,6 +63,18 @@ export interface InferenceOptions {
    * float32 as before. Not with `quantized` (MatMulNBits' scales and the quantized path are float32 here).
    */
   dtype?: ComputeDType;
+  /**
+   * Emit ONNX Runtime's fused inference kernels where the model's blocks have them (the context's `fused` flag:
+   * RMS/Skip norms, rotary embedding, multi-head attention; docs/decisions/012-fused-ops.md). For the WebGPU provider,
+   * whose kernels for these ops were checked against the goldens (`fusedFor(device)`); default false, which leaves
+   * the graph byte for byte what it was.
+   */
+  fused?: boolean;
+}
+
+/** Whether inference graphs for `device` use the fused kernels: on WebGPU only (decision 012). */
+export function fusedFor(device: Device): boolean {
+  return device === 'webgpu';
 }
 
 export function buildInference(model: ModelDef, o: InferenceOptions = {}): InferenceGraph {
@@ -86,6 +100,7 @@ export function buildInference(model: ModelDef, o: InferenceOptions = {}): Infer
   const weightSpecs = [...params, ...frozen].map(inDtype);
   const ctx = new ComputeContext(g, inputs, dtype === 'float32' ? params : [], dtype === 'float32' ? frozen : weightSpecs, false, Infinity, values);
   ctx.computeDtype = dtype;
+  ctx.fused = o.fused ?? false;
   const out = (name: string, v: Value): void => void g.output(name, v.dtype === 'float16' ? cast(v, 'float32') : v);
   const outputs = model.forward(ctx);
   const names = o.outputs ?? Object.keys(outputs);

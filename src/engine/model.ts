@@ -62,6 +62,11 @@ export interface BuildContext {
   quantized?(name: string): QuantizedWeightValues | undefined;
   /** Inverted dropout: x * mask while training, x itself (no node at all) otherwise. */
   dropout(x: Value, p: number): Value;
+  /**
+   * True in inference graphs built with `fused` (buildInference): blocks emit ONNX Runtime's fused contrib kernels
+   * (ops/fused.ts) where they have them. Absent in every other graph, which then is byte for byte what it was.
+   */
+  readonly fused?: boolean;
 }
 
 export interface ModelDef {

@@ -3,8 +3,9 @@
  * engine/placement.ts): the encoders' inference graphs (CLIP vision and text, ResNet-50, SigLIP), PaliGemma's
  * generation graphs (image features, Gemma prefill on embeddings, cached decode), its LoRA training graphs (the fused
  * train step of LoraTrainer, the gradients graph and AdamW update graph of src/finetune, the validation loss; the
- * first two also in mixed precision, float16) and the
- * heads' graphs (the epoch loop of src/train with dropout, their evaluation graph). Each is built by the same model
+ * first two also in mixed precision, float16), the heads' graphs (the epoch loop of src/train with dropout, their
+ * evaluation graph), and the inference graphs that WebGPU runs with ONNX Runtime's fused kernels (`*-fused`, decision
+ * 012). Each is built by the same model
  * code and graph builder, with the same options, as the runner that uses it; which provider runs a node depends on
  * its op type, dtypes and constants, not on the sizes, so tiny configs place like real ones.
  */
@@ -85,6 +86,22 @@ export function toolkitGraphs(): CatalogueGraph[] {
     ),
     inference('gemma-cached-f16', 'predict / serve --dtype f16 (PaliGemma prefill and cached decode)', () =>
       buildInference(gemmaCachedModel(pg.text, { prefix: p.text, input: 'embeds' }), { dtype: 'float16' }),
+    ),
+    // The same inference graphs with ONNX Runtime's fused kernels, as the runners build them on WebGPU (decision 012).
+    inference('clip-vision-fused', 'extract --device webgpu (clip-vit-l14-336 images)', () =>
+      buildInference(clipVisionModel(vision), { outputs: ['image_embeds_normalized'], fused: true }),
+    ),
+    inference('clip-text-fused', 'extract --device webgpu (clip-vit-l14-336 questions)', () =>
+      buildInference(clipTextModel(text), { outputs: ['text_embeds_normalized'], fused: true }),
+    ),
+    inference('paligemma-image-features-fused', 'predict / serve --device webgpu (PaliGemma image features)', () =>
+      buildInference(imageFeaturesModel(pg, p), { fused: true }),
+    ),
+    inference('gemma-cached-fused', 'predict / serve --device webgpu (PaliGemma prefill and cached decode)', () =>
+      buildInference(gemmaCachedModel(pg.text, { prefix: p.text, input: 'embeds' }), { fused: true }),
+    ),
+    inference('gemma-cached-f16-fused', 'predict / serve --device webgpu --dtype f16 (PaliGemma prefill and cached decode)', () =>
+      buildInference(gemmaCachedModel(pg.text, { prefix: p.text, input: 'embeds' }), { dtype: 'float16', fused: true }),
     ),
     {
       name: 'lora-train-step',

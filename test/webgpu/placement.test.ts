@@ -4,7 +4,8 @@
  * normalisation, softmax, log-softmax (engine/placement.ts HEAVY_OPS) - on the CPU provider in any graph, and none of
  * the ops this project rewrote for the GPU (Sum, Sign, CumSum, Where, ConstantOfShape, SoftmaxCrossEntropyLoss); the
  * optimizer update runs on the device for every parameter: what it leaves to the CPU is its float64 scalar
- * arithmetic (bias corrections of lr and step), the same nodes whatever the number of parameters.
+ * arithmetic (bias corrections of lr and step), the same nodes whatever the number of parameters. The fused inference
+ * graphs (decision 012) run their fused kernels on the device.
  * Run by `npm run test:webgpu` (VIZWIZ_DEVICE=webgpu).
  */
 import { before, test } from 'node:test';
@@ -49,6 +50,11 @@ test('the catalogue has every graph kind the toolkit builds', () => {
     'lora-gradients-f16',
     'lora-optimizer-update',
     'heads-epoch-loop',
+    'clip-vision-fused',
+    'clip-text-fused',
+    'paligemma-image-features-fused',
+    'gemma-cached-fused',
+    'gemma-cached-f16-fused',
   ]) {
     assert.ok(placements.has(name), name);
   }
@@ -61,6 +67,36 @@ test('no heavy node and no rewritten op runs on the CPU provider, in any graph',
     const rewritten = cpuNodes(p).filter((n) => REWRITTEN.has(n.opType));
     assert.deepEqual(rewritten, [], `${name}: ${formatOpCounts(opCounts(rewritten))} on the CPU`);
     assert.ok((p.providers[TEST_DEVICE]?.count ?? 0) > cpuNodes(p).length, `${name}: most nodes on ${TEST_DEVICE}`);
+  }
+});
+
+/** The fused kernels each `*-fused` graph is built with (decision 012). */
+const FUSED_KERNELS: Readonly<Record<string, readonly string[]>> = {
+  'clip-vision-fused': ['SkipLayerNormalization'],
+  'clip-text-fused': ['SkipLayerNormalization'],
+  'paligemma-image-features-fused': ['SkipLayerNormalization'],
+  'gemma-cached-fused': ['SimplifiedLayerNormalization', 'SkipSimplifiedLayerNormalization', 'RotaryEmbedding'],
+  'gemma-cached-f16-fused': ['SimplifiedLayerNormalization', 'SkipSimplifiedLayerNormalization', 'RotaryEmbedding'],
+};
+
+test('the fused kernels of the fused inference graphs run on the device', () => {
+  const graphs = new Map(toolkitGraphs().map((g) => [g.name, g]));
+  for (const [name, kernels] of Object.entries(FUSED_KERNELS)) {
+    const p = placements.get(name);
+    assert.ok(p, name);
+    const text = Buffer.from(graphs.get(name)!.probe(TEST_DEVICE).bytes).toString('latin1');
+    const onDevice = p.providers[TEST_DEVICE]?.nodes ?? [];
+    for (const k of kernels) {
+      // NodeProto.op_type: field 4, length-delimited (tag 0x22, then the length).
+      assert.ok(text.includes(`\x22${String.fromCharCode(k.length)}${k}`), `${name}: the graph has a ${k} node`);
+      assert.ok(!cpuNodes(p).some((n) => n.opType === k), `${name}: ${k} on the CPU`);
+      // onnxruntime lists a provider's nodes only when the graph is split between providers.
+      if (onDevice.length > 0)
+        assert.ok(
+          onDevice.some((n) => n.opType === k),
+          `${name}: ${k} on ${TEST_DEVICE}`,
+        );
+    }
   }
 });
 

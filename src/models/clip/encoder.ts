@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VizWizError } from '../../errors.js';
 import type { SessionOptions } from '../../engine/graph-session.js';
-import { buildInference, type ComputeDType } from '../../engine/inference.js';
+import { buildInference, fusedFor, type ComputeDType } from '../../engine/inference.js';
 import { InferenceRunner } from '../../engine/inference-runner.js';
 import { Tensor } from '../../engine/tensor.js';
 import type { RgbImage } from '../../images/rgb.js';
@@ -52,6 +52,8 @@ export interface ClipEncoderOptions extends EncoderLoadOptions {
    * computes most float16 ops in float32); it does not combine with `quantize`. The feature metadata records it.
    */
   dtype?: ComputeDType;
+  /** ONNX Runtime's fused kernels in both towers (default: on WebGPU only, `fusedFor`; decision 012). */
+  fused?: boolean;
   /** Where quantized weights are cached (default `<checkpoint>/.vizwiz-quantized`). */
   quantizedCacheDir?: string;
   log?: (line: string) => void;
@@ -91,12 +93,17 @@ export async function createClipEncoder(
     throw new VizWizError('INVALID_ARGUMENT', `a ${dtype} CLIP encoder cannot read block-quantized weights: choose float16 compute or quantization, not both`);
   }
   const session: SessionOptions = { device: o.device ?? 'cpu', ...(o.threads ? { threads: o.threads } : {}), optimization: o.optimization ?? 'all' };
+  const fused = o.fused ?? fusedFor(session.device ?? 'cpu');
   const imageOut = normalize ? 'image_embeds_normalized' : 'image_embeds';
   const textOut = normalize ? 'text_embeds_normalized' : 'text_embeds';
   const visionModel = clipVisionModel(vision, o.patchEmbed ? { patchEmbed: o.patchEmbed } : {});
-  const visionRunner = await InferenceRunner.create(buildInference(visionModel, { outputs: [imageOut], quantized: o.quantized, dtype }), weights, session);
+  const visionRunner = await InferenceRunner.create(
+    buildInference(visionModel, { outputs: [imageOut], quantized: o.quantized, dtype, fused }),
+    weights,
+    session,
+  );
   const textModel = text ? clipTextModel(text) : undefined;
-  const textRunner = textModel ? await InferenceRunner.create(buildInference(textModel, { outputs: [textOut], dtype }), weights, session) : undefined;
+  const textRunner = textModel ? await InferenceRunner.create(buildInference(textModel, { outputs: [textOut], dtype, fused }), weights, session) : undefined;
 
   const pixelsPerImage = vision.channels * vision.imageSize * vision.imageSize;
   const imageBatch = o.imageBatch ?? 8;

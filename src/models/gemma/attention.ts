@@ -27,7 +27,8 @@ export interface KvPair {
 export interface AttentionInput {
   x: Value; // (N, D): normed hidden rows
   seq: SeqShape;
-  rope: RopeTables;
+  /** The tables of rope.ts, or a function that rotates (B, h, T, hd) by the positions (fused graphs: RotaryEmbedding). */
+  rope: RopeTables | ((x: Value) => Value);
   bias: Value; // (B, 1, T, S) additive: 0 = attend, a large negative value = masked
   past: KvPair | null; // (B, KV, P, hd) each
 }
@@ -39,8 +40,10 @@ function heads(x: Value, seq: SeqShape, h: number, hd: number): Value {
 
 export function gemmaAttention(w: Weights, n: GemmaLayerNames, c: GemmaConfig, a: AttentionInput): { out: Value; present: KvPair } {
   const [h, kvh, hd] = [c.heads, c.kvHeads, c.headDim];
-  const q = applyRope(heads(projectRows(w, n.q, a.x), a.seq, h, hd), a.rope); // (B, H, T, hd)
-  let k = applyRope(heads(projectRows(w, n.k, a.x), a.seq, kvh, hd), a.rope); // (B, KV, T, hd)
+  const rope = a.rope;
+  const rotate = (x: Value): Value => (typeof rope === 'function' ? rope(x) : applyRope(x, rope));
+  const q = rotate(heads(projectRows(w, n.q, a.x), a.seq, h, hd)); // (B, H, T, hd)
+  let k = rotate(heads(projectRows(w, n.k, a.x), a.seq, kvh, hd)); // (B, KV, T, hd)
   let v = heads(projectRows(w, n.v, a.x), a.seq, kvh, hd); // (B, KV, T, hd)
   if (a.past) {
     k = concat([a.past.key, k], 2); // (B, KV, S, hd)

@@ -9,35 +9,28 @@
  * causal, padded, bidirectional and prefix-LM attention, with or without a KV cache. In a float16 graph the bias
  * arrives Cast from float32, where the host's MASKED (float32's lowest) became -inf: it is raised to maskedValue
  * (-3e4), so a fully masked row (a padded query) softmaxes to a finite row instead of NaN (decision 011).
+ * Inference graphs built `fused` take fused-decoder.ts instead (ONNX Runtime's fused kernels, decision 012).
  */
 
 import type { Value } from '../../engine/graph.js';
-import { add, gather, gemm, less, mul, quantizedMatMul, unsqueeze, where } from '../../engine/ops/index.js';
+import { add, gather, gemm, mul, quantizedMatMul, unsqueeze } from '../../engine/ops/index.js';
 import { gemmaAttention, type KvPair } from './attention.js';
+import type { DecoderInput, DecoderOutput } from './decoder-types.js';
+import { halfSafeBias } from './bias.js';
 import type { GemmaConfig } from './config.js';
+import { fusedGemmaDecoder } from './fused-decoder.js';
 import { gemmaMlp } from './mlp.js';
 import type { GemmaNames } from './names.js';
 import { gemmaRmsNorm } from './rms-norm.js';
 import { ropeTables } from './rope.js';
-import { maskedValue } from '../transformer/attention.js';
 import { reshapeTo, seqShape } from '../transformer/shapes.js';
 import type { Weights } from '../transformer/weights.js';
 
-export interface DecoderInput {
-  embeds: Value; // (N, D) unscaled input embeddings, row b*T + t
-  positions: Value; // (B, T) int64 position ids
-  bias: Value; // (B, T, S) additive attention mask, S = P + T
-  past?: readonly KvPair[] | null; // per layer (B, KV, P, hd)
-}
-
-export interface DecoderOutput {
-  /** HF's output_hidden_states: [scaled embeddings, after layer 0, .., after layer L-2, final], each (N, D). */
-  hidden: Value[];
-  final: Value; // (N, D) after the final norm
-  present: KvPair[]; // per layer (B, KV, S, hd)
-}
+export { halfSafeBias } from './bias.js';
+export type { DecoderInput, DecoderOutput } from './decoder-types.js';
 
 export function gemmaDecoder(w: Weights, c: GemmaConfig, names: GemmaNames, inp: DecoderInput): DecoderOutput {
+  if (w.fused) return fusedGemmaDecoder(w, c, names, inp);
   const seq = seqShape(inp.positions);
   const rope = ropeTables(inp.positions, c.headDim, c.ropeTheta, inp.embeds.dtype);
   const bias = unsqueeze(halfSafeBias(inp.bias), [1]); // (B, 1, T, S)
@@ -55,13 +48,6 @@ export function gemmaDecoder(w: Weights, c: GemmaConfig, names: GemmaNames, inp:
   const final = gemmaRmsNorm(h, w(names.norm), c.rmsNormEps); // (N, D)
   hidden.push(final);
   return { hidden, final, present };
-}
-
-/** A float16 bias with every value below maskedValue (the host's MASKED, -inf once Cast) raised to it; others as they are. */
-export function halfSafeBias(bias: Value): Value {
-  if (bias.dtype !== 'float16') return bias;
-  const floor = maskedValue('float16');
-  return where(less(bias, floor), floor, bias);
 }
 
 /** Token ids (B, T) -> unscaled embedding rows (N, D). */

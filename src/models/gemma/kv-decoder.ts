@@ -13,7 +13,8 @@
  */
 
 import type { SessionOptions } from '../../engine/graph-session.js';
-import { buildInference, type ComputeDType } from '../../engine/inference.js';
+import { ROPE_CACHE_POSITIONS } from './rope-cache.js';
+import { buildInference, fusedFor, type ComputeDType } from '../../engine/inference.js';
 import { InferenceRunner } from '../../engine/inference-runner.js';
 import { selectionFor, type QuantizedSelection } from '../../engine/quantized-weights.js';
 import type { WeightArray } from '../../engine/weights.js';
@@ -114,6 +115,8 @@ export interface KvDecoderOptions {
    * float16 values pass the boundary through exact Casts.
    */
   dtype?: ComputeDType;
+  /** ONNX Runtime's fused kernels (buildInference `fused`; default: on WebGPU only, `fusedFor`; decision 012). */
+  fused?: boolean;
 }
 
 /** The `score_token` feed (B, 1): the requested tokens, else 0 (any id will do when nobody reads the score). */
@@ -143,7 +146,17 @@ export class GemmaKvDecoder {
     readonly input: TokenInput,
     private readonly runner: InferenceRunner,
     private readonly embedTokens: ((ids: ArrayLike<number>) => Float32Array) | undefined,
+    /** Position ids must stay below this: the fused graph's RoPE caches end there (rope-cache.ts). */
+    private readonly positionLimit = Infinity,
   ) {}
+
+  private checkPositions(what: string, positions: ArrayLike<number | bigint>): void {
+    for (let i = 0; i < positions.length; i++) {
+      const p = Number(positions[i]);
+      if (p < 0 || p >= this.positionLimit)
+        throw new VizWizError('INVALID_ARGUMENT', `${what}: position ${p} is outside [0, ${this.positionLimit}) (the fused graph's rotary caches)`);
+    }
+  }
 
   /** Builds the graph and its session; `weights` holds every decoder weight by (prefixed) name. */
   static async create(c: GemmaConfig, weights: ReadonlyMap<string, WeightArray>, o: KvDecoderOptions = {}): Promise<GemmaKvDecoder> {
@@ -151,15 +164,16 @@ export class GemmaKvDecoder {
     if (input === 'embeds' && !o.embedTokens)
       throw new VizWizError('INVALID_ARGUMENT', "GemmaKvDecoder: input 'embeds' needs embedTokens for the decode steps");
     const model = gemmaCachedModel(c, { prefix: o.prefix, input, adapters: o.adapters });
+    const fused = o.fused ?? fusedFor(o.session?.device ?? 'cpu');
     const cache = Array.from({ length: c.layers }, (_, i) => [presentKeyName(i), presentValueName(i)]).flat();
-    const runner = await InferenceRunner.create(buildInference(model, { quantized: selectionFor(model, o.quantized), dtype: o.dtype }), weights, {
+    const runner = await InferenceRunner.create(buildInference(model, { quantized: selectionFor(model, o.quantized), dtype: o.dtype, fused }), weights, {
       ...o.session,
       // The logits stay on the device too, downloaded only when asked for: onnxruntime-node 1.30 cannot fetch a subset
       // of the outputs once some are resident (graph-session.ts), so every run fetches all and leaves the logits there.
       residentOutputs: [...((o.residentCache ?? true) ? cache : []), LOGITS],
       consume: o.consume ?? false,
     });
-    return new GemmaKvDecoder(c, input, runner, o.embedTokens);
+    return new GemmaKvDecoder(c, input, runner, o.embedTokens, fused ? ROPE_CACHE_POSITIONS : Infinity);
   }
 
   /** An empty cache (P = 0) for a batch of `batch` rows: what a prefill runs over. */
@@ -185,6 +199,7 @@ export class GemmaKvDecoder {
   async prefill(r: PrefillRequest, o: FetchOptions = {}): Promise<TokenResult> {
     const { batch: b, length: t } = r;
     if (r.lastIndex.length !== b) throw new VizWizError('INVALID_ARGUMENT', `prefill: lastIndex has ${r.lastIndex.length} entries for ${b} rows`);
+    this.checkPositions('prefill', r.positionIds);
     const feeds: Record<string, FeedTensor> = {
       [POSITION_IDS]: Tensor.i64(r.positionIds, [b, t]),
       [ATTENTION_BIAS]: Tensor.f32(r.bias, [b, t, t]),
@@ -216,6 +231,7 @@ export class GemmaKvDecoder {
     const s = cache.length + 1;
     if (r.tokens.length !== b || r.positions.length !== b) throw new VizWizError('INVALID_ARGUMENT', `step: expected ${b} tokens and positions`);
     if (r.bias.length !== b * s) throw new VizWizError('INVALID_ARGUMENT', `step: bias has ${r.bias.length} values, expected ${b} x ${s}`);
+    this.checkPositions('step', r.positions);
     const feeds: Record<string, FeedTensor> = {
       [POSITION_IDS]: Tensor.i64(
         BigInt64Array.from({ length: b }, (_, i) => BigInt(r.positions[i] as number)),

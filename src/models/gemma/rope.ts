@@ -19,7 +19,7 @@ export interface RopeTables {
 }
 
 /** torch: 1.0 / (theta ** (arange(0, hd, 2).float() / hd)), every step in float32 (or float64 for float64 graphs). */
-function inverseFrequencies(headDim: number, theta: number, dtype: DType): Float32Array | Float64Array {
+export function inverseFrequencies(headDim: number, theta: number, dtype: DType): Float32Array | Float64Array {
   const half = headDim / 2;
   if (dtype === 'float64') return Float64Array.from({ length: half }, (_, i) => 1 / theta ** ((2 * i) / headDim));
   const f = Math.fround;

@@ -15,7 +15,7 @@
  */
 
 import type { SessionOptions } from '../../engine/graph-session.js';
-import { buildInference, type ComputeDType } from '../../engine/inference.js';
+import { buildInference, fusedFor, type ComputeDType } from '../../engine/inference.js';
 import { InferenceRunner } from '../../engine/inference-runner.js';
 import { selectionFor, type QuantizedSelection } from '../../engine/quantized-weights.js';
 import type { WeightArray } from '../../engine/weights.js';
@@ -62,6 +62,8 @@ export interface PaliGemmaGeneratorOptions {
    * stay float32 (docs/decisions/011-half-precision.md).
    */
   dtype?: ComputeDType;
+  /** ONNX Runtime's fused kernels in both graphs (default: on WebGPU only, `fusedFor`; decision 012). */
+  fused?: boolean;
 }
 
 export interface PaliGemmaGeneration extends GreedyResult {
@@ -97,9 +99,10 @@ export class PaliGemmaGenerator {
     const embedName = `${p.text}embed_tokens.weight`;
     const embed = hostEmbedding(weights, embedName, c.text.vocab, c.text.hidden, o.quantized?.names.has(embedName) ? o.quantized.scheme : undefined);
     const session = o.session ?? {};
+    const fused = o.fused ?? fusedFor(session.device ?? 'cpu');
     const visionModel = imageFeaturesModel(c, p, undefined, o.adapters);
     const consume = o.releaseBound ?? false;
-    const vision = await InferenceRunner.create(buildInference(visionModel, { quantized: selectionFor(visionModel, o.quantized), dtype }), weights, {
+    const vision = await InferenceRunner.create(buildInference(visionModel, { quantized: selectionFor(visionModel, o.quantized), dtype, fused }), weights, {
       ...session,
       consume,
     });
@@ -112,6 +115,7 @@ export class PaliGemmaGenerator {
       adapters: o.adapters,
       consume,
       dtype,
+      fused,
     }).catch(async (e: unknown) => {
       await vision.dispose();
       throw e;

@@ -31,7 +31,7 @@ function heads(x: Value, s: TokenRows, h: number, hd: number): Value {
   return transpose(reshapeTo(x, [-1, s.tokens, h, hd], [s.b, s.tokens, h, hd]), [0, 2, 1, 3]);
 }
 
-function siglipAttention(w: Weights, prefix: string, x: Value, s: TokenRows, c: TransformerConfig): Value {
+export function siglipAttention(w: Weights, prefix: string, x: Value, s: TokenRows, c: TransformerConfig): Value {
   const hd = headDim(c);
   const q = heads(projectRowsBias(w, `${prefix}.q_proj`, x), s, c.heads, hd); // (B, H, Np, hd)
   const k = heads(projectRowsBias(w, `${prefix}.k_proj`, x), s, c.heads, hd); // (B, H, Np, hd)

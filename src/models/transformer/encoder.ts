@@ -13,6 +13,7 @@ import { add } from '../../engine/ops/index.js';
 import { attentionParams, selfAttention } from './attention.js';
 import type { TransformerConfig } from './config.js';
 import { applyLayerNorm } from './dense.js';
+import { fusedEncoder } from './fused-encoder.js';
 import { mlp, mlpParams } from './mlp.js';
 import { layerNormParams } from './params.js';
 
@@ -32,8 +33,12 @@ export function encoderLayer(w: Weights, prefix: string, x: Value, c: Transforme
   return add(h, mlp(w, `${prefix}.mlp`, applyLayerNorm(w, `${prefix}.layer_norm2`, h, c.eps), c)); // (B, T, D)
 }
 
-/** Runs `c.layers` layers; returns [input, after layer 0, ..., after the last layer] (HF's `hidden_states`). */
+/**
+ * Runs `c.layers` layers; returns [input, after layer 0, ..., after the last layer] (HF's `hidden_states`). Fused
+ * inference graphs take fused-encoder.ts (SkipLayerNormalization, decision 012).
+ */
 export function encoder(w: Weights, prefix: string, x: Value, c: TransformerConfig, mask: Value | null = null): Value[] {
+  if (w.fused) return fusedEncoder(w, prefix, x, c, mask);
   const states = [x];
   for (let i = 0; i < c.layers; i++) states.push(encoderLayer(w, `${prefix}.layers.${i}`, states[i] as Value, c, mask));
   return states;

@@ -30,13 +30,15 @@ export interface Weights {
   (name: string): Value;
   readonly adapt?: LinearAdapter;
   readonly quantized?: (name: string) => QuantizedWeightValues | undefined;
+  /** The context's `fused` flag: emit ONNX Runtime's fused inference kernels (engine/ops/fused.ts). */
+  readonly fused?: boolean;
 }
 
 /** The Weights of a build context, with an optional Linear hook. */
 export function weightsOf(ctx: BuildContext, adapt?: LinearAdapter): Weights {
   const lookup = (name: string): Value => ctx.weight(name);
   const quantized = ctx.quantized ? (name: string): QuantizedWeightValues | undefined => ctx.quantized?.(name) : undefined;
-  return Object.assign(lookup, { ...(adapt ? { adapt } : {}), ...(quantized ? { quantized } : {}) });
+  return Object.assign(lookup, { ...(adapt ? { adapt } : {}), ...(quantized ? { quantized } : {}), ...(ctx.fused ? { fused: true } : {}) });
 }
 
 /** Which weights train: all (default), none, a list of names, or a predicate. */
