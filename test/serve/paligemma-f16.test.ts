@@ -29,7 +29,7 @@ import { ANSWER_EN_V1, promptTemplate } from '../../src/models/paligemma/prompt.
 import { siglipPreprocess } from '../../src/models/siglip/preprocess.js';
 import type { ModelAnswer } from '../../src/serve/answer-model.js';
 import { chooseServeTarget, loadServeModel, type ServeTarget } from '../../src/serve/serve-target.js';
-import { TEST_DEVICE } from '../helpers/device.js';
+import { onTestDevice, TEST_DEVICE } from '../helpers/device.js';
 import { topGap } from '../helpers/margins.js';
 import { halfTol } from '../helpers/tolerance.js';
 import { tinyFinetuneData } from '../helpers/tiny-paligemma.js';
@@ -83,7 +83,7 @@ interface Float32Reference {
 /** Float32 on the test device: the served answers (in process), and the margins behind them from the generator itself. */
 async function float32Reference(): Promise<Float32Reference[]> {
   const images = await Promise.all(questions.map((q, i) => decodeImage(q.photo, `photo ${i}`)));
-  const answerModel = await loadServeModel(target, { device: TEST_DEVICE, quality: false });
+  const answerModel = await loadServeModel(target, onTestDevice({ quality: false }));
   const served: ModelAnswer[] = [];
   for (const [i, q] of questions.entries()) served.push((await answerModel.answer([{ image: images[i]!, question: q.question }]))[0]!);
   await answerModel.dispose();
@@ -92,7 +92,7 @@ async function float32Reference(): Promise<Float32Reference[]> {
   const { config, prefixes } = base.model;
   const promptId = target.adapter ? (await readAdapterMeta(target.adapter))?.prompt.id : undefined;
   const proc = new PaliGemmaProcessor(base.tokenizer, config, { template: promptId ? promptTemplate(promptId) : ANSWER_EN_V1 });
-  const gen = await PaliGemmaGenerator.create(config, prefixes, weights, { ...options, session: { device: TEST_DEVICE } });
+  const gen = await PaliGemmaGenerator.create(config, prefixes, weights, { ...options, session: onTestDevice() });
   const vocab = config.text.vocab;
   const scored = proc.suffixIds(UNANSWERABLE);
   const out: Float32Reference[] = [];

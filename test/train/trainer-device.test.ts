@@ -15,15 +15,16 @@ import type { Device } from '../../src/engine/device.js';
 import { trainConfig } from '../../src/train/config.js';
 import { trainHead, type EpochRecord } from '../../src/train/trainer.js';
 import { sampleWithFeatures } from '../helpers/sample-features.js';
-import { TEST_DEVICE } from '../helpers/device.js';
+import { onTestDevice, TEST_DEVICE } from '../helpers/device.js';
 
 const EPOCHS = 3;
 
-async function train(device: Device, out: string, epochBudget?: number) {
+/** `on`: the device to train on - the test device (`onTestDevice`) or the CPU it is compared with. */
+async function train(on: { device: Device }, out: string, epochBudget?: number) {
   const data = await sampleWithFeatures();
   return trainHead({
     out,
-    config: trainConfig('clip-linear', { epochs: EPOCHS, lr: 0.005, seed: 5, threads: 1, device }),
+    config: trainConfig('clip-linear', { epochs: EPOCHS, lr: 0.005, seed: 5, threads: 1, device: on.device }),
     train: { records: data.train.records, features: data.train.features, source: data.train.featuresFile },
     val: { records: data.val.records, features: data.val.features, source: data.val.featuresFile },
     ...(epochBudget !== undefined ? { epochBudget } : {}),
@@ -36,16 +37,16 @@ describe(`training a head on ${TEST_DEVICE}`, { skip: TEST_DEVICE === 'cpu' && '
   it('resumes to the uninterrupted history and best parameters, with losses within rounding of the CPU', async () => {
     const whole = await mkdtemp(join(tmpdir(), 'vizwiz-dev-whole-'));
     const parts = await mkdtemp(join(tmpdir(), 'vizwiz-dev-parts-'));
-    const uninterrupted = await train(TEST_DEVICE, whole);
+    const uninterrupted = await train(onTestDevice(), whole);
     assert.equal(uninterrupted.completed, true);
-    const first = await train(TEST_DEVICE, parts, 1);
+    const first = await train(onTestDevice(), parts, 1);
     assert.equal(first.completed, false);
-    const resumed = await train(TEST_DEVICE, parts);
+    const resumed = await train(onTestDevice(), parts);
     assert.equal(resumed.completed, true);
     assert.deepEqual(withoutTime(resumed.history), withoutTime(uninterrupted.history));
     assert.deepEqual(await readFile(join(parts, 'best', 'params.safetensors')), await readFile(join(whole, 'best', 'params.safetensors')));
 
-    const cpu = await train('cpu', await mkdtemp(join(tmpdir(), 'vizwiz-dev-cpu-')));
+    const cpu = await train({ device: 'cpu' }, await mkdtemp(join(tmpdir(), 'vizwiz-dev-cpu-')));
     cpu.history.forEach((h, i) => {
       const d = uninterrupted.history[i]!;
       assert.ok(Math.abs(d.trainLoss - h.trainLoss) <= 1e-4 * h.trainLoss, `epoch ${i + 1} train loss ${d.trainLoss} vs CPU ${h.trainLoss}`);
