@@ -159,6 +159,8 @@ export async function finetunePaligemma(o: FinetuneOptions): Promise<FinetuneRes
         async epoch(epoch) {
           const started = performance.now();
           const trained = await trainEpoch(epochContext, epoch);
+          // Validation, the best adapter and the checkpoint read the adapters and state on the host: once per epoch.
+          await stepper.pull();
           const v = await validator.run(stepper.adapters());
           answers = v.answers;
           const record: FinetuneEpoch = {
