@@ -4,13 +4,17 @@
  *   the official VizWiz metric (`evaluate(.., { metric: 'official' })`), percent;
  * - loss: the token-weighted mean cross-entropy of each record's most common answer, from an inference graph of the
  *   LoRA model (adapters and base weights all constant here) - one forward pass per batch, no decoding.
- * The graphs and sessions are built once; each run only refreshes the merged weights and the adapter arrays.
+ * The graphs and sessions are built once; each run refreshes the merged weights and the adapter arrays, which the
+ * CPU's sessions read with every run. A GPU session holds its own copy of the weights it was created with (weights.ts:
+ * initializers), so there the generator is rebuilt over the refreshed merged weights at each run (once per epoch);
+ * the loss graph feeds the adapters with every run on any device (`mutable`).
  */
 
 import type { AnswerSelection } from '../data/answer-selection.js';
 import type { VizWizRecord } from '../data/types.js';
 import type { SessionOptions } from '../engine/graph-session.js';
 import { buildInference } from '../engine/inference.js';
+import { placementFor } from '../engine/weights.js';
 import { InferenceRunner } from '../engine/inference-runner.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { LoraSet } from '../models/lora/adapters.js';
@@ -43,6 +47,11 @@ export interface ValidatorOptions {
   session?: SessionOptions;
 }
 
+/** Whether the generator's sessions copy the weights (a GPU: initializers), so that each run needs a new one. */
+function rebuilds(o: ValidatorOptions): boolean {
+  return placementFor(o.session?.device, o.session?.placement) === 'initializers';
+}
+
 export class Validator {
   private constructor(
     private readonly m: LoadedPaliGemma,
@@ -51,7 +60,8 @@ export class Validator {
     private readonly pixels: PixelLoader,
     private readonly o: ValidatorOptions,
     private readonly merged: MergedWeights,
-    private readonly generator: PaliGemmaGenerator,
+    /** null on a GPU until the first run (it is rebuilt at every run there). */
+    private generator: PaliGemmaGenerator | null,
     private readonly lossRunner: InferenceRunner,
     private readonly adapterArrays: Map<string, Float32Array>,
     private readonly targets: string[],
@@ -66,7 +76,7 @@ export class Validator {
     o: ValidatorOptions,
   ): Promise<Validator> {
     const merged = new MergedWeights(m.weights, set);
-    const generator = await PaliGemmaGenerator.create(m.config, m.prefixes, merged.weights, { session: o.session });
+    const generator = rebuilds(o) ? null : await Validator.generatorOver(m, merged, o);
     const adapterArrays = new Map(loraParamSpecs(set).map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))]));
     const graph = buildInference(paligemmaLoraModel(m.config, m.prefixes, set), { outputs: [], loss: selectedRowsLoss() });
     // Adapters and base weights are all constant here; the adapter arrays are refreshed in place before each run.
@@ -74,10 +84,23 @@ export class Validator {
     return new Validator(m, proc, records, pixels, o, merged, generator, lossRunner, adapterArrays, mostCommonAnswers(records, o.answerSelection));
   }
 
+  /** The generator over the merged weights as they are now. */
+  private static generatorOver(m: LoadedPaliGemma, merged: MergedWeights, o: ValidatorOptions): Promise<PaliGemmaGenerator> {
+    return PaliGemmaGenerator.create(m.config, m.prefixes, merged.weights, { session: o.session });
+  }
+
   async run(adapters: ReadonlyMap<string, Float32Array>): Promise<ValidationResult> {
     this.merged.update(adapters);
+    if (rebuilds(this.o)) {
+      // The sessions' copy of the weights is the old merge: rebuild them over the new one.
+      const old = this.generator;
+      this.generator = null;
+      await old?.dispose();
+      this.generator = await Validator.generatorOver(this.m, this.merged, this.o);
+    }
+    const generator = this.generator as PaliGemmaGenerator;
     for (const [name, a] of this.adapterArrays) a.set(adapters.get(name) ?? new Float32Array(a.length));
-    const answers = await answerQuestions(this.generator, this.proc, this.pixels, this.records, {
+    const answers = await answerQuestions(generator, this.proc, this.pixels, this.records, {
       batchSize: this.o.batchSize,
       maxNewTokens: this.o.maxNewTokens,
     });
@@ -106,7 +129,7 @@ export class Validator {
   }
 
   async dispose(): Promise<void> {
-    await this.generator.dispose();
+    await this.generator?.dispose();
     await this.lossRunner.dispose();
   }
 }
