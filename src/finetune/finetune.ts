@@ -120,6 +120,7 @@ export async function finetunePaligemma(o: FinetuneOptions): Promise<FinetuneRes
           maxNewTokens: config.maxNewTokens,
           answerSelection: config.answerSelection,
           session,
+          ...(config.dtype ? { dtype: config.dtype } : {}),
         });
       } catch (e) {
         await stepper.dispose();

@@ -74,7 +74,8 @@ export interface UpdateResult {
 }
 
 /** Where the adapters, their gradients and the optimizer state live between runs. */
-type Path = { kind: 'host'; update: OptimizerSession; params: Map<string, Float32Array>; state: Map<string, Float32Array> } | { kind: 'device'; opt: ResidentOptimizer };
+type Path =
+  { kind: 'host'; update: OptimizerSession; params: Map<string, Float32Array>; state: Map<string, Float32Array> } | { kind: 'device'; opt: ResidentOptimizer };
 
 export class LoraStepper {
   /** Loss and tokens (and on the host path the gradients) of the micro-batches since the last update. */

@@ -48,6 +48,9 @@ test('the catalogue has every graph kind the toolkit builds', () => {
     'lora-train-step-f16',
     'lora-gradients-f16',
     'lora-optimizer-update',
+    'lora-gradient-sum',
+    'lora-clipped-update',
+    'lora-validation-loss-f16',
     'heads-epoch-loop',
   ]) {
     assert.ok(placements.has(name), name);
