@@ -73,9 +73,19 @@ export interface UpdateResult {
   lossScale: number;
 }
 
-/** Where the adapters, their gradients and the optimizer state live between runs. */
-type Path =
-  { kind: 'host'; update: OptimizerSession; params: Map<string, Float32Array>; state: Map<string, Float32Array> } | { kind: 'device'; opt: ResidentOptimizer };
+/** Host path: the adapters and AdamW state as host arrays, the update graph run over them. */
+interface HostPath {
+  kind: 'host';
+  update: OptimizerSession;
+  params: Map<string, Float32Array>;
+  state: Map<string, Float32Array>;
+}
+
+/** Device path: adapters, gradient sums and AdamW state resident (WebGPU). */
+interface DevicePath {
+  kind: 'device';
+  opt: ResidentOptimizer;
+}
 
 export class LoraStepper {
   /** Loss and tokens (and on the host path the gradients) of the micro-batches since the last update. */
@@ -86,7 +96,7 @@ export class LoraStepper {
   private constructor(
     readonly set: LoraSet,
     private readonly gradients: LoraGradients,
-    private readonly path: Path,
+    private readonly path: HostPath | DevicePath,
     private steps_: number,
     private readonly clip: number,
     private readonly hostGradients: boolean,
@@ -110,7 +120,7 @@ export class LoraStepper {
         const n = spec.shape.reduce((a, b) => a * b, 1);
         for (const s of optimizer.slots) state.set(slotName(s, spec.name), start.optimizer?.get(slotName(s, spec.name))?.slice() ?? new Float32Array(n));
       }
-      const path: Path = onDevice
+      const path: HostPath | DevicePath = onDevice
         ? { kind: 'device', opt: await ResidentOptimizer.create(gradients.params, optimizer, { params, state }, o.session ?? {}) }
         : { kind: 'host', update: await OptimizerSession.create(buildOptimizerUpdate(gradients.params, optimizer), o.session), params, state };
       const scaler = dtype === 'float16' ? new LossScaler(o.lossScale, start.lossScale) : undefined;
