@@ -103,17 +103,20 @@ export function defaultVerbose(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.VIZWIZ_VERBOSE === '1';
 }
 
-/** Identity sessions that bring a resident tensor to the host, one per device, dtype and rank (tiny; kept). */
+/**
+ * Identity sessions that copy a tensor between host and device, one per device, dtype, rank and direction (tiny; kept):
+ * 'cpu' brings a resident tensor to the host, 'gpu-buffer' leaves a host tensor's copy on the device.
+ */
 const copySessions = new Map<string, Promise<ort.InferenceSession>>();
 
-function copySession(device: Device, dtype: DType, rank: number): Promise<ort.InferenceSession> {
-  const key = `${device}:${dtype}:${rank}`;
+function copySession(device: Device, dtype: DType, rank: number, to: 'cpu' | 'gpu-buffer' = 'cpu'): Promise<ort.InferenceSession> {
+  const key = `${device}:${dtype}:${rank}:${to}`;
   let s = copySessions.get(key);
   if (!s) {
-    const g = new Graph(`download_${dtype}_${rank}`);
+    const g = new Graph(`${to === 'cpu' ? 'download' : 'upload'}_${dtype}_${rank}`);
     const shape = Array.from({ length: rank }, (_, i) => `d${i}`);
     g.output('out', g.op('Identity', [g.input('in', dtype, shape)], { dtype, shape }));
-    s = ort.InferenceSession.create(g.encode(), { ...ortSessionOptions({ device }), preferredOutputLocation: 'cpu' });
+    s = ort.InferenceSession.create(g.encode(), { ...ortSessionOptions({ device }), preferredOutputLocation: to });
     s.catch(() => copySessions.delete(key));
     copySessions.set(key, s);
   }
@@ -228,6 +231,19 @@ export class GraphSession {
     const host = out.out as Tensor;
     this.stats.toHost += tensorBytes(host.dtype, host.size);
     return host;
+  }
+
+  /**
+   * A copy of host tensor `t` resident on this session's device (WebGPU), through a small Identity session (cached per
+   * dtype and rank), to be fed to later runs without a copy; the caller disposes it. Counted as a copy to the device.
+   */
+  async upload(t: Tensor): Promise<DeviceTensor> {
+    if (this.device !== 'webgpu') throw new Error(`GraphSession.upload: tensors stay resident on webgpu only, not on ${this.device}`);
+    const s = await copySession(this.device, t.dtype, t.dims.length, 'gpu-buffer');
+    const out = (await s.run({ in: toOrt(t) })).out as ort.Tensor;
+    if (!isResident(out)) throw new Error('GraphSession.upload: the copy did not stay on the device');
+    this.stats.toDevice += tensorBytes(t.dtype, t.size);
+    return fromOrtResident(out);
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * The inference graph of a model: inputs = the model's batch inputs and its weights (parameters and frozen weights
  * alike: nothing trains here; Linear weights chosen for quantization enter as their block-quantized parts); outputs =
- * the forward outputs, optionally with the loss terms; no dropout.
+ * the forward outputs, optionally with the loss terms (in float32 whatever the compute dtype); no dropout.
  */
 
 import { GraphContext } from './context.js';
@@ -111,7 +111,11 @@ export function buildInference(model: ModelDef, o: InferenceOptions = {}): Infer
   }
   const outputNames = [...names];
   if (o.loss) {
-    const { total, terms } = o.loss.build(ctx, outputs);
+    // In float16 the loss computes in float32, as in mixed-precision training (mixed-precision.ts): the model's float16
+    // outputs are Cast up and the loss's own inputs are read as fed.
+    const up = dtype === 'float32' ? outputs : Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.dtype === 'float16' ? cast(v, 'float32') : v]));
+    ctx.computeDtype = 'float32';
+    const { total, terms } = o.loss.build(ctx, up);
     out(o.loss.totalName, total);
     outputNames.push(o.loss.totalName);
     for (const [name, v] of Object.entries(terms)) {

@@ -1,6 +1,6 @@
 /** Runs the optimizer-update graph (optimizer-graph.ts) over host arrays: new parameters and state in fresh arrays. */
 
-import { GraphSession, type SessionOptions } from './graph-session.js';
+import { GraphSession, type SessionOptions, type TransferStats } from './graph-session.js';
 import { gradName, newName, slotName } from './names.js';
 import type { OptimizerGraph } from './optimizer-graph.js';
 import { Tensor, type Tensors } from './tensor.js';
@@ -46,6 +46,11 @@ export class OptimizerSession {
       for (const s of optimizer.slots) newState.set(slotName(s, spec.name), out[newName(slotName(s, spec.name))]?.floats() as Float32Array);
     }
     return { params: newParams, state: newState };
+  }
+
+  /** Bytes copied between host and device by the update runs (GraphSession.transfers). */
+  transfers(o: { reset?: boolean } = {}): TransferStats {
+    return this.session.transfers(o);
   }
 
   async dispose(): Promise<void> {

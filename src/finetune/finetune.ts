@@ -120,6 +120,7 @@ export async function finetunePaligemma(o: FinetuneOptions): Promise<FinetuneRes
           maxNewTokens: config.maxNewTokens,
           answerSelection: config.answerSelection,
           session,
+          ...(config.dtype ? { dtype: config.dtype } : {}),
         });
       } catch (e) {
         await stepper.dispose();
@@ -159,6 +160,8 @@ export async function finetunePaligemma(o: FinetuneOptions): Promise<FinetuneRes
         async epoch(epoch) {
           const started = performance.now();
           const trained = await trainEpoch(epochContext, epoch);
+          // Validation, the best adapter and the checkpoint read the adapters and state on the host: once per epoch.
+          await stepper.pull();
           const v = await validator.run(stepper.adapters());
           answers = v.answers;
           const record: FinetuneEpoch = {

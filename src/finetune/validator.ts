@@ -4,13 +4,20 @@
  *   the official VizWiz metric (`evaluate(.., { metric: 'official' })`), percent;
  * - loss: the token-weighted mean cross-entropy of each record's most common answer, from an inference graph of the
  *   LoRA model (adapters and base weights all constant here) - one forward pass per batch, no decoding.
- * The graphs and sessions are built once; each run only refreshes the merged weights and the adapter arrays.
+ * The graphs and sessions are built once; each run refreshes the merged weights and the adapter arrays, which the
+ * CPU's sessions read with every run. A GPU session holds its own copy of the weights it was created with (weights.ts:
+ * initializers), so there the generator is rebuilt over the refreshed merged weights at each run (once per epoch);
+ * the loss graph feeds the adapters with every run on any device (`mutable`).
+ * A float16 run (`dtype`) validates in float16: the float16 generator (rebuilt at each run on every device, as it
+ * converts the merged weights once) and the float16 loss graph, fed the adapters as float16 bits.
  */
 
 import type { AnswerSelection } from '../data/answer-selection.js';
 import type { VizWizRecord } from '../data/types.js';
 import type { SessionOptions } from '../engine/graph-session.js';
-import { buildInference } from '../engine/inference.js';
+import { toFloat16 } from '../engine/half.js';
+import { buildInference, type ComputeDType } from '../engine/inference.js';
+import { placementFor } from '../engine/weights.js';
 import { InferenceRunner } from '../engine/inference-runner.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { LoraSet } from '../models/lora/adapters.js';
@@ -41,6 +48,19 @@ export interface ValidatorOptions {
   /** How the loss's target answer is chosen among the ten (the fine-tune's rule). */
   answerSelection: AnswerSelection;
   session?: SessionOptions;
+  /**
+   * The run's compute dtype (default float32): float16 answers with the float16 generator (as `predict --dtype f16`)
+   * and scores the loss with the float16 graph (the loss itself in float32).
+   */
+  dtype?: ComputeDType;
+}
+
+/**
+ * Whether the generator's sessions copy the weights - a GPU binds them as initializers, float16 converts them once -
+ * so that each run needs a new one.
+ */
+function rebuilds(o: ValidatorOptions): boolean {
+  return placementFor(o.session?.device, o.session?.placement) === 'initializers' || o.dtype === 'float16';
 }
 
 export class Validator {
@@ -51,9 +71,11 @@ export class Validator {
     private readonly pixels: PixelLoader,
     private readonly o: ValidatorOptions,
     private readonly merged: MergedWeights,
-    private readonly generator: PaliGemmaGenerator,
+    /** null on a GPU until the first run (it is rebuilt at every run there). */
+    private generator: PaliGemmaGenerator | null,
     private readonly lossRunner: InferenceRunner,
-    private readonly adapterArrays: Map<string, Float32Array>,
+    /** Float32 arrays, or float16 bits for a float16 loss graph (the runner would convert float32 ones only once). */
+    private readonly adapterArrays: Map<string, Float32Array | Uint16Array>,
     private readonly targets: string[],
   ) {}
 
@@ -66,18 +88,45 @@ export class Validator {
     o: ValidatorOptions,
   ): Promise<Validator> {
     const merged = new MergedWeights(m.weights, set);
-    const generator = await PaliGemmaGenerator.create(m.config, m.prefixes, merged.weights, { session: o.session });
-    const adapterArrays = new Map(loraParamSpecs(set).map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))]));
-    const graph = buildInference(paligemmaLoraModel(m.config, m.prefixes, set), { outputs: [], loss: selectedRowsLoss() });
+    const generator = rebuilds(o) ? null : await Validator.generatorOver(m, merged, o);
+    const half = o.dtype === 'float16';
+    const adapterArrays = new Map<string, Float32Array | Uint16Array>(
+      loraParamSpecs(set).map((s) => {
+        const n = s.shape.reduce((a, b) => a * b, 1);
+        return [s.name, half ? new Uint16Array(n) : new Float32Array(n)];
+      }),
+    );
+    const graph = buildInference(paligemmaLoraModel(m.config, m.prefixes, set), {
+      outputs: [],
+      loss: selectedRowsLoss(),
+      ...(half ? { dtype: 'float16' } : {}),
+    });
     // Adapters and base weights are all constant here; the adapter arrays are refreshed in place before each run.
     const lossRunner = await InferenceRunner.create(graph, new Map([...m.weights, ...adapterArrays]), { ...o.session, mutable: adapterArrays.keys() });
     return new Validator(m, proc, records, pixels, o, merged, generator, lossRunner, adapterArrays, mostCommonAnswers(records, o.answerSelection));
   }
 
+  /** The generator over the merged weights as they are now. */
+  private static generatorOver(m: LoadedPaliGemma, merged: MergedWeights, o: ValidatorOptions): Promise<PaliGemmaGenerator> {
+    return PaliGemmaGenerator.create(m.config, m.prefixes, merged.weights, { session: o.session, ...(o.dtype === 'float16' ? { dtype: 'float16' } : {}) });
+  }
+
   async run(adapters: ReadonlyMap<string, Float32Array>): Promise<ValidationResult> {
     this.merged.update(adapters);
-    for (const [name, a] of this.adapterArrays) a.set(adapters.get(name) ?? new Float32Array(a.length));
-    const answers = await answerQuestions(this.generator, this.proc, this.pixels, this.records, {
+    if (rebuilds(this.o)) {
+      // The sessions' copy of the weights is the old merge: rebuild them over the new one.
+      const old = this.generator;
+      this.generator = null;
+      await old?.dispose();
+      this.generator = await Validator.generatorOver(this.m, this.merged, this.o);
+    }
+    const generator = this.generator as PaliGemmaGenerator;
+    for (const [name, a] of this.adapterArrays) {
+      const v = adapters.get(name) ?? new Float32Array(a.length);
+      if (a instanceof Uint16Array) a.set(toFloat16(v));
+      else a.set(v);
+    }
+    const answers = await answerQuestions(generator, this.proc, this.pixels, this.records, {
       batchSize: this.o.batchSize,
       maxNewTokens: this.o.maxNewTokens,
     });
@@ -106,7 +155,7 @@ export class Validator {
   }
 
   async dispose(): Promise<void> {
-    await this.generator.dispose();
+    await this.generator?.dispose();
     await this.lossRunner.dispose();
   }
 }

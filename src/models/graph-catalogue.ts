@@ -15,6 +15,8 @@ import { buildGradients } from '../engine/gradients-graph.js';
 import { buildInference } from '../engine/inference.js';
 import { adam, adamw } from '../engine/optim.js';
 import { buildOptimizerUpdate } from '../engine/optimizer-graph.js';
+import { buildClippedUpdate } from '../engine/clipped-update-graph.js';
+import { buildGradientSum } from '../engine/gradient-sum-graph.js';
 import { measurePlacement, placementProbe, type GraphPlacement, type PlacementProbe } from '../engine/placement.js';
 import { VizWizError } from '../errors.js';
 import { buildTrainLoop } from '../engine/train-loop.js';
@@ -140,7 +142,18 @@ export function toolkitGraphs(): CatalogueGraph[] {
       usedBy: 'finetune (AdamW update)',
       probe: (device) => placementProbe('lora-optimizer-update', buildOptimizerUpdate(lora.params, adamw({ weightDecay: 1e-6 })).bytes, [], device),
     },
+    {
+      name: 'lora-gradient-sum',
+      usedBy: 'finetune --device webgpu (gradient accumulation on the device)',
+      probe: (device) => placementProbe('lora-gradient-sum', buildGradientSum(lora.params), [], device),
+    },
+    {
+      name: 'lora-clipped-update',
+      usedBy: 'finetune --device webgpu (global norm, clipping and AdamW on the device)',
+      probe: (device) => placementProbe('lora-clipped-update', buildClippedUpdate(lora.params, adamw({ weightDecay: 1e-6 })), [], device),
+    },
     inference('lora-validation-loss', 'finetune (validation loss)', () => buildInference(lora, { outputs: [], loss })),
+    inference('lora-validation-loss-f16', 'finetune --dtype f16 (validation loss)', () => buildInference(lora, { outputs: [], loss, dtype: 'float16' })),
     {
       name: 'heads-epoch-loop',
       usedBy: 'train (clip-linear, Adam, dropout)',

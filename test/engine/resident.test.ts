@@ -1,8 +1,9 @@
 /**
  * Device-resident outputs (GraphSession `residentOutputs`, WebGPU): a resident output is fed back to further runs
  * without a copy, cannot be read on the host by mistake (a VizWizError - onnxruntime itself would end the process),
- * comes to the host through `download` with the values the CPU computes, and cannot be used once disposed. On the CPU
- * the option changes nothing: outputs are host tensors and no bytes are counted as copied.
+ * comes to the host through `download` with the values the CPU computes, and cannot be used once disposed; `upload`
+ * makes a resident copy of a host tensor (counted once). On the CPU the option changes nothing: outputs are host
+ * tensors and no bytes are counted as copied (and upload is refused).
  */
 
 import { test } from 'node:test';
@@ -90,6 +91,34 @@ test(
       y.dispose(); // once
       await assert.rejects(s.runResident({ x: y }), (e: unknown) => e instanceof VizWizError && /was disposed/.test(e.message));
       await assert.rejects(s.download(y), /was disposed/);
+    } finally {
+      await s.dispose();
+    }
+  },
+);
+
+test('upload is refused off WebGPU', async () => {
+  const s = await GraphSession.create(graph(), { device: 'cpu' });
+  try {
+    await assert.rejects(s.upload(Tensor.f32(X, [X.length])), /tensors stay resident on webgpu only, not on cpu/);
+  } finally {
+    await s.dispose();
+  }
+});
+
+test(
+  'on WebGPU an uploaded tensor is resident, feeds runs like the host tensor, and is counted once',
+  { skip: TEST_DEVICE !== 'webgpu' && 'VIZWIZ_DEVICE is not webgpu' },
+  async () => {
+    const s = await GraphSession.create(graph(), onTestDevice({ residentOutputs: ['y'] }));
+    try {
+      const up = await s.upload(Tensor.f32(X, [X.length]));
+      assert.ok(up instanceof DeviceTensor);
+      assert.deepEqual(s.transfers(), { runs: 0, toDevice: 4 * X.length, toHost: 0 });
+      const [a, b] = [await s.runResident({ x: up }), await s.runResident({ x: Tensor.f32(X, [X.length]) })];
+      assert.deepEqual((await s.download(a.device.y as DeviceTensor)).floats(), (await s.download(b.device.y as DeviceTensor)).floats());
+      assert.deepEqual(a.host.z?.floats(), X);
+      for (const t of [up, a.device.y, b.device.y]) t?.dispose();
     } finally {
       await s.dispose();
     }

@@ -4,7 +4,7 @@
  * answers have different token lengths, as 1 x 8, 2 x 4 and 8 x 1. The micro-batches pad to their own lengths, so
  * only float rounding may differ. The adapters start with non-zero B so that every tensor has a gradient. AdamW's
  * first step is about lr * sign(g), so entries whose gradient is within rounding of zero are held to the step bound
- * only (test/helpers/adam-step.ts).
+ * only (test/helpers/adam-step.ts). On WebGPU this is the stepper's device path (accumulation in float32 on the device).
  */
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
@@ -50,12 +50,13 @@ before(async () => {
 });
 
 async function oneUpdate(microBatch: number) {
-  const stepper = await LoraStepper.create(m, set, { adapters }, { weightDecay: 1e-6, clip: 0, session: onTestDevice({ threads: 2 }) });
+  const stepper = await LoraStepper.create(m, set, { adapters }, { weightDecay: 1e-6, clip: 0, session: onTestDevice({ threads: 2 }), hostGradients: true });
   for (let i = 0; i < examples.length; i += microBatch) await stepper.accumulate(proc.encode(examples.slice(i, i + microBatch), { train: true }));
   const r = await stepper.update(1e-3);
+  await stepper.pull();
   const after = new Map([...stepper.adapters()].map(([k, v]) => [k, v.slice()]));
   await stepper.dispose();
-  return { ...r, after };
+  return { ...r, grads: r.grads as Map<string, Float32Array>, after };
 }
 
 /** Largest |a - b| over every tensor, and the largest |b|. */

@@ -71,7 +71,7 @@ it('a fine-tuning update clips the gradient by its global norm and applies AdamW
   let worstGrad = 0;
   let worstParam = 0;
   for (const [name, g] of grads) {
-    const applied = r.grads.get(name) as Float32Array;
+    const applied = r.grads?.get(name) as Float32Array;
     const p0 = adapters.get(name) as Float32Array;
     const p1 = stepper.adapters().get(name) as Float32Array;
     for (let i = 0; i < g.length; i++) {

@@ -58,11 +58,12 @@ it('the config records dtype only for float16 (float32 runs keep their fingerpri
 });
 
 async function oneUpdate(dtype: 'float32' | 'float16') {
-  const stepper = await LoraStepper.create(m, set, { adapters }, { weightDecay: 1e-6, clip: 0, session: onTestDevice(), dtype });
+  const stepper = await LoraStepper.create(m, set, { adapters }, { weightDecay: 1e-6, clip: 0, session: onTestDevice(), dtype, hostGradients: true });
   try {
     for (const b of batches) await stepper.accumulate(b);
     const r = await stepper.update(LR);
-    return { ...r, after: new Map([...stepper.adapters()].map(([k, v]) => [k, v.slice()])) };
+    await stepper.pull();
+    return { ...r, grads: r.grads as Map<string, Float32Array>, after: new Map([...stepper.adapters()].map(([k, v]) => [k, v.slice()])) };
   } finally {
     await stepper.dispose();
   }
@@ -116,6 +117,7 @@ it('an update with an overflowing micro-batch is skipped: adapters, state and up
     const applied = await stepper.update(LR);
     assert.equal(applied.applied, true);
     assert.equal(stepper.steps, 1);
+    await stepper.pull();
     assert.notDeepEqual(snapshot(stepper.adapters()), p0);
     assert.deepEqual(stepper.scaler?.state, { scale: 2 ** 10, goodSteps: 1 });
   } finally {

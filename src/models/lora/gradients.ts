@@ -5,14 +5,16 @@
  * their global norm before the update (src/finetune/) use it instead of the fused step of trainer.ts. The base
  * weights are frozen weights placed once by the engine; the adapters are fed with every run. With `dtype: 'float16'`
  * the graph is mixed precision (engine/mixed-precision.ts): each run takes a loss scale and returns unscaled float32
- * gradients and whether they are all finite.
+ * gradients and whether they are all finite. With `residentGradients` on WebGPU, `computeResident` takes resident
+ * adapters and leaves the gradients on the device (src/finetune/device-update.ts accumulates and applies them there).
  */
 
 import { buildGradients } from '../../engine/gradients-graph.js';
-import { GradientSession } from '../../engine/gradient-session.js';
-import type { SessionOptions } from '../../engine/graph-session.js';
+import { GradientSession, type GradientResult } from '../../engine/gradient-session.js';
+import type { SessionOptions, TransferStats } from '../../engine/graph-session.js';
 import type { TrainDType } from '../../engine/mixed-precision.js';
 import type { ParamSpec } from '../../engine/model.js';
+import type { DeviceTensor, FeedTensor, Tensors } from '../../engine/tensor.js';
 import type { Rng } from '../../random/rng.js';
 import { VizWizError } from '../../errors.js';
 import type { PaliGemmaConfig } from '../paligemma/config.js';
@@ -23,13 +25,13 @@ import type { PaliGemmaPrefixes } from '../paligemma/names.js';
 import type { LoraSet } from './adapters.js';
 import { paligemmaLoraModel } from './paligemma-lora.js';
 
-export interface LoraGradientResult {
+export interface LoraGradientResult<G = Float32Array> {
   /** Mean cross-entropy over the scored tokens. */
   loss: number;
   /** Scored (suffix) tokens in the batch: the loss's denominator. */
   tokens: number;
   /** d loss / d adapter tensor, by PEFT name (fresh arrays; unscaled). */
-  grads: Map<string, Float32Array>;
+  grads: Map<string, G>;
   /** Whether every gradient is finite (float16: at the loss scale of the run; float32: always true). */
   finite: boolean;
 }
@@ -47,14 +49,15 @@ export class LoraGradients {
     p: PaliGemmaPrefixes,
     weights: ReadonlyMap<string, Float32Array>,
     set: LoraSet,
-    o: { session?: SessionOptions; dtype?: TrainDType } = {},
+    o: { session?: SessionOptions; dtype?: TrainDType; residentGradients?: boolean } = {},
   ): Promise<LoraGradients> {
     const dtype = o.dtype ?? 'float32';
     const graph = buildGradients(paligemmaLoraModel(c, p, set), selectedRowsLoss(), {
       dropout: set.config.dropout > 0,
       ...(dtype === 'float16' ? { dtype } : {}),
     });
-    return new LoraGradients(c, set, await GradientSession.create(graph, weights, o.session));
+    const session = { ...o.session, ...(o.residentGradients ? { residentGradients: true } : {}) };
+    return new LoraGradients(c, set, await GradientSession.create(graph, weights, session));
   }
 
   get params(): readonly ParamSpec[] {
@@ -66,10 +69,38 @@ export class LoraGradients {
    * dropout, masks are drawn from `rng` (required then). A float16 graph takes `lossScale` (default 1).
    */
   async compute(batch: PaliGemmaBatch, adapters: ReadonlyMap<string, Float32Array>, rng?: Rng, lossScale?: number): Promise<LoraGradientResult> {
+    const feeds = this.feeds(batch);
+    return this.result(feeds, await this.session.compute(feeds, adapters, rng, lossScale));
+  }
+
+  /** `compute` with resident adapters in and the gradients left on the device (residentGradients on WebGPU). */
+  async computeResident(
+    batch: PaliGemmaBatch,
+    adapters: ReadonlyMap<string, FeedTensor>,
+    rng?: Rng,
+    lossScale?: number,
+  ): Promise<LoraGradientResult<DeviceTensor>> {
+    const feeds = this.feeds(batch);
+    return this.result(feeds, await this.session.computeResident(feeds, adapters, rng, lossScale));
+  }
+
+  private feeds(batch: PaliGemmaBatch): Tensors {
     if (!batch.labels || !batch.tokenTypeIds) throw new VizWizError('INVALID_ARGUMENT', 'a LoRA training batch needs token_type_ids and labels');
-    const feeds = paligemmaFeeds(this.config, batch);
-    const { losses, grads, finite } = await this.session.compute(feeds, adapters, rng, lossScale);
-    return { loss: losses.loss as number, tokens: feeds[LOSS_ROWS]?.dims[0] ?? 0, grads, finite };
+    return paligemmaFeeds(this.config, batch);
+  }
+
+  private result<G>(feeds: Tensors, r: GradientResult<G>): LoraGradientResult<G> {
+    return { loss: r.losses.loss as number, tokens: feeds[LOSS_ROWS]?.dims[0] ?? 0, grads: r.grads, finite: r.finite };
+  }
+
+  /** Whether `computeResident` is the way to run (residentGradients on WebGPU). */
+  get resident(): boolean {
+    return this.session.resident;
+  }
+
+  /** Bytes copied between host and device by the gradient runs. */
+  transfers(o: { reset?: boolean } = {}): TransferStats {
+    return this.session.transfers(o);
   }
 
   async dispose(): Promise<void> {
