@@ -134,7 +134,9 @@ export class ResidentOptimizer {
     };
     for (const [name, slot] of this.values) feeds[name] = slot.device ?? Tensor.f32(slot.host, this.shapeOf(name));
     for (const p of this.params) feeds[gradName(p.name)] = this.acc.get(p.name) as DeviceTensor;
-    const fetch = [GRAD_NORM, CLIP_SCALE, ...[...this.values.keys()].map(newName), ...(o.hostGradients ? this.params.map((p) => clippedName(p.name)) : [])];
+    // Every output is fetched (a session with resident outputs cannot fetch a subset: graph-session.ts); the clipped
+    // gradients stay on the device and are freed below unless the caller asked for them.
+    const fetch = [GRAD_NORM, CLIP_SCALE, ...[...this.values.keys()].map(newName), ...this.params.map((p) => clippedName(p.name))];
     const r = await this.update.runResident(feeds, fetch);
     for (const [name, slot] of this.values) {
       const t = r.device[newName(name)];
@@ -145,13 +147,11 @@ export class ResidentOptimizer {
     this.hostCurrent = false;
     this.discard();
     let grads: Map<string, Float32Array> | undefined;
-    if (o.hostGradients) {
-      grads = new Map();
-      for (const p of this.params) {
-        const t = r.device[clippedName(p.name)] as DeviceTensor;
-        grads.set(p.name, (await this.update.download(t)).floats());
-        t.dispose();
-      }
+    if (o.hostGradients) grads = new Map();
+    for (const p of this.params) {
+      const t = r.device[clippedName(p.name)] as DeviceTensor;
+      if (grads) grads.set(p.name, (await this.update.download(t)).floats());
+      t.dispose();
     }
     const scalar = (name: string): number => r.host[name]?.floats()[0] as number;
     return { norm: scalar(GRAD_NORM), clipScale: scalar(CLIP_SCALE), ...(grads ? { grads } : {}) };
