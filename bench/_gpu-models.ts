@@ -10,6 +10,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Device } from '../src/engine/device.js';
+import type { ComputeDType } from '../src/engine/inference.js';
 import type { ModelDef, ParamSpec } from '../src/engine/model.js';
 import * as op from '../src/engine/ops/index.js';
 import { Rng } from '../src/random/rng.js';
@@ -32,6 +33,8 @@ import { emit, exampleIds, log, metric, readModelConfig, sig, timed, type Shapes
 
 export interface PartContext {
   device: Device;
+  /** Our compute dtype (float16: mixed-precision training, float16 inference). */
+  dtype: ComputeDType;
   shapes: Shapes;
   tiny: boolean;
   /** performance.now() by which the part should have stopped starting new work. */
@@ -181,7 +184,11 @@ export async function paligemmaTrain(ctx: PartContext): Promise<void> {
   const p = LEGACY_PREFIXES;
   const set = paligemmaLoraSet(c, p, loraConfig({ r: ctx.shapes.loraR, alpha: ctx.shapes.loraR }));
   const [trainer, buildS] = await timed(() =>
-    LoraTrainer.create(c, p, weights, set, initAdapters(set, 0), { session: { device: ctx.device }, residentState: true }),
+    LoraTrainer.create(c, p, weights, set, initAdapters(set, 0), {
+      session: { device: ctx.device },
+      residentState: true,
+      ...(ctx.dtype === 'float16' ? { dtype: 'float16' as const } : {}),
+    }),
   );
   log(`ours: LoRA trainer (graph + session; adapters and AdamW state resident on the device) in ${buildS.toFixed(1)} s`);
   const batch = trainBatch(c, ctx.shapes);
@@ -213,7 +220,7 @@ export async function paligemmaDecode(ctx: PartContext): Promise<void> {
   await ensureDevice(ctx);
   const c = paligemmaConfig(ctx);
   const weights = randomWeights(c);
-  const [gen, buildS] = await timed(() => PaliGemmaGenerator.create(c, LEGACY_PREFIXES, weights, { session: { device: ctx.device } }));
+  const [gen, buildS] = await timed(() => PaliGemmaGenerator.create(c, LEGACY_PREFIXES, weights, { session: { device: ctx.device }, dtype: ctx.dtype }));
   log(`ours: generator (3 graphs + sessions) in ${buildS.toFixed(1)} s`);
   const ids = exampleIds(c.imageTokenIndex, c.numImageTokens, ctx.shapes.text, 0, c.text.vocab);
   const t = ids.length;
@@ -251,7 +258,7 @@ export async function clip(ctx: PartContext): Promise<void> {
   const weights = fastRandomParams(clipVisionModel(vision).params, 0);
   log(`ours: random CLIP vision weights in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const { clipImages: images, clipBatch: batch } = ctx.shapes;
-  const [enc, buildS] = await timed(() => createClipEncoder(weights, null, config, { device: ctx.device, imageBatch: batch, id: 'clip' }));
+  const [enc, buildS] = await timed(() => createClipEncoder(weights, null, config, { device: ctx.device, imageBatch: batch, id: 'clip', dtype: ctx.dtype }));
   const pixels = randomFloats(images * enc.pixelsPerImage, 5);
   const ppi = enc.pixelsPerImage;
   const [, warmS] = await timed(() => enc.encodeImages(pixels.subarray(0, batch * ppi), batch));

@@ -13,7 +13,9 @@
  * (an "error" field says what is missing and why), the projected time of the seed report's fine-tuning (20,523
  * questions x 10 epochs at batch 8) from each side's step time, and a final "gpu-summary" line. Progress goes to stderr.
  * `--tiny` (or VIZWIZ_BENCH_TINY=1) runs every part with the fixtures' tiny shapes: a CPU check of the code paths.
- * `npm run bench -- gpu [--device webgpu|cpu|cuda] [--tiny] [--deadline 400] [--budget part=s,..] [--only a,b]
+ * `--dtype f16` runs our side in half precision (mixed-precision LoRA step, float16 CLIP tower and generation; decision
+ * 011), still against the peer's float32; each of our lines says its `dtype`. The goldens stay float32.
+ * `npm run bench -- gpu [--device webgpu|cpu|cuda] [--tiny] [--deadline 400] [--budget part=s,..] [--only a,b] [--dtype f32|f16]
  *   [--skip a,b] [--no-peer] [--python PATH] [--jsonl FILE] [--fixtures DIR]`
  */
 
@@ -23,6 +25,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseDevice, type Device } from '../src/engine/device.js';
+import type { ComputeDType } from '../src/engine/inference.js';
 import { findPython, root } from './_common.js';
 import { runGoldens } from './_gpu-goldens.js';
 import { clip, paligemmaDecode, paligemmaTrain, probe, type PartContext } from './_gpu-models.js';
@@ -39,6 +42,8 @@ interface Options {
   budgets: Record<PartName, number>;
   parts: PartName[];
   peer: boolean;
+  /** Our compute dtype (the peer stays float32). */
+  dtype: ComputeDType;
   python: string | null;
   jsonl: string | null;
   fixtures: string;
@@ -60,6 +65,7 @@ function parseArgs(args: string[]): Options {
     budgets: { ...BUDGET_S },
     parts: [...PARTS],
     peer: true,
+    dtype: 'float32',
     python: null,
     jsonl: null,
     fixtures: fixturesDir(),
@@ -87,7 +93,11 @@ function parseArgs(args: string[]): Options {
       const skip = new Set(list());
       o.parts = o.parts.filter((p) => !skip.has(p));
     } else if (a === '--no-peer') o.peer = false;
-    else if (a === '--python') o.python = next();
+    else if (a === '--dtype') {
+      const d = next();
+      if (d !== 'f32' && d !== 'f16') throw new Error(`gpu bench: --dtype takes f32 or f16, got ${d}`);
+      o.dtype = d === 'f16' ? 'float16' : 'float32';
+    } else if (a === '--python') o.python = next();
     else if (a === '--jsonl') o.jsonl = path.resolve(next());
     else if (a === '--fixtures') o.fixtures = path.resolve(next());
     else if (a === '--part') o.part = partName(next());
@@ -100,7 +110,13 @@ function parseArgs(args: string[]): Options {
 
 /** Child mode: one part in this process; errors become an {"error"} line and exit code 1. */
 async function runPart(o: Options, part: PartName): Promise<void> {
-  const ctx: PartContext = { device: o.device, shapes: shapesFor(o.tiny, o.fixtures), tiny: o.tiny, endsAt: performance.now() + 0.9 * o.partBudgetS * 1000 };
+  const ctx: PartContext = {
+    device: o.device,
+    dtype: o.dtype,
+    shapes: shapesFor(o.tiny, o.fixtures),
+    tiny: o.tiny,
+    endsAt: performance.now() + 0.9 * o.partBudgetS * 1000,
+  };
   try {
     if (part === 'probe') await probe(ctx);
     else if (part === 'goldens') await runGoldens(o.fixtures, o.device);
@@ -253,6 +269,7 @@ class Bench {
           '--fixtures',
           o.fixtures,
           ...(o.tiny ? ['--tiny'] : []),
+          ...['--dtype', o.dtype === 'float16' ? 'f16' : 'f32'],
         ];
         res = peer ? await this.child(part, python as string, peer, budget) : await this.child(part, process.execPath, self, budget);
       }
@@ -305,6 +322,7 @@ class Bench {
         unit: c.unit,
         ...rates,
         device: this.o.device,
+        dtype: this.o.dtype,
         ours: ours.details,
         peer: peer.details,
         ...(errors.length ? { error: errors.join('; ') } : {}),
@@ -330,6 +348,7 @@ class Bench {
       batch,
       steps,
       device: this.o.device,
+      dtype: this.o.dtype,
       ...(ours === null && peer === null ? { error: 'no LoRA step time was measured' } : {}),
     });
   }
