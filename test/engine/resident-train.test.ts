@@ -17,36 +17,13 @@ import { tensorBytes, Tensor } from '../../src/engine/tensor.js';
 import { clipLinearHead, clipLinearLoss } from '../../src/models/heads/clip-linear.js';
 import { Rng } from '../../src/random/rng.js';
 import { onTestDevice, TEST_DEVICE } from '../helpers/device.js';
+import { headBatch } from '../helpers/head-batch.js';
 
 const C = { imageDim: 6, textDim: 5, hidden: 7, numAnswers: 9, numTypes: 3, answerableHidden: 4 };
 const B = 4;
 const STEPS = 3;
 
-function batch(rng: Rng): Record<string, Tensor> {
-  const floats = (n: number, f: () => number): Float32Array => Float32Array.from({ length: n }, f);
-  return {
-    image_feat: Tensor.f32(
-      floats(B * C.imageDim, () => rng.normal()),
-      [B, C.imageDim],
-    ),
-    text_feat: Tensor.f32(
-      floats(B * C.textDim, () => rng.normal()),
-      [B, C.textDim],
-    ),
-    answer_label: Tensor.i64(
-      BigInt64Array.from({ length: B }, () => BigInt(rng.int(C.numAnswers))),
-      [B],
-    ),
-    type_label: Tensor.i64(
-      BigInt64Array.from({ length: B }, () => BigInt(rng.int(C.numTypes))),
-      [B],
-    ),
-    answerable: Tensor.f32(
-      floats(B, () => rng.int(2)),
-      [B],
-    ),
-  };
-}
+const batch = (rng: Rng): Record<string, Tensor> => headBatch(rng, C, B);
 
 const bytesOf = (b: Record<string, Tensor>): number => Object.values(b).reduce((n, t) => n + tensorBytes(t.dtype, t.size), 0);
 

@@ -22,6 +22,7 @@ import { buildTrainStep } from '../../src/engine/train-step.js';
 import { clipLinearHead, clipLinearLoss } from '../../src/models/heads/clip-linear.js';
 import { VizWizError } from '../../src/errors.js';
 import { onTestDevice } from '../helpers/device.js';
+import { headBatch } from '../helpers/head-batch.js';
 
 const C = { imageDim: 6, textDim: 5, hidden: 7, numAnswers: 9, numTypes: 3, answerableHidden: 4 };
 const B = 4;
@@ -29,28 +30,7 @@ const S = 3;
 
 function batches(seed: number): Record<string, Tensor>[] {
   const rng = new Rng(seed);
-  return Array.from({ length: S }, () => ({
-    image_feat: Tensor.f32(
-      Float32Array.from({ length: B * C.imageDim }, () => rng.normal()),
-      [B, C.imageDim],
-    ),
-    text_feat: Tensor.f32(
-      Float32Array.from({ length: B * C.textDim }, () => rng.normal()),
-      [B, C.textDim],
-    ),
-    answer_label: Tensor.i64(
-      BigInt64Array.from({ length: B }, () => BigInt(rng.int(C.numAnswers))),
-      [B],
-    ),
-    type_label: Tensor.i64(
-      BigInt64Array.from({ length: B }, () => BigInt(rng.int(C.numTypes))),
-      [B],
-    ),
-    answerable: Tensor.f32(
-      Float32Array.from({ length: B }, () => rng.int(2)),
-      [B],
-    ),
-  }));
+  return Array.from({ length: S }, () => headBatch(rng, C, B));
 }
 
 function stack(ts: Tensor[]): Tensor {

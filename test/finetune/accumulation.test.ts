@@ -8,16 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
-import { Rng } from '../../src/random/rng.js';
 import { LoraStepper } from '../../src/finetune/stepper.js';
 import { PixelLoader } from '../../src/finetune/pixels.js';
 import { mostCommonAnswers } from '../../src/finetune/targets.js';
-import { loraConfig } from '../../src/models/lora/config.js';
-import { initAdapters, paligemmaLoraSet } from '../../src/models/lora/paligemma-lora.js';
 import type { LoraSet } from '../../src/models/lora/adapters.js';
 import { PaliGemmaProcessor, type VqaExample } from '../../src/models/paligemma/processor.js';
 import { GemmaTokenizer } from '../../src/models/paligemma/tokenizer.js';
 import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../../src/models/paligemma/weights.js';
+import { startAdapters, tinyLoraSet } from '../helpers/lora-start.js';
 import { assertAfterFirstStep } from '../helpers/adam-step.js';
 import { tinyFinetuneData } from '../helpers/tiny-paligemma.js';
 import { onTestDevice } from '../helpers/device.js';
@@ -32,10 +30,8 @@ before(async () => {
   const data = await tinyFinetuneData();
   m = await loadPaligemmaCheckpoint(data.model);
   proc = new PaliGemmaProcessor(await GemmaTokenizer.fromFolder(data.model), m.config);
-  set = paligemmaLoraSet(m.config, m.prefixes, loraConfig({ r: 4, alpha: 8 }));
-  adapters = initAdapters(set, 3);
-  const rng = new Rng(9);
-  for (const [name, t] of adapters) if (name.endsWith('lora_B.weight')) for (let i = 0; i < t.length; i++) t[i] = rng.normal() * 0.05;
+  set = tinyLoraSet(m);
+  adapters = startAdapters(set, { seed: 3, bSeed: 9 });
   const records = data.train.records.slice(0, 8);
   const answers = mostCommonAnswers(data.train.records).slice(0, 8);
   const pixels = await new PixelLoader(data.train.images, m.config.vision.imageSize).many(records.map((r) => r.image));

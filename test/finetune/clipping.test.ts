@@ -6,17 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { Rng } from '../../src/random/rng.js';
 import { clipByGlobalNorm, globalNorm } from '../../src/finetune/gradient-math.js';
 import { PixelLoader } from '../../src/finetune/pixels.js';
 import { LoraStepper } from '../../src/finetune/stepper.js';
 import { mostCommonAnswers } from '../../src/finetune/targets.js';
-import { loraConfig } from '../../src/models/lora/config.js';
 import { LoraGradients } from '../../src/models/lora/gradients.js';
-import { initAdapters, paligemmaLoraSet } from '../../src/models/lora/paligemma-lora.js';
 import { PaliGemmaProcessor } from '../../src/models/paligemma/processor.js';
 import { GemmaTokenizer } from '../../src/models/paligemma/tokenizer.js';
 import { loadPaligemmaCheckpoint } from '../../src/models/paligemma/weights.js';
+import { startAdapters, tinyLoraSet } from '../helpers/lora-start.js';
 import { tinyFinetuneData } from '../helpers/tiny-paligemma.js';
 
 it('clips small tensors as worked out by hand', () => {
@@ -41,10 +39,8 @@ it('a fine-tuning update clips the gradient by its global norm and applies AdamW
   const data = await tinyFinetuneData();
   const m = await loadPaligemmaCheckpoint(data.model);
   const proc = new PaliGemmaProcessor(await GemmaTokenizer.fromFolder(data.model), m.config);
-  const set = paligemmaLoraSet(m.config, m.prefixes, loraConfig({ r: 4, alpha: 8 }));
-  const adapters = initAdapters(set, 5);
-  const rng = new Rng(2);
-  for (const [name, t] of adapters) if (name.endsWith('lora_B.weight')) for (let i = 0; i < t.length; i++) t[i] = rng.normal() * 0.05;
+  const set = tinyLoraSet(m);
+  const adapters = startAdapters(set, { seed: 5, bSeed: 2 });
   const records = data.train.records.slice(0, 6);
   const answers = mostCommonAnswers(data.train.records);
   const pixels = await new PixelLoader(data.train.images, m.config.vision.imageSize).many(records.map((r) => r.image));

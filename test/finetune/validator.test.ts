@@ -12,14 +12,12 @@ import { answerQuestions } from '../../src/finetune/answers.js';
 import { PixelLoader } from '../../src/finetune/pixels.js';
 import { Validator, type ValidatorOptions } from '../../src/finetune/validator.js';
 import type { LoraSet } from '../../src/models/lora/adapters.js';
-import { loraConfig } from '../../src/models/lora/config.js';
 import { mergeAdapters } from '../../src/models/lora/merge.js';
 import { PaliGemmaGenerator } from '../../src/models/paligemma/generate.js';
-import { initAdapters, paligemmaLoraSet } from '../../src/models/lora/paligemma-lora.js';
 import { PaliGemmaProcessor } from '../../src/models/paligemma/processor.js';
 import { GemmaTokenizer } from '../../src/models/paligemma/tokenizer.js';
 import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../../src/models/paligemma/weights.js';
-import { Rng } from '../../src/random/rng.js';
+import { startAdapters, tinyLoraSet } from '../helpers/lora-start.js';
 import { onTestDevice, TEST_DEVICE } from '../helpers/device.js';
 import { halfTol } from '../helpers/tolerance.js';
 import { tinyFinetuneData, type TinyFinetuneData } from '../helpers/tiny-paligemma.js';
@@ -35,15 +33,12 @@ before(async () => {
   data = await tinyFinetuneData();
   m = await loadPaligemmaCheckpoint(data.model);
   proc = new PaliGemmaProcessor(await GemmaTokenizer.fromFolder(data.model), m.config);
-  set = paligemmaLoraSet(m.config, m.prefixes, loraConfig({ r: 4, alpha: 8 }));
+  set = tinyLoraSet(m);
 });
 
 /** Adapters with B drawn at `scale` (0: the base model). */
 function adapters(seed: number, scale: number): Map<string, Float32Array> {
-  const a = initAdapters(set, seed);
-  const rng = new Rng(seed + 100);
-  for (const [name, t] of a) if (name.endsWith('lora_B.weight')) for (let i = 0; i < t.length; i++) t[i] = rng.normal() * scale;
-  return a;
+  return startAdapters(set, { seed, bSeed: seed + 100, scale });
 }
 
 const records = () => data.val.records.slice(0, 6);
