@@ -36,44 +36,28 @@ export function buildGradients(model: ModelDef, loss: LossDef, o: GradientsOptio
   const g = new Graph(`${model.name}_gradients`);
   const batchInputs = [...model.inputs, ...loss.inputs];
   const frozen = model.frozen ?? [];
-  if ((o.dtype ?? 'float32') === 'float16') return buildMixedGradients(g, model, loss, batchInputs, o);
-  const ctx = new GraphContext(g, batchInputs, model.params, frozen, o.dropout ?? true);
-  const { total, terms } = loss.build(ctx, model.forward(ctx));
-  const inputs = model.params.map((spec) => ctx.weightBlocks(spec.name)[0] as Value);
-  const grads = gradients(total, inputs);
-  g.output(loss.totalName, total);
-  for (const [name, v] of Object.entries(terms)) g.output(name, v);
-  model.params.forEach((spec, i) => g.output(gradName(spec.name), grads.get(inputs[i] as Value) as Value));
-  return {
-    bytes: g.encode(),
-    modelName: model.name,
-    batchInputs,
-    dropoutSites: ctx.dropoutSites,
-    params: model.params,
-    frozen,
-    lossNames: [loss.totalName, ...Object.keys(terms)],
-  };
-}
-
-/** The float16 gradients graph: seed `loss_scale`, gradients unscaled in float32, `grads_finite` beside them. */
-function buildMixedGradients(g: Graph, model: ModelDef, loss: LossDef, batchInputs: readonly InputSpec[], o: GradientsOptions): GradientsGraph {
-  const ctx = new MixedContext(g, batchInputs, model.params, model.frozen ?? [], o.dropout ?? true);
-  const { total, terms } = ctx.buildLoss(loss, model.forward(ctx));
-  const inputs = model.params.map((spec) => ctx.masterBlocks(spec.name)[0] as Value);
-  const scaled = gradients(total, inputs, ctx.lossScale);
-  const { grads, finite } = ctx.unscale(inputs.map((v) => scaled.get(v) as Value));
+  const half = (o.dtype ?? 'float32') === 'float16';
+  // Float16: seed `loss_scale`, gradients unscaled in float32, `grads_finite` beside them (mixed-precision.ts).
+  const mixed = half ? new MixedContext(g, batchInputs, model.params, frozen, o.dropout ?? true) : null;
+  const ctx = mixed ?? new GraphContext(g, batchInputs, model.params, frozen, o.dropout ?? true);
+  const { total, terms } = mixed ? mixed.buildLoss(loss, model.forward(ctx)) : loss.build(ctx, model.forward(ctx));
+  const inputs = model.params.map((spec) => (mixed ? mixed.masterBlocks(spec.name) : ctx.weightBlocks(spec.name))[0] as Value);
+  const taken = gradients(total, inputs, mixed?.lossScale);
+  const raw = inputs.map((v) => taken.get(v) as Value);
+  const unscaled = mixed?.unscale(raw);
+  const grads = unscaled?.grads ?? raw;
   g.output(loss.totalName, total);
   for (const [name, v] of Object.entries(terms)) g.output(name, v);
   model.params.forEach((spec, i) => g.output(gradName(spec.name), grads[i] as Value));
-  g.output(GRADS_FINITE, finiteFlag(finite));
+  if (unscaled) g.output(GRADS_FINITE, finiteFlag(unscaled.finite));
   return {
     bytes: g.encode(),
     modelName: model.name,
     batchInputs,
     dropoutSites: ctx.dropoutSites,
     params: model.params,
-    frozen: halfFrozen(model.frozen ?? []),
+    frozen: half ? halfFrozen(frozen) : frozen,
     lossNames: [loss.totalName, ...Object.keys(terms)],
-    dtype: 'float16',
+    ...(half ? { dtype: 'float16' as const } : {}),
   };
 }
