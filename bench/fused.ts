@@ -16,7 +16,8 @@ import { InferenceRunner } from '../src/engine/inference-runner.js';
 import type { ModelDef } from '../src/engine/model.js';
 import { Tensor } from '../src/engine/tensor.js';
 import { clipVisionModel } from '../src/models/clip/model.js';
-import type { GemmaConfig } from '../src/models/gemma/config.js';
+import { gemmaConfigFromHf, type GemmaConfig } from '../src/models/gemma/config.js';
+import { SCORE_TOKEN } from '../src/models/gemma/decode-head.js';
 import { gemmaCachedModel } from '../src/models/gemma/cache-graphs.js';
 import { gemmaParamSpecs } from '../src/models/gemma/names.js';
 import { round } from './_common.js';
@@ -94,22 +95,16 @@ export async function run(args: string[]): Promise<void> {
   const pixels = Tensor.f32(random(3 * 224 * 224, 3), [1, 3, 224, 224]);
   report('clip-vision-b16', o, await timePair(clip, initParams(clip.params, 1), { pixel_values: pixels }, o));
 
-  const c: GemmaConfig = {
-    vocab: 1024,
-    hidden: 1024,
-    layers: o.layers,
-    heads: 8,
-    kvHeads: 1,
-    headDim: 128,
-    intermediate: 4096,
-    rmsNormEps: 1e-6,
-    ropeTheta: 10000,
-    activation: 'tanh',
-    bosTokenId: 2,
-    eosTokenId: 1,
-    padTokenId: 0,
-    initializerRange: 0.02,
-  };
+  // Gemma-2B's layout at a smaller width (the rest from transformers' defaults, gemmaConfigFromHf).
+  const c: GemmaConfig = gemmaConfigFromHf({
+    vocab_size: 1024,
+    hidden_size: 1024,
+    num_hidden_layers: o.layers,
+    num_attention_heads: 8,
+    num_key_value_heads: 1,
+    head_dim: 128,
+    intermediate_size: 4096,
+  });
   const gemma = gemmaCachedModel(c);
   const weights = initParams(gemmaParamSpecs({ ...c }), 2);
   const step = (b: number, t: number, p: number): Record<string, Tensor> => {
@@ -127,6 +122,7 @@ export async function run(args: string[]): Promise<void> {
         Array.from({ length: b }, (_, i) => i * t + t - 1),
         [b],
       ),
+      [SCORE_TOKEN]: Tensor.i64(new Array<number>(b).fill(0), [b, 1]), // any token: nothing reads the score here
     };
     for (let i = 0; i < c.layers; i++) {
       feeds[`past_key.${i}`] = Tensor.f32(random(b * c.kvHeads * p * c.headDim, 10 + i), [b, c.kvHeads, p, c.headDim]);

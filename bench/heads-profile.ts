@@ -125,6 +125,10 @@ export async function run(args: string[]): Promise<void> {
   const data = synthetic(o.rows, c);
   const rng = new Rng(3);
   const perRun = stepsPerRun(o.batch);
+  if (perRun * o.batch > o.rows)
+    throw new Error(
+      `heads-profile: --rows ${o.rows} is less than one run of the loop graph (${perRun} steps x batch ${o.batch}); use --rows ${perRun * o.batch} or more`,
+    );
   const lrs = new Array<number>(perRun).fill(5e-3);
   const session = await TrainSession.create(graph, initParams(graph.params, 0), {
     threads: o.threads,

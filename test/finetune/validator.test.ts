@@ -54,21 +54,30 @@ async function validator(o: Partial<ValidatorOptions> = {}): Promise<Validator> 
   });
 }
 
+/**
+ * Runs `v` at adapters x, then y, and checks that its answers at y are `generator`'s (built over y) and differ from
+ * those at x: the validator follows the adapters it is given. Returns both runs.
+ */
+async function answersFollow(v: Validator, generator: PaliGemmaGenerator, x: Map<string, Float32Array>, y: Map<string, Float32Array>) {
+  const atX = await v.run(x);
+  const atY = await v.run(y);
+  const want = await answerQuestions(generator, proc, pixels(), records(), { batchSize: 3, maxNewTokens: 5 });
+  assert.notDeepEqual(
+    want.map((a) => a.raw),
+    atX.answers.map((a) => a.raw),
+    'the adapters change the answers',
+  );
+  assert.deepEqual(atY.answers, want);
+  return { atX, atY };
+}
+
 it('a validator reused across epochs answers and scores as a fresh one at the new adapters', async () => {
   const [x, y] = [adapters(1, 0), adapters(2, 3)];
   const reused = await validator();
   const fresh = await validator();
   const generator = await PaliGemmaGenerator.create(m.config, m.prefixes, mergeAdapters(m.weights, set, y), { session: onTestDevice({ threads: 2 }) });
   try {
-    const atX = await reused.run(x);
-    const atY = await reused.run(y);
-    const want = await answerQuestions(generator, proc, pixels(), records(), { batchSize: 3, maxNewTokens: 5 });
-    assert.notDeepEqual(
-      want.map((a) => a.raw),
-      atX.answers.map((a) => a.raw),
-      'the adapters change the answers',
-    );
-    assert.deepEqual(atY.answers, want);
+    const { atX, atY } = await answersFollow(reused, generator, x, y);
     assert.equal(atY.loss, (await fresh.run(y)).loss);
     assert.notEqual(atY.loss, atX.loss);
   } finally {
@@ -87,15 +96,7 @@ it('a float16 validator answers with the float16 generator and scores the loss i
   const session = onTestDevice({ threads: 2 });
   const generator = await PaliGemmaGenerator.create(m.config, m.prefixes, mergeAdapters(m.weights, set, y), { session, dtype: 'float16' });
   try {
-    const atX = await half.run(x);
-    const atY = await half.run(y);
-    const want = await answerQuestions(generator, proc, pixels(), records(), { batchSize: 3, maxNewTokens: 5 });
-    assert.notDeepEqual(
-      want.map((a) => a.raw),
-      atX.answers.map((a) => a.raw),
-      'the adapters change the answers',
-    );
-    assert.deepEqual(atY.answers, want);
+    await answersFollow(half, generator, x, y);
     const [h, f] = [(await half.run(z)).loss, (await full.run(z)).loss];
     assert.ok(Math.abs(h - f) <= halfTol([f]), `loss ${h} vs float32 ${f}`);
     assert.notEqual(h, f, 'the float16 graph computed it');

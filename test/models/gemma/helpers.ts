@@ -13,7 +13,7 @@ import { readSafetensors, type TensorData } from '../../../src/engine/safetensor
 import { gemmaConfigFromHf, type GemmaConfig } from '../../../src/models/gemma/config.js';
 import { arangePositions, causalBias } from '../../../src/models/gemma/masks.js';
 import { kvCacheFrom } from '../../../src/models/gemma/kv-decoder.js';
-import type { DecodeStart } from '../../../src/models/gemma/generate.js';
+import type { DecodeStart, GreedyOptions } from '../../../src/models/gemma/generate.js';
 import { maxAbsDiff, outputTol } from '../../helpers/tolerance.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -106,4 +106,9 @@ export function goldenDecodeStart(
   const stepLogits = tensor(outputs, `${name}.step_logits`).data as Float32Array; // (B, n, V)
   const logits = sliceTime(stepLogits, b, n, config.vocab, 0, 1);
   return { start: { cache, logits, keyValid: new Uint8Array(b * p).fill(1), nextPosition: new Array<number>(b).fill(p + 1) }, b, n, p };
+}
+
+/** The options the golden generations were made with: n greedy tokens, stopping at eos, step logits and cache kept. */
+export function goldenGreedy(config: GemmaConfig, n: number): GreedyOptions {
+  return { maxNewTokens: n, eosTokenIds: [config.eosTokenId], padTokenId: config.padTokenId, keepStepLogits: true, keepCache: true };
 }

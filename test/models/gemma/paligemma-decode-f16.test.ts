@@ -22,7 +22,7 @@ import { initParams } from '../../../src/engine/init.js';
 import { topGap } from '../../helpers/margins.js';
 import { onTestDevice, TEST_DEVICE } from '../../helpers/device.js';
 import { absMax, halfTol } from '../../helpers/tolerance.js';
-import { goldenDecodeStart, goldenPath, hasGolden, maxAbsDiff, readTensors, sliceTime, tensor, type Tensors } from './helpers.js';
+import { goldenDecodeStart, goldenGreedy, goldenPath, hasGolden, maxAbsDiff, readTensors, sliceTime, tensor, type Tensors } from './helpers.js';
 
 const skip = TEST_DEVICE === 'cpu' ? 'float16 is checked on WebGPU (npm run test:webgpu): the CPU provider computes most float16 ops in float32' : false;
 
@@ -52,13 +52,7 @@ test('float16 cached decode steps match generate() from its prefill cache: step 
       const { start, b, n } = goldenDecodeStart(config, inputs, outputs, name);
       const stepLogits = tensor(outputs, `${name}.step_logits`).data as Float32Array; // (B, n, V)
       const layers = Array.from({ length: config.layers }, (_, l) => l);
-      const res = await greedyDecode(dec, start, {
-        maxNewTokens: n,
-        eosTokenIds: [config.eosTokenId],
-        padTokenId: config.padTokenId,
-        keepStepLogits: true,
-        keepCache: true,
-      });
+      const res = await greedyDecode(dec, start, goldenGreedy(config, n));
       const goldenIds = Array.from(generated.data as BigInt64Array, Number);
       let same = true;
       for (let k = 0; k < n && same; k++) {

@@ -15,7 +15,7 @@ import { GemmaKvDecoder } from '../../../src/models/gemma/kv-decoder.js';
 import { loadGemmaCheckpoint } from '../../../src/models/gemma/weights.js';
 import { assertDecisive } from '../../helpers/margins.js';
 import { onTestDevice } from '../../helpers/device.js';
-import { assertClose, goldenDecodeStart, goldenPath, hasGolden, outputTol, readTensors, sliceTime, tensor, type Tensors } from './helpers.js';
+import { assertClose, goldenDecodeStart, goldenGreedy, goldenPath, hasGolden, outputTol, readTensors, sliceTime, tensor, type Tensors } from './helpers.js';
 
 let config: GemmaConfig;
 let dec: GemmaKvDecoder;
@@ -47,13 +47,7 @@ test('cached greedy decode steps reproduce transformers generate() from its pref
     const { start, b, n } = goldenDecodeStart(config, inputs, outputs, name);
     const stepLogits = tensor(outputs, `${name}.step_logits`).data as Float32Array; // (B, n, V)
     const layers = Array.from({ length: config.layers }, (_, l) => l);
-    const res = await greedyDecode(dec, start, {
-      maxNewTokens: n,
-      eosTokenIds: [config.eosTokenId],
-      padTokenId: config.padTokenId,
-      keepStepLogits: true,
-      keepCache: true,
-    });
+    const res = await greedyDecode(dec, start, goldenGreedy(config, n));
     for (let k = 1; k < n; k++) {
       const golden = sliceTime(stepLogits, b, n, v, k, k + 1);
       assertDecisive(`${name} golden step ${k}`, golden, v, outputTol(golden));

@@ -14,9 +14,10 @@ import assert from 'node:assert/strict';
 import { QUANT_SCHEMES } from '../../../src/engine/block-quantize.js';
 import type { QuantizedSelection } from '../../../src/engine/quantized-weights.js';
 import { PaliGemmaGenerator, type PaliGemmaGeneration } from '../../../src/models/paligemma/generate.js';
+import type { GreedyOptions } from '../../../src/models/gemma/generate.js';
 import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../../../src/models/paligemma/weights.js';
 import { topGap } from '../../helpers/margins.js';
-import { goldenPath, hasGolden, maxAbsDiff, readTensors, sliceTime, tensor, type Tensors } from '../gemma/helpers.js';
+import { goldenGreedy, goldenPath, hasGolden, maxAbsDiff, readTensors, sliceTime, tensor, type Tensors } from '../gemma/helpers.js';
 import { goldenBatch, leftPadded } from './helpers.js';
 import { onTestDevice, TEST_DEVICE } from '../../helpers/device.js';
 import { absMax, halfTol } from '../../helpers/tolerance.js';
@@ -50,13 +51,7 @@ after(async () => {
 
 const batchNames = (): string[] => [...outputs.keys()].filter((k) => k.endsWith('.generated_ids')).map((k) => k.slice(0, -'.generated_ids'.length));
 
-const greedy = (n: number) => ({
-  maxNewTokens: n,
-  eosTokenIds: [m.config.text.eosTokenId],
-  padTokenId: m.config.text.padTokenId,
-  keepStepLogits: true,
-  keepCache: true,
-});
+const greedy = (n: number): GreedyOptions => goldenGreedy(m.config.text, n);
 
 test('float16 image prefill + cached decoding match generate(): step logits, cache, decisive tokens', { skip }, async (t) => {
   const v = m.config.text.vocab;

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { PaliGemmaGenerator } from '../../../src/models/paligemma/generate.js';
 import { loadPaligemmaCheckpoint, type LoadedPaliGemma } from '../../../src/models/paligemma/weights.js';
 import { assertDecisive } from '../../helpers/margins.js';
-import { assertClose, goldenPath, hasGolden, outputTol, readTensors, sliceTime, tensor, type Tensors } from '../gemma/helpers.js';
+import { assertClose, goldenGreedy, goldenPath, hasGolden, outputTol, readTensors, sliceTime, tensor, type Tensors } from '../gemma/helpers.js';
 import { goldenBatch, leftPadded } from './helpers.js';
 import { onTestDevice } from '../../helpers/device.js';
 
@@ -36,13 +36,7 @@ test('image prefill + cached greedy decoding reproduce generate(): ids, step log
   for (const name of batches) {
     const generated = tensor(outputs, `${name}.generated_ids`);
     const [b, n] = generated.shape as [number, number];
-    const res = await gen.generate(goldenBatch(inputs, `${name}.`), {
-      maxNewTokens: n,
-      eosTokenIds: [m.config.text.eosTokenId],
-      padTokenId: m.config.text.padTokenId,
-      keepStepLogits: true,
-      keepCache: true,
-    });
+    const res = await gen.generate(goldenBatch(inputs, `${name}.`), goldenGreedy(m.config.text, n));
     const steps = tensor(outputs, `${name}.step_logits`).data as Float32Array; // (B, n, V)
     for (let k = 0; k < n; k++) {
       const golden = sliceTime(steps, b, n, v, k, k + 1);
